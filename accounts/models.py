@@ -1,0 +1,28 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .ids import new_user_id
+
+
+class User(AbstractUser):
+    """A person who signs in: an end user of apps, or (is_staff) an admin of the console."""
+
+    uid = models.CharField(max_length=20, unique=True, default=new_user_id, editable=False)
+
+    @property
+    def status(self) -> str:
+        return "ACTIVE" if self.is_active else "DEPROVISIONED"
+
+
+class ApiToken(models.Model):
+    """A management-API credential (`Authorization: SSWS <token>`); only its SHA-256 is stored."""
+
+    name = models.CharField(max_length=100)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, so admins can tell tokens apart.")
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,107 @@
+from django.db import models
+from oauth2_provider.models import AbstractApplication
+
+from accounts.ids import new_id
+
+GRANT_AUTHORIZATION_CODE = "authorization_code"
+GRANT_REFRESH_TOKEN = "refresh_token"
+GRANT_CLIENT_CREDENTIALS = "client_credentials"
+GRANT_DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE]
+
+# DOT keeps a single grant in `authorization_grant_type`; we keep Okta's list in `grant_types`
+# and mirror the main one into DOT's field so DOT's own helpers stay meaningful.
+_DOT_GRANT = {
+    GRANT_AUTHORIZATION_CODE: AbstractApplication.GRANT_AUTHORIZATION_CODE,
+    GRANT_CLIENT_CREDENTIALS: AbstractApplication.GRANT_CLIENT_CREDENTIALS,
+    GRANT_DEVICE_CODE: AbstractApplication.GRANT_DEVICE_CODE,
+}
+
+
+def new_app_id() -> str:
+    return new_id("0oa")
+
+
+class Application(AbstractApplication):
+    """An OIDC app integration (Okta's `oidc_client`), swapped in for DOT's Application.
+
+    DOT's fields carry what they mean there: `name` is Okta's `label`, `redirect_uris`,
+    `post_logout_redirect_uris` and `allowed_origins` (trusted origins) are space-separated,
+    `skip_authorization` is `consent_method == TRUSTED`, and `client_secret` holds a
+    `rotor_sha256` hash (DOT's CLIENT_SECRET_HASHER). The per-type rules live in
+    clients/validation.py; every writer goes through clients/services.py.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        INACTIVE = "INACTIVE"
+
+    class AppType(models.TextChoices):
+        WEB = "web", "Web Application"
+        BROWSER = "browser", "Single-Page Application"
+        NATIVE = "native", "Native Application"
+        SERVICE = "service", "API Services"
+
+    class Rotation(models.TextChoices):
+        ROTATE = "ROTATE", "Rotate token after every use"
+        STATIC = "STATIC", "Use persistent token"
+
+    public_id = models.CharField(max_length=20, unique=True, default=new_app_id, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    application_type = models.CharField(max_length=8, choices=AppType.choices)
+    grant_types = models.JSONField(default=list)
+    response_types = models.JSONField(default=list)
+    token_endpoint_auth_method = models.CharField(max_length=32, default="client_secret_basic")
+    pkce_required = models.BooleanField(default=False)
+    rotation_type = models.CharField(max_length=6, choices=Rotation.choices, default=Rotation.STATIC)
+    leeway = models.PositiveSmallIntegerField(default=30)
+    initiate_login_uri = models.CharField(max_length=1024, blank=True, default="")
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        ordering = ["-created"]
+
+    def save(self, *args, **kwargs):
+        self.client_type = self.CLIENT_PUBLIC if self.is_public else self.CLIENT_CONFIDENTIAL
+        main = next((g for g in self.grant_types if g in _DOT_GRANT), GRANT_AUTHORIZATION_CODE)
+        self.authorization_grant_type = _DOT_GRANT[main]
+        self.hash_client_secret = bool(self.client_secret)  # public apps keep an empty secret
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def consent_method(self) -> str:
+        return "TRUSTED" if self.skip_authorization else "REQUIRED"
+
+    @property
+    def redirect_uri_list(self) -> list[str]:
+        return self.redirect_uris.split()
+
+    @property
+    def post_logout_redirect_uri_list(self) -> list[str]:
+        return self.post_logout_redirect_uris.split()
+
+    @property
+    def trusted_origin_list(self) -> list[str]:
+        return self.allowed_origins.split()
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    @property
+    def issues_refresh_tokens(self) -> bool:
+        return GRANT_REFRESH_TOKEN in self.grant_types
+
+    def __str__(self):
+        return self.name or self.client_id

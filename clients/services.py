@@ -1,0 +1,159 @@
+"""Creating, changing and retiring app integrations: the one path every writer goes through.
+
+Each function validates with clients/validation.py, writes in one transaction, records the
+`app.oauth2.client.lifecycle.*` event, and returns a new client secret only when it made one.
+"""
+
+import secrets
+
+from django.db import transaction
+
+from tokens import events
+from tokens.lifecycle import revoke_families
+
+from .models import Application
+from .validation import AppValidationError, validate_app
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(36)  # 48 characters, 288 random bits
+
+
+def settings_of(app: Application) -> dict:
+    """An app's current settings in the flat form validate_app() takes."""
+    return {
+        "label": app.name,
+        "application_type": app.application_type,
+        "grant_types": list(app.grant_types),
+        "redirect_uris": app.redirect_uri_list,
+        "post_logout_redirect_uris": app.post_logout_redirect_uri_list,
+        "trusted_origins": app.trusted_origin_list,
+        "token_endpoint_auth_method": app.token_endpoint_auth_method,
+        "pkce_required": app.pkce_required,
+        "consent_method": app.consent_method,
+        "rotation_type": app.rotation_type,
+        "leeway": app.leeway,
+        "initiate_login_uri": app.initiate_login_uri,
+    }
+
+
+def _apply(app: Application, clean: dict) -> None:
+    app.name = clean["label"]
+    app.grant_types = clean["grant_types"]
+    app.response_types = clean["response_types"]
+    app.redirect_uris = " ".join(clean["redirect_uris"])
+    app.post_logout_redirect_uris = " ".join(clean["post_logout_redirect_uris"])
+    app.allowed_origins = " ".join(clean["trusted_origins"])
+    app.token_endpoint_auth_method = clean["token_endpoint_auth_method"]
+    app.pkce_required = clean["pkce_required"]
+    app.skip_authorization = clean["consent_method"] == "TRUSTED"
+    app.rotation_type = clean["rotation_type"]
+    app.leeway = clean["leeway"]
+    app.initiate_login_uri = clean["initiate_login_uri"]
+
+
+def _actor(user) -> dict:
+    return events.user_ref(user) if user is not None else {"id": "system", "type": "System"}
+
+
+def create_app(data: dict, *, actor=None, activate: bool = True, request=None) -> tuple[Application, str | None]:
+    """Create an app; returns it with its plaintext secret (None for public clients), shown once."""
+    clean = validate_app(data)
+    app = Application(application_type=clean["application_type"], user=None)
+    _apply(app, clean)
+    if clean.get("client_id"):
+        app.client_id = clean["client_id"]
+    else:
+        app.client_id = app.public_id
+    secret = None if app.is_public else (clean.get("client_secret") or new_client_secret())
+    app.client_secret = secret or ""
+    app.status = Application.Status.ACTIVE if activate else Application.Status.INACTIVE
+    with transaction.atomic():
+        app.save()
+        events.record(
+            "app.oauth2.client.lifecycle.create",
+            f"Created app '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
+    return app, secret
+
+
+def update_app(app: Application, changes: dict, *, actor=None, request=None) -> tuple[Application, str | None]:
+    """Apply `changes` on top of the app's settings. Switching to a secret-based method makes a secret."""
+    data = settings_of(app) | {k: v for k, v in changes.items() if v is not None}
+    clean = validate_app(data, instance=app)
+    was_public = app.is_public
+    _apply(app, clean)
+    secret = None
+    if was_public and not app.is_public:
+        secret = new_client_secret()
+        app.client_secret = secret
+    elif app.is_public:
+        app.client_secret = ""
+    with transaction.atomic():
+        app.save()
+        events.record(
+            "app.oauth2.client.lifecycle.update",
+            f"Updated app '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
+    return app, secret
+
+
+def rotate_secret(app: Application, *, actor=None, request=None) -> str:
+    """Replace the client secret; the old one stops working at once on every node."""
+    if app.is_public:
+        raise AppValidationError({"client_secret": ["A public client (authentication 'none') has no secret."]})
+    secret = new_client_secret()
+    app.client_secret = secret
+    with transaction.atomic():
+        app.save(update_fields=["client_secret", "hash_client_secret", "client_type",
+                                "authorization_grant_type", "updated"])
+        events.record(
+            "app.oauth2.client.lifecycle.update",
+            f"Regenerated the client secret of '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
+    return secret
+
+
+def activate_app(app: Application, *, actor=None, request=None) -> Application:
+    with transaction.atomic():
+        Application.objects.filter(pk=app.pk).update(status=Application.Status.ACTIVE)
+        app.status = Application.Status.ACTIVE
+        events.record("app.oauth2.client.lifecycle.activate", f"Activated app '{app.name}'", request=request,
+                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+    return app
+
+
+def deactivate_app(app: Application, *, actor=None, request=None) -> Application:
+    """Deactivate the app and revoke every token family it holds (SPEC §3, implicit revocation)."""
+    with transaction.atomic():
+        Application.objects.filter(pk=app.pk).update(status=Application.Status.INACTIVE)
+        app.status = Application.Status.INACTIVE
+        revoke_families(client=app, reason="app_deactivated", request=request)
+        events.record("app.oauth2.client.lifecycle.deactivate", f"Deactivated app '{app.name}'", request=request,
+                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+    return app
+
+
+class AppIsActive(Exception):
+    """Only an INACTIVE app can be deleted (Okta E0000056)."""
+
+
+def delete_app(app: Application, *, actor=None, request=None) -> None:
+    if app.is_active:
+        raise AppIsActive(app.public_id)
+    with transaction.atomic():
+        events.record("app.oauth2.client.lifecycle.delete", f"Deleted app '{app.name}'", request=request,
+                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+        app.delete()

@@ -1,0 +1,184 @@
+"""Rotor settings: one module, read top to bottom. Every variable is listed in README.md."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean; anything but the usual spellings fails at startup, not on a request."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "rotor-insecure-development-key-only-for-make-run"
+
+PORT = env_int("PORT", 8000)
+ROTOR_ISSUER = os.environ.get("ROTOR_ISSUER", f"http://127.0.0.1:{PORT}").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "oauth2_provider",
+    "accounts",
+    "clients",
+    "tokens",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite is the zero-setup default of `make run`; PostgreSQL is production and CI.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'rotor.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so
+    # parallel requests queue on busy_timeout instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/console/"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # user passwords
+    "clients.hashers.ClientSecretSHA256Hasher",  # client secrets (high-entropy, hot path)
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_USE_FINDERS = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG and ROTOR_ISSUER.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # OAuth and API bodies are small; larger ones get a 400
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# django-oauth-toolkit: we swap in our own Application (clients.Application); the token
+# lifecycle lives in tokens/ (docs/architecture.md says why).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "clients.Application"
+OAUTH2_PROVIDER = {
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https", "com.example.app"],
+    "PKCE_REQUIRED": True,
+    "CLIENT_SECRET_HASHER": "rotor_sha256",
+}
+
+# CORS: only origins that an active app trusts (clients.cors decides), never cookies.
+CORS_URLS_REGEX = r"^/(\.well-known/|oauth2/)"
+CORS_ALLOW_CREDENTIALS = False
+
+# Rotor tunables.
+ROTOR_ACCESS_TOKEN_MINUTES = env_int("ROTOR_ACCESS_TOKEN_MINUTES", 60)  # access-token lifetime
+ROTOR_ID_TOKEN_MINUTES = env_int("ROTOR_ID_TOKEN_MINUTES", 60)  # ID-token lifetime
+ROTOR_AUTH_CODE_SECONDS = 300  # authorization codes are single-use and short-lived
+ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolute (SPEC §4)
+ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
+ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
+ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
+ROTOR_KEY_CACHE_SECONDS = 5  # how long a worker trusts its cached signing key after a rotation
+ROTOR_JWKS_MAX_AGE = 300  # JWKS Cache-Control; NEXT keys are published a whole rotation ahead
+ROTOR_KEY_ENCRYPTION_SECRET = os.environ.get("ROTOR_KEY_ENCRYPTION_SECRET", SECRET_KEY)  # Fernet for keys
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,83 @@
+"""The system log: one `record()` that every part of Rotor writes Okta-shaped events through.
+
+Events name tokens only by hash or id, never by value (SPEC §8).
+"""
+
+from django.utils import timezone
+
+from .models import Event
+
+
+def _request_client(request) -> dict:
+    if request is None:
+        return {}
+    meta = request.META
+    return {
+        "ipAddress": meta.get("REMOTE_ADDR", ""),
+        "userAgent": {"rawUserAgent": meta.get("HTTP_USER_AGENT", "")[:255]},
+    }
+
+
+def app_ref(app) -> dict:
+    return {"id": app.public_id, "type": "AppInstance", "alternateId": app.client_id, "displayName": app.name}
+
+
+def user_ref(user) -> dict:
+    name = user.get_full_name() or user.username
+    return {"id": user.uid, "type": "User", "alternateId": user.username, "displayName": name}
+
+
+def family_ref(family) -> dict:
+    return {"id": family.public_id, "type": "RefreshTokenFamily", "alternateId": family.server}
+
+
+def build(
+    event_type: str,
+    message: str,
+    *,
+    request=None,
+    actor: dict | None = None,
+    targets: list[dict] = (),
+    result: str = "SUCCESS",
+    reason: str = "",
+    severity: str = "INFO",
+    app=None,
+    user=None,
+    family=None,
+    debug: dict | None = None,
+) -> Event:
+    """An unsaved event; `record()` saves one, `Event.objects.bulk_create()` saves several in one statement."""
+    return Event(
+        published=timezone.now(),
+        event_type=event_type,
+        severity=severity,
+        display_message=message[:255],
+        outcome_result=result,
+        outcome_reason=reason[:255],
+        actor=actor or {},
+        client_info=_request_client(request),
+        targets=list(targets),
+        debug_data=debug or {},
+        app_id=app.public_id if app is not None else "",
+        user_id=user.uid if user is not None else "",
+        family_id=family.public_id if family is not None else "",
+    )
+
+
+def record(event_type: str, message: str, **kwargs) -> Event:
+    event = build(event_type, message, **kwargs)
+    event.save()
+    return event
+
+
+def record_key_rollover(server_id: str, before, after) -> Event:
+    from .servers import get_server
+
+    server = get_server(server_id)
+    return record(
+        server.event_type("key.rollover"),
+        f"Signing keys of {server.name} rotated",
+        actor={"id": "system", "type": "System"},
+        targets=[{"id": k.kid, "type": "SigningKey", "alternateId": k.status} for k in after],
+        debug={"before": [[k.kid, k.status] for k in before], "after": [[k.kid, k.status] for k in after]},
+    )

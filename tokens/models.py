@@ -1,0 +1,156 @@
+"""Signing keys, authorization codes, refresh-token families and the system log.
+
+Tokens and codes are stored only as SHA-256 hex digests (tokens/crypto.py); private keys only
+Fernet-encrypted (tokens/keys.py). docs/architecture.md explains the family design.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from accounts.ids import new_id
+
+SERVER_ORG = "org"
+SERVER_DEFAULT = "default"
+SERVER_CHOICES = [(SERVER_ORG, "Org authorization server"), (SERVER_DEFAULT, "default")]
+
+
+class SigningKey(models.Model):
+    """An RS256 key of one authorization server. At most one of each status per server."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"  # signs now
+        NEXT = "NEXT"  # published ahead, signs after the next rotation
+        EXPIRED = "EXPIRED"  # signed before the last rotation, still published so its tokens verify
+
+    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    kid = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["server", "status"], name="one_key_per_status")]
+        ordering = ["server", "created"]
+
+    def __str__(self):
+        return f"{self.server}:{self.kid} ({self.status})"
+
+
+class AuthorizationCode(models.Model):
+    """A single-use code; after redemption it remembers what it issued so a replay can revoke it."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    redirect_uri = models.TextField()
+    scopes = models.JSONField(default=list)
+    nonce = models.TextField(blank=True, default="")
+    code_challenge = models.CharField(max_length=128, blank=True, default="")
+    auth_time = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    family = models.ForeignKey("TokenFamily", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    access_jti = models.CharField(max_length=80, blank=True, default="")
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+
+
+def new_family_id() -> str:
+    return new_id("oar")
+
+
+class TokenFamily(models.Model):
+    """All refresh tokens minted from one sign-in, and the lifetimes that sign-in was granted.
+
+    The family's status is the single source of truth for revocation: revoking it revokes every
+    refresh token in it and every access token issued from it (their `jti` names the family).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE"
+        REVOKED = "REVOKED"
+
+    public_id = models.CharField(max_length=20, unique=True, default=new_family_id, editable=False)
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="families")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="families")
+    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    scopes = models.JSONField(default=list)
+    grant_type = models.CharField(max_length=64, default="authorization_code")
+    auth_time = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Absolute expiry; empty = unlimited.")
+    idle_minutes = models.PositiveIntegerField(help_text="Idle window, restarted by every use.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revoked_reason = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "status"]), models.Index(fields=["user", "status"])]
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.public_id
+
+
+class RefreshToken(models.Model):
+    """One refresh-token string of a family, by hash. `rotated_at` is set when a ROTATE use replaces it."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    family = models.ForeignKey(TokenFamily, on_delete=models.CASCADE, related_name="tokens")
+    created = models.DateTimeField()
+    last_used = models.DateTimeField()
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    # How this token came to be: "issued" (sign-in), "rotation", or "grace" (a reuse within leeway).
+    origin = models.CharField(max_length=8, default="issued")
+
+    class Meta:
+        ordering = ["created"]
+
+
+class RevokedAccessToken(models.Model):
+    """The small revocation list of individually revoked access tokens, kept until they expire."""
+
+    jti = models.CharField(max_length=80, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+
+class ConsentGrant(models.Model):
+    """Scopes a user has approved for an app that requires consent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
+    scopes = models.JSONField(default=list)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="one_consent_per_user_app")]
+
+
+class Event(models.Model):
+    """A system-log event (Okta's LogEvent). `id` is the monotonic order; never holds a token.
+
+    The indexed id columns let the console and `/api/v1/logs` filter by app, user and family
+    without a JSON query, and survive the deletion of what they name.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    published = models.DateTimeField(db_index=True)
+    event_type = models.CharField(max_length=80, db_index=True)
+    severity = models.CharField(max_length=8, default="INFO")
+    display_message = models.CharField(max_length=255)
+    outcome_result = models.CharField(max_length=16, default="SUCCESS")
+    outcome_reason = models.CharField(max_length=255, blank=True, default="")
+    actor = models.JSONField(default=dict)
+    client_info = models.JSONField(default=dict)
+    targets = models.JSONField(default=list)
+    debug_data = models.JSONField(default=dict)
+    app_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    user_id = models.CharField(max_length=20, blank=True, default="", db_index=True)
+    family_id = models.CharField(max_length=20, blank=True, default="", db_index=True)
+
+    class Meta:
+        ordering = ["-id"]

@@ -1,0 +1,46 @@
+"""Scopes and the user claims each one releases (OIDC Core §5.4)."""
+
+from django.conf import settings
+
+OIDC_SCOPES = {
+    "openid": "Sign you in",
+    "profile": "See your name and username",
+    "email": "See your email address",
+    "address": "See your address",
+    "phone": "See your phone number",
+    "offline_access": "Keep you signed in (refresh tokens)",
+}
+USER_SCOPES = set(OIDC_SCOPES)
+
+
+def custom_scopes() -> dict[str, str]:
+    return {name: f"Custom scope {name}" for name in settings.ROTOR_CUSTOM_SCOPES}
+
+
+def supported_scopes() -> dict[str, str]:
+    return OIDC_SCOPES | custom_scopes()
+
+
+def parse(value: str | None) -> list[str]:
+    """Split a `scope` parameter, keeping order and dropping repeats."""
+    return list(dict.fromkeys((value or "").split()))
+
+
+def unknown(scopes: list[str]) -> list[str]:
+    known = supported_scopes()
+    return [s for s in scopes if s not in known]
+
+
+def user_claims(user, scopes: list[str]) -> dict:
+    claims: dict = {}
+    if "profile" in scopes:
+        claims.update(
+            name=user.get_full_name() or user.username,
+            preferred_username=user.username,
+            given_name=user.first_name,
+            family_name=user.last_name,
+            updated_at=int((user.last_login or user.date_joined).timestamp()),
+        )
+    if "email" in scopes and user.email:
+        claims.update(email=user.email, email_verified=True)
+    return claims

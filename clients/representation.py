@@ -45,8 +45,11 @@ def app_json(app: Application, *, client_secret: str | None = None) -> dict:
         "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
         "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}},
         "features": [],
-        "credentials": {"userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
-                        "signing": {}, "oauthClient": credentials},
+        "credentials": {
+            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
+            "signing": {},
+            "oauthClient": credentials,
+        },
         "settings": {"app": {}, "notifications": {}, "oauthClient": oauth_settings},
         "_links": {
             "self": {"href": base},

@@ -113,8 +113,9 @@ def rotate_secret(app: Application, *, actor=None, request=None) -> str:
     secret = new_client_secret()
     app.client_secret = secret
     with transaction.atomic():
-        app.save(update_fields=["client_secret", "hash_client_secret", "client_type",
-                                "authorization_grant_type", "updated"])
+        app.save(
+            update_fields=["client_secret", "hash_client_secret", "client_type", "authorization_grant_type", "updated"]
+        )
         events.record(
             "app.oauth2.client.lifecycle.update",
             f"Regenerated the client secret of '{app.name}'",
@@ -130,8 +131,14 @@ def activate_app(app: Application, *, actor=None, request=None) -> Application:
     with transaction.atomic():
         Application.objects.filter(pk=app.pk).update(status=Application.Status.ACTIVE)
         app.status = Application.Status.ACTIVE
-        events.record("app.oauth2.client.lifecycle.activate", f"Activated app '{app.name}'", request=request,
-                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+        events.record(
+            "app.oauth2.client.lifecycle.activate",
+            f"Activated app '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
     return app
 
 
@@ -141,8 +148,14 @@ def deactivate_app(app: Application, *, actor=None, request=None) -> Application
         Application.objects.filter(pk=app.pk).update(status=Application.Status.INACTIVE)
         app.status = Application.Status.INACTIVE
         revoke_families(client=app, reason="app_deactivated", request=request)
-        events.record("app.oauth2.client.lifecycle.deactivate", f"Deactivated app '{app.name}'", request=request,
-                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+        events.record(
+            "app.oauth2.client.lifecycle.deactivate",
+            f"Deactivated app '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
     return app
 
 
@@ -154,6 +167,12 @@ def delete_app(app: Application, *, actor=None, request=None) -> None:
     if app.is_active:
         raise AppIsActive(app.public_id)
     with transaction.atomic():
-        events.record("app.oauth2.client.lifecycle.delete", f"Deleted app '{app.name}'", request=request,
-                      actor=_actor(actor), targets=[events.app_ref(app)], app=app)
+        events.record(
+            "app.oauth2.client.lifecycle.delete",
+            f"Deleted app '{app.name}'",
+            request=request,
+            actor=_actor(actor),
+            targets=[events.app_ref(app)],
+            app=app,
+        )
         app.delete()

@@ -148,8 +148,8 @@ def validate_app(data: dict, *, instance: Application | None = None) -> dict:
     if grants == [GRANT_REFRESH_TOKEN]:
         fail("grant_types", "Refresh Token needs a grant that signs a user in.")
     clean["grant_types"] = grants
-    clean["response_types"] = ["code"] if GRANT_AUTHORIZATION_CODE in grants else (
-        ["token"] if GRANT_CLIENT_CREDENTIALS in grants else []
+    clean["response_types"] = (
+        ["code"] if GRANT_AUTHORIZATION_CODE in grants else (["token"] if GRANT_CLIENT_CREDENTIALS in grants else [])
     )
 
     for field, kind in (("redirect_uris", "redirect URI"), ("post_logout_redirect_uris", "sign-out redirect URI")):

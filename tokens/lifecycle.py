@@ -29,8 +29,9 @@ class Refreshed:
     scopes: list[str]
 
 
-def start_family(*, client, user, server: AuthServer, scopes: list[str], auth_time: datetime,
-                 grant_type: str) -> tuple[TokenFamily, str]:
+def start_family(
+    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+) -> tuple[TokenFamily, str]:
     """Start a family for one sign-in and return it with its first refresh token.
 
     The lifetimes are fixed here, from the server's policy at sign-in, and never recomputed.
@@ -38,7 +39,12 @@ def start_family(*, client, user, server: AuthServer, scopes: list[str], auth_ti
     now = timezone.now()
     lifetime = server.refresh_lifetime_minutes
     family = TokenFamily.objects.create(
-        client=client, user=user, server=server.id, scopes=scopes, auth_time=auth_time, grant_type=grant_type,
+        client=client,
+        user=user,
+        server=server.id,
+        scopes=scopes,
+        auth_time=auth_time,
+        grant_type=grant_type,
         expires_at=now + timedelta(minutes=lifetime) if lifetime else None,
         idle_minutes=server.refresh_window_minutes,
     )
@@ -61,8 +67,9 @@ def narrow_scopes(granted: list[str], requested: list[str] | None) -> list[str]:
     return requested
 
 
-def _grant_events(server: AuthServer, family: TokenFamily, scopes: list[str], *, new_refresh: bool,
-                  request) -> list[Event]:
+def _grant_events(
+    server: AuthServer, family: TokenFamily, scopes: list[str], *, new_refresh: bool, request
+) -> list[Event]:
     kinds = ["access_token"] + (["id_token"] if "openid" in scopes else []) + (["refresh_token"] if new_refresh else [])
     return [
         events.build(
@@ -71,15 +78,18 @@ def _grant_events(server: AuthServer, family: TokenFamily, scopes: list[str], *,
             request=request,
             actor=events.app_ref(family.client),
             targets=[events.user_ref(family.user), events.family_ref(family)],
-            app=family.client, user=family.user, family=family,
+            app=family.client,
+            user=family.user,
+            family=family,
             debug={"grantType": "refresh_token", "scopes": " ".join(scopes)},
         )
         for kind in kinds
     ]
 
 
-def refresh(*, client, server: AuthServer, presented: str, requested_scopes: list[str] | None,
-            request=None) -> Refreshed:
+def refresh(
+    *, client, server: AuthServer, presented: str, requested_scopes: list[str] | None, request=None
+) -> Refreshed:
     """Redeem a refresh token for `client` at `server`; raise OAuthError when it must fail.
 
     STATIC returns the presented string again. ROTATE marks it rotated with a conditional
@@ -88,11 +98,7 @@ def refresh(*, client, server: AuthServer, presented: str, requested_scopes: lis
     """
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            RefreshToken.objects.select_related("family__user")
-            .filter(token_hash=hash_token(presented))
-            .first()
-        )
+        row = RefreshToken.objects.select_related("family__user").filter(token_hash=hash_token(presented)).first()
         if row is None:
             raise invalid_grant_refresh()
         family = row.family
@@ -121,13 +127,16 @@ def refresh(*, client, server: AuthServer, presented: str, requested_scopes: lis
             )
             if not is_rotator:  # another request rotated it between our read and our update
                 rotated_at = RefreshToken.objects.filter(pk=row.pk).values_list("rotated_at", flat=True).first()
-        within_leeway = client.leeway > 0 and rotated_at is not None and now - rotated_at <= timedelta(
-            seconds=client.leeway
+        within_leeway = (
+            client.leeway > 0 and rotated_at is not None and now - rotated_at <= timedelta(seconds=client.leeway)
         )
         if is_rotator or within_leeway:
             token = new_token()
             RefreshToken.objects.create(
-                token_hash=hash_token(token), family=family, created=now, last_used=now,
+                token_hash=hash_token(token),
+                family=family,
+                created=now,
+                last_used=now,
                 origin="rotation" if is_rotator else "grace",
             )
             Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=True, request=request))
@@ -138,8 +147,9 @@ def refresh(*, client, server: AuthServer, presented: str, requested_scopes: lis
     raise invalid_grant_refresh()
 
 
-def _revoke(family: TokenFamily, server: AuthServer, *, reason: str, request=None, actor=None,
-            replayed_hash: str | None = None) -> bool:
+def _revoke(
+    family: TokenFamily, server: AuthServer, *, reason: str, request=None, actor=None, replayed_hash: str | None = None
+) -> bool:
     """Revoke one family inside the caller's transaction; record the event once."""
     now = timezone.now()
     changed = TokenFamily.objects.filter(pk=family.pk, status=ACTIVE).update(
@@ -149,20 +159,31 @@ def _revoke(family: TokenFamily, server: AuthServer, *, reason: str, request=Non
         events.record(
             server.event_type("token.detect_reuse"),
             "Refresh token reuse detected; the token family was revoked",
-            request=request, severity="WARN", result="FAILURE", reason="Refresh token reuse detected",
+            request=request,
+            severity="WARN",
+            result="FAILURE",
+            reason="Refresh token reuse detected",
             actor=events.app_ref(family.client),
             targets=[events.user_ref(family.user), events.family_ref(family)],
-            app=family.client, user=family.user, family=family,
-            debug={"replayedTokenHash": replayed_hash,
-                   "familyTokenHashes": list(family.tokens.values_list("token_hash", flat=True)[:50])},
+            app=family.client,
+            user=family.user,
+            family=family,
+            debug={
+                "replayedTokenHash": replayed_hash,
+                "familyTokenHashes": list(family.tokens.values_list("token_hash", flat=True)[:50]),
+            },
         )
     elif changed:
         events.record(
             server.event_type("token.revoke"),
             f"Refresh token family revoked ({reason.replace('_', ' ')})",
-            request=request, actor=actor or events.app_ref(family.client),
+            request=request,
+            actor=actor or events.app_ref(family.client),
             targets=[events.user_ref(family.user), events.family_ref(family)],
-            app=family.client, user=family.user, family=family, debug={"reason": reason},
+            app=family.client,
+            user=family.user,
+            family=family,
+            debug={"reason": reason},
         )
     if changed:
         family.status, family.revoked_at, family.revoked_reason = REVOKED, now, reason
@@ -190,9 +211,11 @@ def revoke_families(*, client=None, user=None, reason: str, request=None, actor=
 
 
 def find_family_by_refresh_token(presented: str) -> TokenFamily | None:
-    row = RefreshToken.objects.select_related("family__client", "family__user").filter(
-        token_hash=hash_token(presented)
-    ).first()
+    row = (
+        RefreshToken.objects.select_related("family__client", "family__user")
+        .filter(token_hash=hash_token(presented))
+        .first()
+    )
     return row.family if row else None
 
 

@@ -35,8 +35,15 @@ def family_of_jti(jti: str) -> str | None:
     return parts[2] if len(parts) == 3 and parts[0] == "AT" else None
 
 
-def mint_access_token(server: AuthServer, *, client_id: str, scopes: list[str], user=None,
-                      family_id: str | None = None, now: int | None = None) -> MintedAccess:
+def mint_access_token(
+    server: AuthServer,
+    *,
+    client_id: str,
+    scopes: list[str],
+    user=None,
+    family_id: str | None = None,
+    now: int | None = None,
+) -> MintedAccess:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
     exp = now + settings.ROTOR_ACCESS_TOKEN_MINUTES * 60
@@ -58,8 +65,17 @@ def mint_access_token(server: AuthServer, *, client_id: str, scopes: list[str], 
     return MintedAccess(token, jti, exp)
 
 
-def mint_id_token(server: AuthServer, *, client_id: str, user, scopes: list[str], auth_time: int,
-                  nonce: str | None = None, access_token: str | None = None, now: int | None = None) -> str:
+def mint_id_token(
+    server: AuthServer,
+    *,
+    client_id: str,
+    user,
+    scopes: list[str],
+    auth_time: int,
+    nonce: str | None = None,
+    access_token: str | None = None,
+    now: int | None = None,
+) -> str:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
     claims = {

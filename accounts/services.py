@@ -1,0 +1,133 @@
+"""Creating and retiring users, and API tokens: shared by the console, the API and commands."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tokens import events
+from tokens.crypto import hash_token, new_token
+from tokens.lifecycle import revoke_families
+
+from .models import ApiToken, User
+
+
+class UserValidationError(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def create_user(
+    *,
+    username: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    is_staff: bool = False,
+    activate: bool = True,
+    actor=None,
+    request=None,
+) -> User:
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = ["A username (login) is required."]
+    elif len(username) > 150:
+        errors["username"] = ["A username must be at most 150 characters."]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with this username already exists."]
+    if password:
+        try:
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise UserValidationError(errors)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username, email, password, first_name=first_name, last_name=last_name, is_staff=is_staff, is_active=activate
+        )
+        if not password:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        events.record(
+            "user.lifecycle.create",
+            f"Created user {username}",
+            request=request,
+            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            targets=[events.user_ref(user)],
+            user=user,
+        )
+    return user
+
+
+def deactivate_user(user: User, *, actor=None, request=None) -> User:
+    """Deactivate a user and revoke every token family they hold (SPEC §3)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        revoke_families(user=user, reason="user_deactivated", request=request)
+        events.record(
+            "user.lifecycle.deactivate",
+            f"Deactivated user {user.username}",
+            request=request,
+            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            targets=[events.user_ref(user)],
+            user=user,
+        )
+    return user
+
+
+def activate_user(user: User, *, actor=None, request=None) -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        events.record(
+            "user.lifecycle.activate",
+            f"Activated user {user.username}",
+            request=request,
+            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            targets=[events.user_ref(user)],
+            user=user,
+        )
+    return user
+
+
+class UserIsActive(Exception):
+    """Only a deactivated user can be deleted."""
+
+
+def delete_user(user: User, *, actor=None, request=None) -> None:
+    if user.is_active:
+        raise UserIsActive(user.uid)
+    with transaction.atomic():
+        events.record(
+            "user.lifecycle.delete",
+            f"Deleted user {user.username}",
+            request=request,
+            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            targets=[events.user_ref(user)],
+            user=user,
+        )
+        user.delete()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make an API token; returns it with the plaintext, which is shown once and never stored."""
+    plain = "00" + new_token()
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "API token", token_hash=hash_token(plain), prefix=plain[:6]
+    )
+    return token, plain
+
+
+def authenticate_api_token(plain: str) -> ApiToken | None:
+    """The API token for `plain`, with its last use recorded, or None."""
+    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(plain)).first()
+    if token is not None:
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now
+    return token

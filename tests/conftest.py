@@ -1,0 +1,163 @@
+"""Shared fixtures. Database choice: DATABASE_URL if set, else local PostgreSQL if reachable, else SQLite."""
+
+import os
+import socket
+from pathlib import Path
+
+os.environ.setdefault("SECRET_KEY", "rotor-test-secret-key")
+if not os.environ.get("DATABASE_URL"):
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=0.5).close()
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/rotor"
+    except OSError:
+        pass  # SQLite; the PostgreSQL-only race tests are skipped and listed at the end
+
+import pytest  # noqa: E402
+
+(Path(__file__).parent / "artifacts").mkdir(exist_ok=True)
+
+
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL", "")
+    return f"rotor database: {'PostgreSQL ' + url.split('@')[-1] if url.startswith('postgres') else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run live-server tests last: they commit their data, which other tests must not see."""
+    items.sort(key=lambda item: item.get_closest_marker("live") is not None)
+    for item in items:
+        if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            if os.environ.get("ROTOR_REQUIRE_POSTGRES"):
+                raise pytest.UsageError("ROTOR_REQUIRE_POSTGRES is set but the tests are not on PostgreSQL")
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    db = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    skipped = terminalreporter.stats.get("skipped", [])
+    terminalreporter.write_line(f"Database: {db}. Skipped for lack of PostgreSQL: {len(skipped)} test(s).")
+    for report in skipped:
+        terminalreporter.write_line(f"  skipped: {report.nodeid}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_clean_caches(settings):
+    """Fast password hashing for users in tests; client secrets keep their real hasher."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "clients.hashers.ClientSecretSHA256Hasher",
+    ]
+    from tokens import keys
+
+    keys.clear_cache()
+    yield
+    keys.clear_cache()
+
+
+@pytest.fixture
+def owner(db):
+    """An admin: staff, signs in to the console."""
+    from accounts.models import User
+
+    return User.objects.create_user(
+        "admin@example.com",
+        "admin@example.com",
+        "correct horse battery",
+        is_staff=True,
+        first_name="Ada",
+        last_name="Admin",
+    )
+
+
+@pytest.fixture
+def end_user(db):
+    from accounts.models import User
+
+    return User.objects.create_user(
+        "alice@example.com", "alice@example.com", "alice password 1", first_name="Alice", last_name="Liddell"
+    )
+
+
+@pytest.fixture
+def other_user(db):
+    """Someone without rights: not staff."""
+    from accounts.models import User
+
+    return User.objects.create_user("mallory@example.com", "mallory@example.com", "mallory password 1")
+
+
+@pytest.fixture
+def make_app(db):
+    """Create an app through the same service the console and API use; returns (app, secret)."""
+    from clients.services import create_app
+
+    def make(**data):
+        data.setdefault("label", "Test app")
+        data.setdefault("application_type", "web")
+        if data["application_type"] != "service":
+            data.setdefault("redirect_uris", ["https://app.example.com/callback"])
+        return create_app(data)
+
+    return make
+
+
+@pytest.fixture
+def confidential_app(make_app):
+    app, secret = make_app(
+        label="Confidential web app", application_type="web", grant_types=["authorization_code", "refresh_token"]
+    )
+    app.plain_secret = secret
+    return app
+
+
+@pytest.fixture
+def public_app(make_app):
+    app, _ = make_app(
+        label="Single-page app",
+        application_type="browser",
+        grant_types=["authorization_code", "refresh_token"],
+        trusted_origins=["https://spa.example.com"],
+    )
+    return app
+
+
+@pytest.fixture
+def console_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture(scope="session")
+def live_server_factory(django_db_setup, django_db_blocker):
+    """Start extra gunicorn servers on the test database (e.g. two nodes sharing it)."""
+    from tests.live import LiveServer
+
+    servers = []
+
+    def start(workers: int = 2, extra_env: dict | None = None) -> LiveServer:
+        server = LiveServer(workers=workers, extra_env=extra_env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live(live_server_factory):
+    """The shared live server: gunicorn, 4 sync workers, DEBUG off, on the test database."""
+    return live_server_factory(workers=4)
+
+
+@pytest.fixture
+def live_db(django_db_blocker):
+    """Database access that commits, so the live server sees it. Use unique names: nothing is flushed."""
+    with django_db_blocker.unblock():
+        yield

@@ -23,6 +23,13 @@ run: install
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# `make bench` (MODE=two-nodes for two servers on one database; BENCH_ARGS for flags, see bench/README.md).
+MODE ?= one-node
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
+
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,0 +1,891 @@
+"""`make bench`: Rotor under load, run the production way and measured with wrk.
+
+Starts gunicorn (sync workers, DEBUG off) on a fresh PostgreSQL database, creates the clients
+through clients.services, mints refresh tokens and codes through the real authorization-code +
+PKCE flow over HTTP, drives each load with wrk and a Lua script, and prints a table (JSON under
+bench/results/). bench/README.md explains the method and every figure.
+"""
+
+import argparse
+import base64
+import json
+import multiprocessing
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+LUA = BENCH / "lua"
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from tests.oauth import live_sign_in, pkce_pair  # noqa: E402
+
+TOKEN_PATH = "/oauth2/v1/token"
+SCOPE = "openid offline_access"
+REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from the Location header
+PASSWORD = "bench password 1234"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def code_grant(code: str, verifier: str) -> dict:
+    return {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier}
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{quote(client_id)}:{quote(secret)}".encode()).decode()
+
+
+# Processes and CPU ----------------------------------------------------------------------------
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """utime + stime of these processes, in ms (/proc/<pid>/stat fields 14 and 15)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total * 1000 / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def loadavg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+class Server:
+    """One gunicorn node: `config.wsgi` (or bench.wsgi when counting queries) on 127.0.0.1."""
+
+    def __init__(self, env: dict, workers: int, *, wsgi: str = "config.wsgi", name: str = "node"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.log_path = RESULTS / f"gunicorn-{name}-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115
+        cmd = [sys.executable, "-m", "gunicorn", wsgi, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+        cmd += ["--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5"]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env | {"PORT": str(self.port)}, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
+            try:
+                if requests.get(f"{self.url}/oauth2/v1/keys", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError("gunicorn did not answer within 60 s")
+        while len(self.worker_pids()) < workers:
+            time.sleep(0.1)
+        # Touch every worker once (imports, key cache, DB connection) before anything is measured.
+        for _ in range(workers * 4):
+            requests.get(f"{self.url}/oauth2/v1/keys", timeout=5)
+
+    def worker_pids(self) -> list[int]:
+        return children(self.proc.pid)
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid, *self.worker_pids()]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+# RS256 signing ceiling ------------------------------------------------------------------------
+
+
+def _sign_for(seconds: float, queue) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # Rotor's key size (tokens/keys.py)
+    message = secrets.token_bytes(600)  # about a JWT header + payload
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        count += 1
+    queue.put(count / (time.perf_counter() - start))
+
+
+def signing_rate(seconds: float, processes: int = 2) -> dict:
+    """RS256 signatures/s with one signing process per core, all at once."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_sign_for, args=(seconds, queue)) for _ in range(processes)]
+    for p in procs:
+        p.start()
+    rates = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    total = sum(rates)
+    return {
+        "processes": processes,
+        "seconds": seconds,
+        "signatures_per_s": round(total, 1),
+        "per_process": [round(r, 1) for r in rates],
+        "ms_per_signature_one_core": round(1000 / (total / processes), 4),
+        "refresh_ceiling_per_s": round(total / 2, 1),  # a refresh signs an access token and an ID token
+    }
+
+
+# Database and Django --------------------------------------------------------------------------
+
+
+def fresh_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(admin_url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def setup_django(env: dict) -> None:
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+
+
+def db_stats() -> dict:
+    """This database's counters (pg_stat_database) and the CPU of its server backends."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched, blks_hit "
+            "FROM pg_stat_database WHERE datname = current_database()"
+        )
+        row = cursor.fetchone()
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    names = ("xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_fetched", "blks_hit")
+    return dict(zip(names, row, strict=True)) | {"backends": backends, "backend_cpu_ms": cpu_ms(backends)}
+
+
+def create_fixtures(users: int) -> dict:
+    """The bench's users and apps, made through the same services as the console and API."""
+    from accounts.services import create_user
+    from clients.services import create_app
+
+    stamp = secrets.token_hex(3)
+    people = []
+    for i in range(users):
+        name = f"bench-{stamp}-{i}@example.com"
+        create_user(username=name, email=name, first_name="Bench", last_name=f"User{i}", password=PASSWORD)
+        people.append(name)
+    code_flow = {"grant_types": ["authorization_code", "refresh_token"], "redirect_uris": [REDIRECT_URI]}
+    specs = {
+        "public_rotate": {"application_type": "browser", "rotation_type": "ROTATE"} | code_flow,
+        "confidential_rotate": {
+            "application_type": "web",
+            "rotation_type": "ROTATE",
+            "token_endpoint_auth_method": "client_secret_basic",
+        }
+        | code_flow,
+        "static": {"application_type": "web", "rotation_type": "STATIC"} | code_flow,
+        "service": {"application_type": "service", "grant_types": ["client_credentials"]},
+        # For the race checks only: no leeway, so a second use of a token is always a replay.
+        "no_leeway": {"application_type": "browser", "rotation_type": "ROTATE", "leeway": 0} | code_flow,
+    }
+    apps = {}
+    for key, spec in specs.items():
+        app, secret = create_app({"label": f"Bench {key} {stamp}"} | spec)
+        apps[key] = App(key, app.client_id, secret, app.leeway)
+    return {"users": people, "apps": apps}
+
+
+@dataclass
+class App:
+    key: str
+    client_id: str
+    secret: str | None
+    leeway: int
+
+    def auth(self) -> dict:
+        """Options for the Lua scripts: Basic for confidential clients, client_id in the body otherwise."""
+        return {"auth": basic(self.client_id, self.secret)} if self.secret else {"client_id": self.client_id}
+
+    def post(self, base: str, data: dict, **kw) -> requests.Response:
+        if self.secret:
+            return requests.post(base + TOKEN_PATH, data=data, auth=(self.client_id, self.secret), timeout=30, **kw)
+        return requests.post(base + TOKEN_PATH, data=data | {"client_id": self.client_id}, timeout=30, **kw)
+
+
+# Minting through the real flow ----------------------------------------------------------------
+
+
+class Minter:
+    """Signed-in browser sessions (one per user, through the real sign-in form) that mint codes."""
+
+    def __init__(self, base: str, users: list[str], apps: dict[str, App]):
+        self.base = base
+        any_app = apps["public_rotate"]
+        with ThreadPoolExecutor(len(users)) as pool:
+            grants = list(
+                pool.map(lambda u: live_sign_in(base, any_app.client_id, REDIRECT_URI, u, PASSWORD, scope=SCOPE), users)
+            )
+        self.browsers = [g["browser"] for g in grants]
+
+    def _code(self, browser: requests.Session, app: App) -> tuple[str, str]:
+        verifier, challenge = pkce_pair()
+        params = {
+            "client_id": app.client_id,
+            "response_type": "code",
+            "redirect_uri": REDIRECT_URI,
+            "scope": SCOPE,
+            "state": "bench",
+            "nonce": secrets.token_urlsafe(8),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        response = browser.get(f"{self.base}/oauth2/v1/authorize", params=params, allow_redirects=False, timeout=30)
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or not location.startswith(REDIRECT_URI):
+            raise RuntimeError(f"authorize gave {response.status_code} {location[:200]}")
+        return parse_qs(urlsplit(location).query)["code"][0], verifier
+
+    def _refresh_token(self, browser: requests.Session, app: App) -> str:
+        code, verifier = self._code(browser, app)
+        data = code_grant(code, verifier)
+        response = app.post(self.base, data)
+        if response.status_code != 200:
+            raise RuntimeError(f"code exchange gave {response.status_code} {response.text[:200]}")
+        return response.json()["refresh_token"]
+
+    def _spread(self, count: int, work) -> list:
+        """Run `work(browser)` `count` times, each session in its own thread (Sessions aren't shared)."""
+        n = len(self.browsers)
+        shares = [count // n + (1 if i < count % n else 0) for i in range(n)]
+        with ThreadPoolExecutor(n) as pool:
+            chunks = pool.map(lambda i: [work(self.browsers[i]) for _ in range(shares[i])], range(n))
+            return [item for chunk in chunks for item in chunk]
+
+    def refresh_tokens(self, app: App, count: int) -> list[str]:
+        return self._spread(count, lambda b: self._refresh_token(b, app))
+
+    def codes(self, app: App, count: int) -> list[str]:
+        return [f"{c} {v}" for c, v in self._spread(count, lambda b: self._code(b, app))]
+
+
+# wrk ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    name: str
+    script: str
+    options: dict
+    pool: Path | None = None  # token/code file the Lua script consumes
+    refresh: bool = False  # signs two tokens: compared with the signing ceiling
+    consumes: bool = False  # each item is spent once: the script writes the unused rest back
+
+
+def wrk(url: str, load: Load, *, seconds: float, connections: int, pool: Path | None = None, out: Path | None = None):
+    options = dict(load.options)
+    if pool is not None:
+        options["tokens"] = str(pool)
+    if out is not None:
+        options["out"] = str(out)
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
+    cmd += ["-s", str(LUA / load.script), url, "--", *(f"{k}={v}" for k, v in options.items())]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    match = re.search(r"^BENCH_JSON (.*)$", result.stdout, re.M)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout[-2000:]} {result.stderr[-2000:]}")
+    data = json.loads(match.group(1))
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None) -> dict:
+    """Warm up, then measure, one wrk per node with the connections split between them.
+
+    Token pools are split between the wrk processes; each run writes its unused tokens back, so the
+    measured run continues with the tokens the warm-up left (rotated tokens never come back).
+    """
+    per_node = max(1, args.connections // len(nodes))
+    pools = _split_pool(load.pool, len(nodes)) if load.pool else [None] * len(nodes)
+
+    def phase(seconds: float) -> list[dict]:
+        results: list = [None] * len(nodes)
+
+        def go(i: int) -> None:
+            pool = pools[i]
+            out = pool.with_suffix(".left") if pool and load.consumes else None
+            results[i] = wrk(nodes[i].url, load, seconds=seconds, connections=per_node, pool=pool, out=out)
+            if out is not None:
+                out.replace(pool)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(len(nodes))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
+    if args.warmup > 0:
+        phase(args.warmup)
+    pids = [pid for node in nodes for pid in node.pids()]
+    before_cpu, before_db, load_before = cpu_ms(pids), db_stats(), loadavg()
+    results = phase(args.duration)
+    after_cpu, after_db = cpu_ms(pids), db_stats()
+    if load.pool:
+        _join_pool(load.pool, pools)
+    requests_done = sum(r["requests"] for r in results)
+    per = max(requests_done, 1)
+    db_cpu = cpu_ms(before_db["backends"]) - before_db["backend_cpu_ms"]
+    row = {
+        "load": label or load.name,
+        "nodes": len(nodes),
+        "workers_per_node": nodes[0].workers,
+        "connections": per_node * len(nodes),
+        "requests": requests_done,
+        "rps": round(sum(r["rps"] for r in results), 1),
+        # With two nodes the percentiles are the worse of the two wrk processes.
+        "p50_ms": max(r["latency_ms"]["p50"] for r in results),
+        "p90_ms": max(r["latency_ms"]["p90"] for r in results),
+        "p99_ms": max(r["latency_ms"]["p99"] for r in results),
+        "max_ms": max(r["latency_ms"]["max"] for r in results),
+        "non200": sum(r["non200"] for r in results),
+        "socket_errors": sum(sum(r["socket_errors"].values()) for r in results),
+        "missing_token": sum(r["missing_token"] for r in results),
+        "pool_ran_dry": sum(r["exhausted"] for r in results),
+        "server_cpu_ms_per_req": round((after_cpu - before_cpu) / per, 3),
+        "db_cpu_ms_per_req": round(db_cpu / per, 3),
+        "xact_per_req": round((after_db["xact_commit"] - before_db["xact_commit"]) / per, 2),
+        "rows_inserted_per_req": round((after_db["tup_inserted"] - before_db["tup_inserted"]) / per, 2),
+        "rows_updated_per_req": round((after_db["tup_updated"] - before_db["tup_updated"]) / per, 2),
+        "loadavg_before": load_before,
+        "refresh": load.refresh,
+        "wrk": results,
+    }
+    ok = row["non200"] == 0 and row["socket_errors"] == 0 and row["missing_token"] == 0 and row["pool_ran_dry"] == 0
+    row["ok"] = ok
+    log(
+        f"  {row['load']}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.1f} p99 {row['p99_ms']:.1f} ms, "
+        f"non-200 {row['non200']}, cpu {row['server_cpu_ms_per_req']:.2f} ms/req" + ("" if ok else "  <-- NOT OK")
+    )
+    return row
+
+
+def _split_pool(pool: Path, parts: int) -> list[Path]:
+    if parts == 1:
+        return [pool]
+    lines = pool.read_text().splitlines()
+    paths = []
+    for i in range(parts):
+        part = pool.with_name(f"{pool.stem}.part{i}{pool.suffix}")
+        part.write_text("\n".join(lines[i::parts]) + "\n")
+        paths.append(part)
+    return paths
+
+
+def _join_pool(pool: Path, parts: list[Path]) -> None:
+    if parts == [pool]:
+        return
+    text = "".join(p.read_text() for p in parts)
+    pool.write_text(text)
+    for p in parts:
+        p.unlink()
+
+
+# Query counts -------------------------------------------------------------------------------
+
+
+def count_queries(base: str, apps: dict[str, App], samples: dict[str, list[str]], introspect_body: dict) -> dict:
+    """SQL statements per request of each load, from a counting server's X-Rotor-Queries header."""
+
+    def counted(response: requests.Response) -> int:
+        if response.status_code != 200:
+            raise RuntimeError(f"query count request gave {response.status_code}: {response.text[:200]}")
+        return int(response.headers["X-Rotor-Queries"])
+
+    counts: dict[str, list[int]] = {}
+    for key, load in (("public_rotate", "refresh ROTATE public"), ("confidential_rotate", "refresh ROTATE Basic")):
+        counts[load] = [
+            counted(apps[key].post(base, {"grant_type": "refresh_token", "refresh_token": t})) for t in samples[key]
+        ]
+    counts["refresh STATIC"] = [
+        counted(apps["static"].post(base, {"grant_type": "refresh_token", "refresh_token": t}))
+        for t in samples["static"]
+    ]
+    counts["client_credentials"] = [
+        counted(apps["service"].post(base, {"grant_type": "client_credentials", "scope": "api:read"}))
+        for _ in range(10)
+    ]
+    counts["code exchange"] = []
+    for line in samples["codes"]:
+        code, verifier = line.split()
+        data = code_grant(code, verifier)
+        counts["code exchange"].append(counted(apps["public_rotate"].post(base, data)))
+    static = apps["static"]
+    counts["introspect"] = [
+        counted(
+            requests.post(
+                f"{base}/oauth2/v1/introspect", data=introspect_body, auth=(static.client_id, static.secret), timeout=30
+            )
+        )
+        for _ in range(10)
+    ]
+    counts["JWKS"] = [counted(requests.get(f"{base}/oauth2/v1/keys", timeout=30)) for _ in range(10)]
+    return {load: {"mean": sum(v) / len(v), "min": min(v), "max": max(v)} for load, v in counts.items()}
+
+
+# Race checks (two-nodes mode) -----------------------------------------------------------------
+
+
+def _both_at_once(nodes: list[Server], app: App, token: str) -> list[requests.Response]:
+    barrier = threading.Barrier(len(nodes))
+    out: list = [None] * len(nodes)
+
+    def go(i: int) -> None:
+        barrier.wait()
+        out[i] = app.post(nodes[i].url, {"grant_type": "refresh_token", "refresh_token": token})
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(nodes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def _family_status(token: str) -> tuple[str, str]:
+    from tokens.lifecycle import find_family_by_refresh_token
+
+    family = find_family_by_refresh_token(token)
+    return family.status, family.revoked_reason
+
+
+def race_checks(nodes: list[Server], apps: dict[str, App], minter: Minter, spent: list[str], load_end: float) -> dict:
+    """Every guarantee of the refresh-token lifecycle, with the requests split across both nodes."""
+    from clients.models import Application
+    from clients.services import deactivate_app, rotate_secret
+    from tokens.models import RefreshToken, TokenFamily
+
+    checks: list[dict] = []
+
+    def check(name: str, passed: bool, detail: str = "") -> None:
+        checks.append({"check": name, "passed": bool(passed), "detail": detail})
+        log(f"  {'PASS' if passed else 'FAIL'} {name} {detail}")
+
+    revoked = TokenFamily.objects.filter(status=TokenFamily.Status.REVOKED).count()
+    graces = RefreshToken.objects.filter(origin="grace").count()
+    check("no family revoked and no grace token under the two-node load", revoked == 0 and graces == 0,
+          f"(revoked {revoked}, grace {graces})")  # fmt: skip
+
+    # 1. Tokens rotated during the load, replayed after their leeway: invalid_grant, family revoked.
+    app = apps["public_rotate"]
+    wait = app.leeway + 1 - (time.monotonic() - load_end)
+    if wait > 0:
+        log(f"  waiting {wait:.0f} s for the leeway ({app.leeway} s) of the last rotations to pass")
+        time.sleep(wait)
+    sample = spent[:10]
+    results = []
+    for i, token in enumerate(sample):
+        response = app.post(nodes[i % len(nodes)].url, {"grant_type": "refresh_token", "refresh_token": token})
+        results.append((response.status_code, response.json().get("error"), *_family_status(token)))
+    check(
+        "a rotated token replayed after its leeway is invalid_grant and revokes its family",
+        results and all(r == (400, "invalid_grant", "REVOKED", "reuse_detected") for r in results),
+        f"({len(results)} replays, alternating nodes: {sorted(set(results))})",
+    )
+
+    # 2. The same token at both nodes at once, within the leeway: one rotation, one grace use.
+    fresh = minter.refresh_tokens(app, 10)
+    outcomes = []
+    for token in fresh:
+        a, b = _both_at_once(nodes, app, token)
+        new = {r.json().get("refresh_token") for r in (a, b) if r.status_code == 200}
+        outcomes.append((a.status_code, b.status_code, len(new), _family_status(token)[0]))
+    check(
+        "the same token at both nodes at once within the leeway: both 200, two different new tokens",
+        all(o == (200, 200, 2, "ACTIVE") for o in outcomes),
+        f"({sorted(set(outcomes))})",
+    )
+
+    # 3. The same token at both nodes at once with no leeway: exactly one wins, the family is revoked.
+    strict = apps["no_leeway"]
+    fresh = minter.refresh_tokens(strict, 20)
+    outcomes = []
+    for token in fresh:
+        a, b = _both_at_once(nodes, strict, token)
+        statuses = sorted((a.status_code, b.status_code))
+        winner = next((r.json()["refresh_token"] for r in (a, b) if r.status_code == 200), None)
+        after = (
+            strict.post(nodes[1 % len(nodes)].url, {"grant_type": "refresh_token", "refresh_token": winner}).status_code
+            if winner
+            else None
+        )
+        outcomes.append((*statuses, *_family_status(token), after))
+    check(
+        "the same token at both nodes at once with no leeway: one 200, one invalid_grant, family revoked, "
+        "and the winner's new token dead too",
+        all(o == (200, 400, "REVOKED", "reuse_detected", 400) for o in outcomes),
+        f"({len(outcomes)} pairs: {sorted(set(outcomes), key=str)})",
+    )
+
+    # 4. No node-local state: a secret rotation and a deactivation take effect at once on every node.
+    confidential = apps["confidential_rotate"]
+    token = minter.refresh_tokens(confidential, 1)[0]
+    new_secret = rotate_secret(Application.objects.get(client_id=confidential.client_id))
+    old = [confidential.post(n.url, {"grant_type": "refresh_token", "refresh_token": token}).status_code for n in nodes]
+    confidential.secret = new_secret
+    new = [confidential.post(n.url, {"grant_type": "refresh_token", "refresh_token": token}).status_code for n in nodes]
+    check("a rotated client secret is refused at once on every node", old == [401] * len(nodes) and 200 in new,
+          f"(old secret {old}, new secret {new})")  # fmt: skip
+    service = apps["service"]
+    before = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]
+    deactivate_app(Application.objects.get(client_id=service.client_id))
+    after = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]
+    check("a deactivated app is refused at once on every node", before == [200] * len(nodes) and after == [401] * 2,
+          f"(before {before}, after {after})")  # fmt: skip
+    return {"passed": all(c["passed"] for c in checks), "checks": checks}
+
+
+# Profiling ------------------------------------------------------------------------------------
+
+
+PROFILE_RATE = 250  # py-spy samples per second
+
+
+def profile(node: Server, load: Load, args, stamp: str) -> dict:
+    """py-spy on one worker during a ROTATE load: wall-clock samples (idle included), summarised."""
+    worker = node.worker_pids()[0]
+    raw = RESULTS / f"{stamp}-profile.txt"
+    spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(worker), "--idle", "--format", "raw"]
+    spy += ["--duration", str(int(args.duration)), "--rate", str(PROFILE_RATE), "--output", str(raw)]
+    spy = subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1)
+    before = cpu_ms([worker])
+    row = run_load([node], load, argparse.Namespace(**{**vars(args), "warmup": 0}), label=f"{load.name} (py-spy)")
+    worker_cpu = cpu_ms([worker]) - before
+    spy.wait()
+    return summarise_profile(raw, row, node.workers, worker_cpu) | {"raw": str(raw.relative_to(ROOT))}
+
+
+def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float) -> dict:
+    """Inclusive and self time of the hottest frames within request handling, in ms per request."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    in_request = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not any("handle_request" in f for f in frames):
+            continue  # the worker waiting in accept()/select() between requests
+        n = int(count)
+        in_request += n
+        start = next(i for i, f in enumerate(frames) if "handle_request" in f)
+        seen = set()
+        for frame in frames[start:]:
+            name = re.sub(r":\d+\)$", ")", frame)  # one entry per function, not per line
+            if name not in seen:
+                inclusive[name] = inclusive.get(name, 0) + n
+                seen.add(name)
+        leaf = re.sub(r":\d+\)$", ")", frames[-1])
+        own[leaf] = own.get(leaf, 0) + n
+    requests_by_worker = row["requests"] / workers  # sync workers share the accept queue evenly
+    ms_per_sample = 1000 / PROFILE_RATE
+
+    def top(table: dict, n: int) -> list[dict]:
+        rows = sorted(table.items(), key=lambda kv: -kv[1])[:n]
+        return [
+            {
+                "frame": k,
+                "share": round(v / max(in_request, 1), 4),
+                "ms_per_req": round(v * ms_per_sample / requests_by_worker, 3),
+            }
+            for k, v in rows
+        ]
+
+    return {
+        "samples_in_requests": in_request,
+        "wall_ms_per_req_in_worker": round(in_request * ms_per_sample / requests_by_worker, 3),
+        "worker_cpu_ms_per_req": round(worker_cpu / requests_by_worker, 3),
+        "inclusive": top(inclusive, 40),
+        "self": top(own, 25),
+        "load": row,
+    }
+
+
+# Orchestration ----------------------------------------------------------------------------------
+
+
+def build_loads(apps: dict[str, App], pools: dict[str, Path], codes: Path, access_token: str) -> list[Load]:
+    public, confidential, static = apps["public_rotate"], apps["confidential_rotate"], apps["static"]
+    token = {"path": TOKEN_PATH}
+    return [
+        Load("refresh ROTATE public", "refresh_rotate.lua", token | public.auth(), pools["public_rotate"], True, True),
+        Load(
+            "refresh ROTATE Basic",
+            "refresh_rotate.lua",
+            token | confidential.auth(),
+            pools["confidential_rotate"],
+            refresh=True,
+            consumes=True,
+        ),
+        Load("refresh STATIC", "refresh_static.lua", token | static.auth(), pools["static"], refresh=True),
+        Load(
+            "client_credentials",
+            "fixed.lua",
+            token | {"body": "grant_type=client_credentials&scope=api%3Aread"} | apps["service"].auth(),
+        ),
+        Load(
+            "code exchange",
+            "code_exchange.lua",
+            token | {"redirect_uri": quote(REDIRECT_URI, safe="")} | public.auth(),
+            codes,
+            consumes=True,
+        ),
+        Load(
+            "introspect",
+            "fixed.lua",
+            {
+                "path": "/oauth2/v1/introspect",
+                "auth": basic(static.client_id, static.secret),
+                "body": f"token={access_token}&token_type_hint=access_token",
+            },
+        ),
+        Load("JWKS", "fixed.lua", {"path": "/oauth2/v1/keys", "method": "GET"}),
+    ]
+
+
+def table(rows: list[dict], ceiling: float) -> str:
+    head = f"{'load':<34}{'req/s':>8}{'p50':>8}{'p90':>8}{'p99':>8}{'non200':>7}{'SQL':>6}{'xact':>6}"
+    head += f"{'cpu ms':>8}{'db ms':>7}{'ceiling':>9}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        sql = r.get("sql_per_req")
+        frac = f"{r['rps'] / ceiling:.1%}" if r["refresh"] and ceiling else ""
+        lines.append(
+            f"{r['load']:<34}{r['rps']:>8.0f}{r['p50_ms']:>8.1f}{r['p90_ms']:>8.1f}{r['p99_ms']:>8.1f}"
+            f"{r['non200']:>7}{(f'{sql:.1f}' if sql is not None else '-'):>6}{r['xact_per_req']:>6.1f}"
+            f"{r['server_cpu_ms_per_req']:>8.2f}{r['db_cpu_ms_per_req']:>7.2f}{frac:>9}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["one-node", "two-nodes"], default="one-node")
+    parser.add_argument("--workers", type=int, default=3, help="sync workers per node (default 3; see README)")
+    parser.add_argument("--sweep", default="2,3,4", help="worker counts to compare under refresh ROTATE ('' = skip)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--tokens", type=int, default=1000, help="refresh tokens minted per rotating client")
+    parser.add_argument("--users", type=int, default=8, help="users signed in through the form (minting threads)")
+    parser.add_argument("--quick", action="store_true", help="warm-up 1 s, 5 s measured, 300 tokens, no sweep")
+    parser.add_argument("--profile", action="store_true", help="py-spy one worker under refresh ROTATE public")
+    parser.add_argument("--only", default="", help="comma-separated load names to run (substring match)")
+    parser.add_argument("--database", default="rotor_bench")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
+    args = parser.parse_args()
+    if args.quick:
+        args.warmup, args.duration, args.tokens, args.sweep = 1, 5, 300, ""
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
+        sys.exit("wrk is not installed (make bench installs Debian's wrk package)")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    work = RESULTS / stamp
+    work.mkdir()
+    report: dict = {
+        "timestamp": stamp,
+        "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "mode": args.mode,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "loadavg_start": loadavg()},
+        "settings": {k: v for k, v in vars(args).items() if k != "postgres"},
+    }
+
+    log(f"Fresh database {args.database}; migrate; collectstatic")
+    db_url = fresh_database(args.postgres, args.database)
+    issuer_port = free_port()
+    env = dict(os.environ) | {
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Every node is the same issuer, as behind a load balancer.
+        "ROTOR_ISSUER": f"http://127.0.0.1:{issuer_port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    setup_django(env)
+
+    log("RS256 signing rate, one process per core")
+    sign = signing_rate(3.0)
+    report["signing"] = sign
+    ceiling = sign["refresh_ceiling_per_s"]
+    log(f"  {sign['signatures_per_s']:.0f} signatures/s → refresh ceiling {ceiling:.0f}/s")
+
+    fixtures = create_fixtures(args.users)
+    apps = fixtures["apps"]
+    count = 2 if args.mode == "two-nodes" else 1
+    nodes = [Server(env, args.workers, name=f"node{i}") for i in range(count)]
+    log(f"{count} node(s) × {args.workers} sync workers: {', '.join(n.url for n in nodes)}")
+    try:
+        minter = Minter(nodes[0].url, fixtures["users"], apps)
+        log(f"Minting {args.tokens} refresh tokens for each rotating client and {args.tokens // 5} STATIC")
+        pools = {}
+        sizes = {"public_rotate": args.tokens, "confidential_rotate": args.tokens, "static": args.tokens // 5}
+        for key, n in sizes.items():
+            t0 = time.monotonic()
+            tokens = minter.refresh_tokens(apps[key], n)
+            pools[key] = work / f"{key}.tokens"
+            pools[key].write_text("\n".join(tokens) + "\n")
+            log(f"  {key}: {n} in {time.monotonic() - t0:.1f} s")
+        initial_public = pools["public_rotate"].read_text().split()
+        # An access token of the STATIC web app, for introspection by that app.
+        first_static = pools["static"].read_text().split()[0]
+        access = apps["static"].post(nodes[0].url, {"grant_type": "refresh_token", "refresh_token": first_static})
+        introspect_body = {"token": access.json()["access_token"], "token_type_hint": "access_token"}
+
+        loads = build_loads(apps, pools, work / "codes.txt", introspect_body["token"])
+        if args.only:
+            wanted = [w.strip() for w in args.only.split(",")]
+            loads = [ld for ld in loads if any(w in ld.name for w in wanted)]
+
+        rows = []
+        log(f"Loads: wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.duration:g} s measured")
+        for load in loads:
+            if load.name == "code exchange":
+                # Codes live 300 s: mint just enough right before, from the best refresh rate seen.
+                best = max([r["rps"] for r in rows if r["refresh"]] or [300])
+                n = int(best * 1.5 * (args.warmup + args.duration)) + 200
+                t0 = time.monotonic()
+                load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
+                log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
+            rows.append(run_load(nodes, load, args))
+        load_end = time.monotonic()
+
+        if args.mode == "one-node" and args.sweep:
+            log("Worker sweep under refresh ROTATE public")
+            sweep = []
+            for workers in [int(w) for w in args.sweep.split(",")]:
+                node = Server(env, workers, name=f"sweep{workers}")
+                try:
+                    row = run_load([node], loads[0], args, label=f"refresh ROTATE public, {workers} workers")
+                    sweep.append(row)
+                finally:
+                    node.stop()
+            report["worker_sweep"] = sweep
+
+        if args.profile:
+            log("Profiling one worker under refresh ROTATE public")
+            report["profile"] = profile(nodes[0], loads[0], args, stamp)
+
+        log("SQL statements per request (a separate 1-worker server with ROTOR_COUNT_QUERIES=1)")
+        samples = {
+            "public_rotate": minter.refresh_tokens(apps["public_rotate"], 10),
+            "confidential_rotate": minter.refresh_tokens(apps["confidential_rotate"], 10),
+            "static": pools["static"].read_text().split()[:10],
+            "codes": minter.codes(apps["public_rotate"], 10),
+        }
+        counter = Server(env | {"ROTOR_COUNT_QUERIES": "1"}, 1, wsgi="bench.wsgi:application", name="counting")
+        try:
+            report["sql_per_request"] = count_queries(counter.url, apps, samples, introspect_body)
+        finally:
+            counter.stop()
+        for r in rows:
+            r["sql_per_req"] = report["sql_per_request"].get(r["load"], {}).get("mean")
+
+        if args.mode == "two-nodes":
+            log("Race checks across both nodes")
+            left = set(pools["public_rotate"].read_text().split())
+            spent = [t for t in initial_public if t not in left]
+            report["race_checks"] = race_checks(nodes, apps, minter, spent, load_end)
+    finally:
+        for node in nodes:
+            node.stop()
+
+    report["loads"] = rows
+    report["machine"]["loadavg_end"] = loadavg()
+    path = RESULTS / f"{stamp}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print()
+    print(table(rows, ceiling))
+    if report.get("worker_sweep"):
+        print("\nWorker sweep (refresh ROTATE public):")
+        for r in report["worker_sweep"]:
+            print(f"  {r['workers_per_node']} workers: {r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, "
+                  f"cpu {r['server_cpu_ms_per_req']:.2f} ms/req, non-200 {r['non200']}")  # fmt: skip
+    if report.get("profile"):
+        p = report["profile"]
+        print(f"\nProfile of one worker: {p['wall_ms_per_req_in_worker']:.2f} ms wall per request in the worker")
+        for r in p["inclusive"][:25]:
+            print(f"  {r['ms_per_req']:>7.3f} ms {r['share']:>6.1%}  {r['frame']}")
+    machine = report["machine"]
+    print(
+        f"\nRS256: {sign['signatures_per_s']:.0f} signatures/s on {sign['processes']} cores; refresh ceiling "
+        f"{ceiling:.0f}/s. Load average {machine['loadavg_start']} → {machine['loadavg_end']}"
+    )
+    if "race_checks" in report:
+        print(f"Race checks: {'all passed' if report['race_checks']['passed'] else 'FAILED'}")
+    print(f"JSON: {path.relative_to(ROOT)}")
+    failed = [r["load"] for r in rows if not r["ok"]]
+    if failed:
+        print(f"Loads with errors: {', '.join(failed)}")
+    return 1 if failed or not report.get("race_checks", {"passed": True})["passed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

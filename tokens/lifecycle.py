@@ -106,8 +106,12 @@ def refresh(
 
     STATIC returns the presented string again. ROTATE marks it rotated with a conditional
     update, so exactly one request rotates it; the others are grace uses while the leeway
-    lasts, and replays after it, which revoke the family in this same transaction. The updates
-    also require the family to be ACTIVE, so a revocation that committed first always wins.
+    lasts, and replays after it, which revoke the family in this same transaction.
+
+    The conditional update must test `rotated_at` on the updated row itself: PostgreSQL re-checks
+    only the target row's own conditions after waiting for a concurrent writer, so a condition
+    moved into a join subquery would let two requests rotate the same token. A revocation that
+    commits meanwhile still wins: the family's status decides whether any of its tokens work.
     """
     now = timezone.now()
     family = row.family
@@ -121,20 +125,19 @@ def refresh(
     ):
         raise invalid_grant_refresh()
     scopes = narrow_scopes(family.scopes, requested_scopes)
-    live_row = RefreshToken.objects.filter(pk=row.pk, family__status=ACTIVE)
+    this_row = RefreshToken.objects.filter(pk=row.pk)
 
     with transaction.atomic():
         if row.rotated_at is None and client.rotation_type == client.Rotation.STATIC:
-            if not live_row.update(last_used=now):
-                raise invalid_grant_refresh()
+            this_row.update(last_used=now)
             Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=False, request=request))
             return Refreshed(family, presented, scopes)
 
         is_rotator = False
         rotated_at = row.rotated_at
         if rotated_at is None:
-            is_rotator = bool(live_row.filter(rotated_at__isnull=True).update(rotated_at=now, last_used=now))
-            if not is_rotator:  # rotated by a concurrent request, or the family was just revoked
+            is_rotator = bool(this_row.filter(rotated_at__isnull=True).update(rotated_at=now, last_used=now))
+            if not is_rotator:  # a concurrent request rotated it between our read and our update
                 rotated_at = RefreshToken.objects.filter(pk=row.pk).values_list("rotated_at", flat=True).first()
         within_leeway = (
             client.leeway > 0 and rotated_at is not None and now - rotated_at <= timedelta(seconds=client.leeway)

@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
 
 test: install browser
+	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint bench browser
+.PHONY: install run test lint bench browser wrk
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,14 +23,17 @@ run: install
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# Debian's wrk, for `make bench` and the harness's own test.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
 # `make bench` (MODE=two-nodes for two servers on one database; BENCH_ARGS for flags, see bench/README.md).
 MODE ?= one-node
-bench: install
+bench: install wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
 
-test: install browser
+test: install browser wrk
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,5 +1,6 @@
 -- Refresh with rotation: every request spends the oldest unused refresh token of the pool and
 -- the response's new refresh token joins the back of the queue, so each family rotates rarely.
+-- (wrk calls request() once before connecting, to check the script: that token is dropped unsent.)
 -- Options: tokens=<file> out=<file for the unused pool> path=<token endpoint>
 --          client_id=<public client> | auth=<Basic header of a confidential client>
 local common = dofile(debug.getinfo(1, "S").source:sub(2):match("^(.*/)") .. "common.lua")

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import platform
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -386,7 +387,9 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         phase(args.warmup)
     pids = [pid for node in nodes for pid in node.pids()]
     before_cpu, before_db, load_before = cpu_ms(pids), db_stats(), loadavg()
+    before_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = phase(args.duration)
+    after_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)  # the wrk processes that just exited
     after_cpu, after_db = cpu_ms(pids), db_stats()
     if load.pool:
         _join_pool(load.pool, pools)
@@ -411,6 +414,9 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         "pool_ran_dry": sum(r["exhausted"] for r in results),
         "server_cpu_ms_per_req": round((after_cpu - before_cpu) / per, 3),
         "db_cpu_ms_per_req": round(db_cpu / per, 3),
+        "wrk_cpu_ms_per_req": round(
+            1000 * (after_wrk.ru_utime + after_wrk.ru_stime - before_wrk.ru_utime - before_wrk.ru_stime) / per, 3
+        ),
         "xact_per_req": round((after_db["xact_commit"] - before_db["xact_commit"]) / per, 2),
         "rows_inserted_per_req": round((after_db["tup_inserted"] - before_db["tup_inserted"]) / per, 2),
         "rows_updated_per_req": round((after_db["tup_updated"] - before_db["tup_updated"]) / per, 2),
@@ -420,6 +426,7 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
     }
     ok = row["non200"] == 0 and row["socket_errors"] == 0 and row["missing_token"] == 0 and row["pool_ran_dry"] == 0
     row["ok"] = ok
+    row["ended"] = time.monotonic()  # for the race checks' leeway wait; dropped from the JSON
     log(
         f"  {row['load']}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.1f} p99 {row['p99_ms']:.1f} ms, "
         f"non-200 {row['non200']}, cpu {row['server_cpu_ms_per_req']:.2f} ms/req" + ("" if ok else "  <-- NOT OK")
@@ -516,7 +523,9 @@ def _family_status(token: str) -> tuple[str, str]:
     return family.status, family.revoked_reason
 
 
-def race_checks(nodes: list[Server], apps: dict[str, App], minter: Minter, initial: list[str], load_end: float) -> dict:
+def race_checks(
+    nodes: list[Server], apps: dict[str, App], minter: Minter, initial: list[str], rotated_until: float
+) -> dict:
     """Every guarantee of the refresh-token lifecycle, with the requests split across both nodes.
 
     `initial` is the public client's pool before the load; those the load rotated are replayed.
@@ -542,7 +551,7 @@ def race_checks(nodes: list[Server], apps: dict[str, App], minter: Minter, initi
 
     # 1. Tokens rotated during the load, replayed after their leeway: invalid_grant, family revoked.
     app = apps["public_rotate"]
-    wait = app.leeway + 1 - (time.monotonic() - load_end)
+    wait = app.leeway + 1 - (time.monotonic() - rotated_until)
     if wait > 0:
         log(f"  waiting {wait:.0f} s for the leeway ({app.leeway} s) of the last rotations to pass")
         time.sleep(wait)
@@ -844,7 +853,7 @@ def main() -> int:
                 load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
                 log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
             rows.append(run_load(nodes, load, args))
-        load_end = time.monotonic()
+        rotated_until = next((r["ended"] for r in rows if r["load"] == "refresh ROTATE public"), time.monotonic())
 
         if args.mode == "one-node" and args.sweep:
             log("Worker sweep under refresh ROTATE public")
@@ -879,7 +888,7 @@ def main() -> int:
 
         if args.mode == "two-nodes":
             log("Race checks across both nodes")
-            report["race_checks"] = race_checks(nodes, apps, minter, initial_public, load_end)
+            report["race_checks"] = race_checks(nodes, apps, minter, initial_public, rotated_until)
     finally:
         for node in nodes:
             node.stop()
@@ -891,6 +900,8 @@ def main() -> int:
     ceiling = sign["refresh_ceiling_per_s"]
     for r in rows:
         r["ceiling_fraction"] = round(r["rps"] / ceiling, 4) if r["refresh"] else None
+    for r in rows + report.get("worker_sweep", []):
+        r.pop("ended", None)
     report["loads"] = rows
     report["machine"]["loadavg_end"] = loadavg()
     path = RESULTS / f"{stamp}.json"

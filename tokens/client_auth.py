@@ -51,7 +51,9 @@ def authenticate_client(params, authorization: str, *, request=None) -> Applicat
     else:
         raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
 
-    app = Application.objects.filter(client_id=client_id).first() if len(client_id) <= 255 else None
+    # PostgreSQL refuses NUL in text, so such an id would be a 500 instead of an unknown client.
+    plausible = len(client_id) <= 255 and "\x00" not in client_id
+    app = Application.objects.filter(client_id=client_id).first() if plausible else None
     if app is None or not app.is_active:
         raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
     if app.is_public:

@@ -8,11 +8,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from oauth2_provider.http import OAuth2ResponseRedirect
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
@@ -123,11 +124,17 @@ def _with_params(uri: str, params: dict) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def _redirect_to_client(uri: str) -> HttpResponse:
+    """A redirect to a URI the app registered. Django's own redirect allows only http(s) and ftp,
+    but native apps register private-use schemes (RFC 8252 §7.1); the URI was matched already."""
+    return OAuth2ResponseRedirect(uri, allowed_schemes=[urlsplit(uri).scheme])
+
+
 def _respond(request, redirect_uri: str, response_mode: str, params: dict):
     if response_mode == "form_post":
         fields = {k: v for k, v in params.items() if v is not None}
         return render(request, "oauth/form_post.html", {"action": redirect_uri, "fields": fields})
-    return HttpResponseRedirect(_with_params(redirect_uri, params))
+    return _redirect_to_client(_with_params(redirect_uri, params))
 
 
 def _auth_time(request):
@@ -207,4 +214,4 @@ def logout_view(request, server_id):
     logout(request)
     if target is None:
         return render(request, "oauth/logged_out.html")
-    return HttpResponseRedirect(_with_params(target, {"state": params.get("state")}))
+    return _redirect_to_client(_with_params(target, {"state": params.get("state")}))

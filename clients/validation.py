@@ -96,7 +96,7 @@ def _origin_problem(origin: object) -> str | None:
         return f"'{origin}' is not a valid origin."
     parts = urlsplit(origin)
     has_path = parts.path not in ("", "/")  # a trailing slash is dropped below
-    if parts.scheme not in ("http", "https") or not parts.hostname or has_path or "?" in origin or "#" in origin:
+    if parts.scheme not in ("http", "https") or not parts.hostname or has_path or set("?#@") & set(origin):
         return f"'{origin}' is not a valid origin: use scheme://host[:port] with no path."
     return None
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -55,7 +55,13 @@ class OAuthEndpoint(APIView):
                 status=405,
                 headers={"Allow": "POST, OPTIONS"},
             )
-        if isinstance(exc, drf_exceptions.UnsupportedMediaType | drf_exceptions.ParseError | RequestDataTooBig):
+        unreadable = (
+            drf_exceptions.UnsupportedMediaType,
+            drf_exceptions.ParseError,
+            RequestDataTooBig,
+            TooManyFieldsSent,
+        )
+        if isinstance(exc, unreadable):
             return Response(
                 {"error": "invalid_request", "error_description": "The request body could not be read."},
                 status=400,

@@ -2,6 +2,7 @@
 tokens/grants.py, tokens/authorization.py, tokens/introspection.py or tokens/keys.py, and
 answers in the protocol's own format."""
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ from .scopes import supported_scopes
 from .servers import get_server
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"  # session key: when authorize last sent the user to sign in
 
 
 class OAuthEndpoint(APIView):
@@ -175,6 +177,21 @@ def authorize(request, server_id):
         )
 
 
+def _signed_in_since_asked(request) -> bool:
+    """Whether the user signed in after this endpoint last sent them to sign in. That sign-in
+    satisfies `max_age` for the round trip; otherwise max_age=0 would send them back forever."""
+    asked = request.session.get(SIGN_IN_ASKED_AT)
+    stamp = request.session.get("auth_time")
+    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= asked
+
+
+def _send_to_sign_in(request, next_url: str):
+    if request.user.is_authenticated:
+        logout(request)
+    request.session[SIGN_IN_ASKED_AT] = int(time.time())
+    return redirect_to_login(next_url)
+
+
 def _authorize(request, req, params):
     user = request.user
     auth_time = _auth_time(request)
@@ -186,12 +203,9 @@ def _authorize(request, req, params):
     elif "login" in req.prompt and request.method == "GET":
         query = params.copy()
         query.pop("prompt")
-        logout(request)
-        return redirect_to_login(f"{request.path}?{query.urlencode()}")
-    elif authorization.needs_login(req, user, auth_time):
-        if user.is_authenticated:
-            logout(request)
-        return redirect_to_login(request.get_full_path())
+        return _send_to_sign_in(request, f"{request.path}?{query.urlencode()}")
+    elif authorization.needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
+        return _send_to_sign_in(request, request.get_full_path())
 
     if request.method == "POST":
         if params.get("decision") != "allow":
@@ -206,6 +220,7 @@ def _authorize(request, req, params):
         )
 
     code = authorization.issue_code(req, user, auth_time or timezone.now())
+    request.session.pop(SIGN_IN_ASKED_AT, None)  # the next request checks max_age afresh
     return _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
 
 

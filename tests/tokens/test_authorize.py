@@ -522,3 +522,47 @@ def test_default_server_authorize_issues_a_code_for_that_server(signed_in, confi
 
     assert response.status_code == 302
     assert AuthorizationCode.objects.get().server == "default"
+
+
+def test_max_age_zero_signs_in_once_and_then_returns_a_code(client, confidential_app, end_user):
+    """max_age=0 asks for a fresh sign-in; after it, the request must go through, not loop."""
+    params = params_for(confidential_app, max_age="0")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(end_user)
+        clock.shift(600)
+        response = client.get(AUTHORIZE, params)
+        assert response["Location"].startswith("/accounts/login/")
+        next_url = query_of(response["Location"])["next"]
+        clock.shift(20)  # typing the password
+        response = client.post(
+            "/accounts/login/", {"username": end_user.username, "password": "alice password 1", "next": next_url}
+        )
+        clock.shift(1.5)  # the browser follows the redirect
+
+        response = client.get(response["Location"])
+
+        assert response.status_code == 302
+        assert response["Location"].startswith(CALLBACK) and "code" in query_of(response["Location"])
+        clock.shift(5)
+        again = client.get(AUTHORIZE, params)  # a later max_age=0 request asks again
+        assert again["Location"].startswith("/accounts/login/")
+
+
+def test_max_age_zero_with_consent_signs_in_once_then_asks_consent_once(client, consent_app, end_user):
+    params = params_for(consent_app, max_age="0")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        response = client.get(AUTHORIZE, params)
+        next_url = query_of(response["Location"])["next"]
+        clock.shift(10)
+        client.post(
+            "/accounts/login/", {"username": end_user.username, "password": "alice password 1", "next": next_url}
+        )
+        clock.shift(2)
+        page = client.get(next_url)
+        assert page.status_code == 200 and b'value="allow"' in page.content
+        clock.shift(5)
+
+        response = client.post(AUTHORIZE, _consent_form(page.content.decode()) | {"decision": "allow"})
+
+        assert response.status_code == 302
+        assert "code" in query_of(response["Location"])

@@ -720,3 +720,37 @@ def test_non_utf8_body_never_gives_a_500(client, confidential_app):
 
     assert response.status_code == 400
     assert response.json()["error"] in ("invalid_request", "invalid_grant")
+
+
+def test_too_many_fields_is_invalid_request(client, settings, service_app):
+    data = [("grant_type", "client_credentials")] + [
+        (f"f{i}", "x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
+    ]
+
+    response = post(client, urlencode(data), authorization=basic(service_app.client_id, service_app.plain_secret))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_code_of_a_user_deactivated_since_is_invalid_grant(client, confidential_app, end_user, grant):
+    from accounts.services import deactivate_user
+
+    deactivate_user(end_user)
+
+    response = exchange(client, confidential_app, grant, secret=confidential_app.plain_secret)
+
+    assert response.status_code == 400
+    assert response.json() == INVALID_CODE
+    assert TokenFamily.objects.count() == 0
+
+
+def test_id_token_has_no_nonce_when_none_was_sent(client, confidential_app, end_user):
+    client.force_login(end_user)
+    issued = sign_in(client, confidential_app, nonce="")
+
+    response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
+
+    id_token = claims(response.json()["id_token"])
+    assert "nonce" not in id_token
+    assert id_token["amr"] == ["pwd"] and id_token["ver"] == 1 and id_token["at_hash"]

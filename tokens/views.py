@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from oauth2_provider.http import OAuth2ResponseRedirect
@@ -150,6 +151,7 @@ def _auth_time(request):
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None
 
 
+@never_cache  # its answers carry codes (in Location or a form_post page): never in a cache
 @require_http_methods(["GET", "POST"])
 def authorize(request, server_id):
     """The authorization endpoint. POST is the consent form posting back to itself."""

@@ -566,3 +566,29 @@ def test_max_age_zero_with_consent_signs_in_once_then_asks_consent_once(client, 
 
         assert response.status_code == 302
         assert "code" in query_of(response["Location"])
+
+
+@pytest.mark.parametrize("mode", ["query", "form_post"])
+def test_answers_carrying_a_code_are_never_cached(signed_in, confidential_app, mode):
+    response = signed_in.get(AUTHORIZE, params_for(confidential_app, response_mode=mode))
+
+    assert response.status_code in (200, 302)
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_consent_page_cannot_be_framed_or_cached(signed_in, consent_app):
+    response = signed_in.get(AUTHORIZE, params_for(consent_app))
+
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_no_id_token_without_openid(client, confidential_app, end_user):
+    client.force_login(end_user)
+    issued = sign_in(client, confidential_app, scope="profile email")
+
+    response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
+
+    assert response.status_code == 200
+    assert "id_token" not in response.json() and response.json()["scope"] == "profile email"

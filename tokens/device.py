@@ -343,3 +343,12 @@ def approve(row: DeviceCode, user, *, auth_time: datetime | None = None, request
 
 def deny(row: DeviceCode, user, *, request=None) -> bool:
     return _decide(row, DENIED, user, None, request)
+
+
+def purge_expired(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete device authorizations that expired over `older_than` ago (for the purge command).
+
+    Only the codes go: the token families they started live on, and the system log keeps the history.
+    """
+    deleted, _ = DeviceCode.objects.filter(expires_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -261,3 +261,20 @@ def test_a_user_deactivated_after_approving_gets_nothing(client, tv_app, started
 
     assert error_of(poll(client, tv_app, body["device_code"])) == "invalid_grant"
     assert not TokenFamily.objects.exists()
+
+
+def test_purge_removes_old_device_codes_but_keeps_their_tokens(client, tv_app, started, end_user):
+    body, row = started
+    approve(row, end_user)
+    assert poll(client, tv_app, body["device_code"]).status_code == 200
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        device_authorize(client, tv_app)  # a newer code, still live at purge time
+    with time_machine.travel(start + timedelta(days=1, seconds=599), tick=False):
+        assert device.purge_expired() == 0  # the old one expired less than a day ago
+    with time_machine.travel(start + timedelta(days=1, seconds=601), tick=False):
+        assert device.purge_expired() == 1
+
+    assert not DeviceCode.objects.filter(pk=row.pk).exists()
+    assert DeviceCode.objects.count() == 1
+    assert TokenFamily.objects.get().status == "ACTIVE"

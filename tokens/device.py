@@ -173,6 +173,8 @@ def device_code_grant(server: AuthServer, app, params, request) -> dict:
     now = timezone.now()
     if row.expires_at <= now:
         raise DevicePollError("expired_token", EXPIRED_DESCRIPTION)
+    if row.status == DENIED:  # final: answered however fast the device polls
+        raise DevicePollError("access_denied", DENIED_DESCRIPTION)
 
     # A poll sooner than `interval` after the previous one slows this device down for good. The first
     # poll is never too early. Concurrent polls may both pass this check; redemption below still
@@ -184,8 +186,6 @@ def device_code_grant(server: AuthServer, app, params, request) -> dict:
 
     if row.status == PENDING:
         raise DevicePollError("authorization_pending", PENDING_DESCRIPTION)
-    if row.status == DENIED:
-        raise DevicePollError("access_denied", DENIED_DESCRIPTION)
     return redeem(row, server, app, request)
 
 

@@ -57,46 +57,61 @@ def _start(base: str, client_id: str) -> dict:
     return response.json()
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("polls", [20, 32])
-def test_an_approved_device_code_yields_tokens_once_under_concurrent_polls(live, tv, polls):
-    from tokens import device
-    from tokens.crypto import hash_token
-    from tokens.models import DeviceCode, Event, TokenFamily
+ROUNDS = 5
+POLLS = 24
 
-    app = tv["app"]
-    flow = _start(live.url, app.client_id)
-    row = DeviceCode.objects.select_related("client").get(device_code_hash=hash_token(flow["device_code"]))
-    assert device.approve(row, tv["user"])
 
-    barrier = threading.Barrier(polls)
-    results: list[tuple[int, dict]] = []
+def _burst(base: str, client_id: str, device_code: str, n: int) -> Counter:
+    """n polls of one device code fired at once; the outcome of each (200 or the error)."""
+    barrier = threading.Barrier(n)
+    results: list = []
     lock = threading.Lock()
 
     def poll():
         barrier.wait()
         response = requests.post(
-            f"{live.url}/oauth2/v1/token",
-            data={"grant_type": DEVICE_GRANT, "device_code": flow["device_code"], "client_id": app.client_id},
+            f"{base}/oauth2/v1/token",
+            data={"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": client_id},
             timeout=30,
         )
         with lock:
-            results.append((response.status_code, response.json()))
+            results.append(200 if response.status_code == 200 else response.json()["error"])
 
-    threads = [threading.Thread(target=poll) for _ in range(polls)]
+    threads = [threading.Thread(target=poll) for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return Counter(results)
 
-    outcomes = Counter(200 if status == 200 else body["error"] for status, body in results)
-    print(f"{polls} concurrent polls: {dict(outcomes)}")
-    assert outcomes[200] == 1, outcomes
-    assert set(outcomes) <= {200, "invalid_grant", "slow_down"}, outcomes
-    assert sum(outcomes.values()) == polls
-    assert TokenFamily.objects.filter(client=app).count() == 1
-    assert Event.objects.filter(app_id=app.public_id, event_type="app.oauth2.token.grant.access_token").count() == 1
-    assert DeviceCode.objects.get(pk=row.pk).status == "REDEEMED"
+
+@pytest.mark.postgres
+def test_an_approved_device_code_yields_tokens_once_under_concurrent_polls(live, tv):
+    """Several rounds, each a fresh approved code polled 24 times at once over 4 workers.
+
+    Without the conditional UPDATE, most rounds issue tokens two to four times; one round alone
+    can miss the race, so the test runs five.
+    """
+    from tokens import device
+    from tokens.crypto import hash_token
+    from tokens.models import DeviceCode, Event, TokenFamily
+
+    app = tv["app"]
+    for round_no in range(ROUNDS):
+        flow = _start(live.url, app.client_id)
+        row = DeviceCode.objects.select_related("client").get(device_code_hash=hash_token(flow["device_code"]))
+        assert device.approve(row, tv["user"])
+
+        outcomes = _burst(live.url, app.client_id, flow["device_code"], POLLS)
+
+        print(f"round {round_no}: {POLLS} concurrent polls: {dict(outcomes)}")
+        assert outcomes[200] == 1, outcomes
+        assert set(outcomes) <= {200, "invalid_grant", "slow_down"}, outcomes
+        assert sum(outcomes.values()) == POLLS
+        assert DeviceCode.objects.get(pk=row.pk).status == "REDEEMED"
+    assert TokenFamily.objects.filter(client=app).count() == ROUNDS
+    grants = Event.objects.filter(app_id=app.public_id, event_type="app.oauth2.token.grant.access_token")
+    assert grants.count() == ROUNDS
 
 
 def test_activate_limits_hold_across_worker_processes(live, tv, settings):

@@ -57,6 +57,13 @@ def test_code_entry_is_prefilled_from_verification_uri_complete(signed_in, user_
     assert DeviceCode.objects.get().status == "PENDING"  # opening the link decides nothing
 
 
+def test_a_prefilled_code_is_escaped(signed_in, db):
+    response = signed_in.get("/activate", {"user_code": '"><script>alert(1)</script>'})
+
+    assert response.status_code == 200
+    assert b"<script>alert" not in response.content
+
+
 def test_entering_the_code_shows_the_app_and_the_scopes(signed_in, tv_app, user_code):
     response = submit(signed_in, user_code.replace("-", "").lower())
 

@@ -39,7 +39,9 @@ class Progress(purge.Reporter):
         self.done[kind] = 0
         self.last_line = time.monotonic()
         if self.bar_mode:
-            self.bar = tqdm(total=total, desc=kind, unit=" rows", file=self.stdout, leave=False, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=total, desc=kind, unit=" rows", file=self.stdout._out, leave=False, dynamic_ncols=True
+            )  # the raw stream: OutputWrapper would end every redraw with a newline
 
     def advance(self, kind, deleted):
         self.done[kind] = self.done.get(kind, 0) + deleted

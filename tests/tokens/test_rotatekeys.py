@@ -216,3 +216,72 @@ def test_racing_rotations_each_turn_once_and_never_leave_two_active_keys(monkeyp
     # Serialised turns: each one started from exactly the keys the previous one left.
     for previous, current in zip(rollovers, rollovers[1:], strict=False):
         assert current.debug_data["before"] == previous.debug_data["after"]
+
+
+@pytest.mark.live
+def test_every_worker_signs_with_the_new_key_once_the_cache_bound_has_passed(live_server_factory, live_db):
+    """Two gunicorn workers, a 1 s key cache: after a rotation and that second, no token has the old kid."""
+    import time
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from clients.services import create_app
+
+    app, secret = create_app(
+        {
+            "label": f"Rotation probe {uuid.uuid4().hex[:8]}",
+            "application_type": "service",
+            "grant_types": ["client_credentials"],
+        }
+    )
+    server = live_server_factory(
+        workers=2,
+        extra_env={
+            "ROTOR_KEY_CACHE_SECONDS": "1",
+            "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat '%(p)s %(U)s %(s)s'",
+        },
+    )
+    prefix = f"{server.url}/oauth2/default/v1"
+
+    def mint(_=None) -> str:
+        response = requests.post(
+            f"{prefix}/token",
+            data={"grant_type": "client_credentials", "scope": "api:read"},
+            auth=(app.client_id, secret),
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def mint_many(n=24) -> list[str]:
+        with ThreadPoolExecutor(4) as pool:  # concurrent, so both workers answer
+            return list(pool.map(mint, range(n)))
+
+    def kid(token) -> str:
+        return jwt.get_unverified_header(token)["kid"]
+
+    old_tokens = mint_many()
+    jwks_before = {k["kid"] for k in requests.get(f"{prefix}/keys", timeout=10).json()["keys"]}
+    old_active = statuses("default")["ACTIVE"]
+    assert {kid(t) for t in old_tokens} == {old_active}
+
+    keys.rotate_keys("default")
+    new_active = statuses("default")["ACTIVE"]
+    assert new_active in jwks_before  # a client's cached JWKS already holds the key that signs next
+    time.sleep(1.5)  # the server's ROTOR_KEY_CACHE_SECONDS, plus a margin
+    with open(server.log.name) as log:
+        log_from = len(log.read())
+
+    new_tokens = mint_many()
+
+    assert {kid(t) for t in new_tokens} == {new_active}
+    with open(server.log.name) as log:
+        lines = log.read()[log_from:].splitlines()
+    pids = {int(line.split()[0].strip("<>")) for line in lines if "/oauth2/default/v1/token 200" in line}
+    assert pids == set(server.worker_pids()) and len(pids) == 2
+    jwks = jwt.PyJWKClient(f"{prefix}/keys", cache_keys=False)
+    for token in (old_tokens[0], new_tokens[0]):  # the EXPIRED key is still published
+        key = jwks.get_signing_key_from_jwt(token)
+        assert jwt.decode(token, key.key, algorithms=["RS256"], audience="api://default")["cid"] == app.client_id

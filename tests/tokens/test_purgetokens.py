@@ -502,3 +502,161 @@ def test_two_purges_at_once_neither_fails_nor_double_counts(public_app, end_user
     assert total["events"] == 200
     assert not TokenFamily.objects.exists() and not RefreshToken.objects.exists()
     assert not Event.objects.filter(event_type="test.event").exists()
+
+
+# --- live: a purge in the middle of a burst of refreshes --------------------------------------
+
+
+def seed_dead(app, user, *, families: int, tokens_each: int, now) -> list[int]:
+    """Revoked families, 8 days ago, with their tokens; bulk, as a busy server would leave them."""
+    import secrets
+
+    rows = TokenFamily.objects.bulk_create(
+        [
+            TokenFamily(
+                client=app,
+                user=user,
+                server="default",
+                auth_time=now - 30 * DAY,
+                idle_minutes=WEEK_MINUTES,
+                status="REVOKED",
+                revoked_at=now - 8 * DAY,
+                revoked_reason="test",
+            )
+            for _ in range(families)
+        ]
+    )
+    RefreshToken.objects.bulk_create(
+        [
+            RefreshToken(
+                token_hash=hash_token(secrets.token_urlsafe(32)),
+                family=family,
+                created=now - 30 * DAY,
+                last_used=now - 30 * DAY,
+                rotated_at=now - 30 * DAY,
+            )
+            for family in rows
+            for _ in range(tokens_each)
+        ]
+    )
+    return [f.pk for f in rows]
+
+
+@pytest.mark.live
+def test_a_purge_during_a_burst_of_refreshes_fails_none_and_loses_no_replay_detection(live, live_db):
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from accounts.services import create_user
+    from clients.services import create_app
+    from tests.live import ROOT, database_url
+
+    now = timezone.now()
+    suffix = uuid.uuid4().hex[:8]
+    user = create_user(username=f"purge-{suffix}@example.com", email=f"purge-{suffix}@example.com", password="x" * 16)
+    app, _ = create_app(
+        {
+            "label": f"Purge burst {suffix}",
+            "application_type": "browser",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "redirect_uris": ["https://spa.example.com/callback"],
+            "trusted_origins": ["https://spa.example.com"],
+            "rotation_type": "ROTATE",
+            "leeway": 0,  # every second use of a rotated token is a replay
+        }
+    )
+    server = get_server("default")
+
+    def new_family():
+        return lifecycle.start_family(
+            client=app, user=user, server=server, scopes=["openid", "offline_access"], auth_time=now, grant_type="x"
+        )
+
+    live_families = [new_family() for _ in range(4)]
+    # A family whose first token was rotated 6 days ago: inside the 7-day window, so still a replay.
+    old_family, old_first = new_family()
+    lifecycle.refresh(client=app, server=server, presented=old_first, requested_scopes=None)
+    six_days = now - 6 * DAY
+    RefreshToken.objects.filter(token_hash=hash_token(old_first)).update(last_used=six_days, rotated_at=six_days)
+    dead = seed_dead(app, user, families=1500, tokens_each=2, now=now)
+    # Old rotated tokens in the very families the burst refreshes: the purge deletes them meanwhile.
+    ten_days = now - 10 * DAY
+    stale = RefreshToken.objects.bulk_create(
+        [
+            RefreshToken(
+                token_hash=hash_token(uuid.uuid4().hex),
+                family=family,
+                created=ten_days,
+                last_used=ten_days,
+                rotated_at=ten_days,
+            )
+            for family, _ in live_families
+            for _ in range(300)
+        ]
+    )
+    Event.objects.bulk_create(
+        [Event(published=now - 100 * DAY, event_type="test.purge", display_message="x") for _ in range(3000)]
+    )
+
+    token_url = f"{live.url}/oauth2/default/v1/token"
+    env = {**__import__("os").environ, "DATABASE_URL": database_url()}
+    purge_run = subprocess.Popen(
+        [sys.executable, "manage.py", "purgetokens", "--batch-size", "50"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def burst(family_and_token):
+        """Refresh one family over and over until the purge has finished (at least 10 times)."""
+        _, token = family_and_token
+        first, latencies, failures, n = token, [], [], 0
+        while n < 10 or purge_run.poll() is None:
+            started = time.monotonic()
+            response = requests.post(
+                token_url,
+                data={"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id},
+                timeout=30,
+            )
+            latencies.append(time.monotonic() - started)
+            if response.status_code != 200:
+                failures.append(response.text)
+                break
+            token, n = response.json()["refresh_token"], n + 1
+        return first, latencies, failures
+
+    with ThreadPoolExecutor(len(live_families)) as pool:
+        results = list(pool.map(burst, live_families))
+    output = purge_run.communicate(timeout=120)[0]
+
+    assert purge_run.returncode == 0, output
+    assert [f for _, _, failures in results for f in failures] == []
+    latencies = sorted(t for _, lat, _ in results for t in lat)
+    assert len(latencies) >= 40
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    (ROOT / "tests" / "artifacts" / "purge-burst.txt").write_text(
+        f"refreshes={len(latencies)} failures=0 p99={p99 * 1000:.0f}ms\n{output}"
+    )
+    assert not TokenFamily.objects.filter(pk__in=dead).exists()
+    assert not RefreshToken.objects.filter(family_id__in=dead).exists()
+    assert not Event.objects.filter(event_type="test.purge").exists()
+    assert not RefreshToken.objects.filter(pk__in=[t.pk for t in stale]).exists()
+
+    # Every rotated token still gives itself away: replaying it revokes its family.
+    replays = [first for first, _, _ in results] + [old_first]
+    for first in replays:
+        response = requests.post(
+            token_url, data={"grant_type": "refresh_token", "refresh_token": first, "client_id": app.client_id}
+        )
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    families = [family for family, _ in live_families] + [old_family]
+    for family in families:
+        family.refresh_from_db()
+        assert (family.status, family.revoked_reason) == ("REVOKED", "reuse_detected")

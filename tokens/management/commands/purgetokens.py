@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from tokens import purge
 
+FAMILY_PHASE = ["families", "refresh tokens"]  # deleted together, reported together
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -49,7 +50,8 @@ class Progress(purge.Reporter):
             if kind == self.bar.desc:
                 self.bar.update(deleted)
         elif self.verbosity >= 2 or (self.verbosity >= 1 and time.monotonic() - self.last_line >= self.every):
-            self.stdout.write(f"{kind}: {self.done[kind]} deleted so far")
+            so_far = [kind] if kind not in FAMILY_PHASE else FAMILY_PHASE
+            self.stdout.write(", ".join(f"{k}: {self.done.get(k, 0)}" for k in so_far) + " deleted so far")
             self.last_line = time.monotonic()
 
     def end(self, kind, deleted):

@@ -15,7 +15,8 @@ What is kept, and why (docs/running.md has the operator's version):
   family keeps one rotated row per refresh within its idle window. CLOCK_MARGIN more guards
   against clocks that differ between hosts.
 - An authorization code goes once it expires: the token endpoint refuses an expired code before
-  it checks for a replay, so the row can no longer revoke anything.
+  it checks for a replay, so the row can no longer revoke anything. A device code goes a day
+  after it expires, so a device still polling hears `expired_token` for a while.
 - A revocation-list entry goes when its access token expires: the JWT fails on `exp` anyway.
 - System-log events go after ROTOR_EVENT_RETENTION_DAYS.
 
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -118,6 +120,20 @@ def expired_codes(policy: Policy) -> QuerySet:
     return AuthorizationCode.objects.filter(expires_at__lt=policy.now)
 
 
+# A device keeps polling a while after its code expires and should hear `expired_token`, not
+# `invalid_grant`, so device codes outlive their expiry by a day (as tokens/device.py does).
+DEVICE_CODE_GRACE = timedelta(days=1)
+
+
+def expired_device_codes(policy: Policy) -> QuerySet:
+    """Device authorizations (RFC 8628) a day past expiry; their token families live on."""
+    try:
+        model = apps.get_model("tokens", "DeviceCode")
+    except LookupError:  # a build without the device grant
+        return AuthorizationCode.objects.none()
+    return model.objects.filter(expires_at__lt=policy.now - DEVICE_CODE_GRACE)
+
+
 def expired_revocations(policy: Policy) -> QuerySet:
     return RevokedAccessToken.objects.filter(expires_at__lt=policy.now)
 
@@ -177,6 +193,7 @@ def _delete_families(policy: Policy, on_batch: Callable[[str, int], None], stop)
 # Kinds in the order they run: codes before families, so fewer codes need unlinking.
 KINDS = (
     "authorization codes",
+    "device codes",
     "rotated refresh tokens",
     "families",
     "refresh tokens",
@@ -185,6 +202,7 @@ KINDS = (
 )
 _SIMPLE = {
     "authorization codes": expired_codes,
+    "device codes": expired_device_codes,
     "rotated refresh tokens": stale_rotated_tokens,
     "revoked access tokens": expired_revocations,
     "events": old_events,

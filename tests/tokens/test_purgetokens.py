@@ -307,6 +307,34 @@ def test_a_replayed_code_past_expiry_revokes_nothing_so_its_row_is_not_needed(cl
 
 
 @pytest.mark.django_db
+def test_device_codes_go_a_day_after_they_expire(public_app, now):
+    from django.apps import apps
+
+    try:
+        device_code = apps.get_model("tokens", "DeviceCode")
+    except LookupError:
+        pytest.skip("the device grant (tokens.DeviceCode) is not merged on this branch yet")
+
+    def make(expires_at):
+        return device_code.objects.create(
+            device_code_hash=hash_token(f"device-{expires_at.timestamp()}"),
+            user_code_hash=hash_token(f"user-{expires_at.timestamp()}"),
+            client=public_app,
+            server="default",
+            expires_at=expires_at,
+            interval=5,
+        )
+
+    polling = make(now - timedelta(hours=23))  # expired, but the device may still poll
+    gone = make(now - timedelta(hours=25))
+
+    counts = run(now)
+
+    assert exists(polling) and not exists(gone)
+    assert counts["device codes"] == 1
+
+
+@pytest.mark.django_db
 def test_revocation_entries_go_when_their_access_token_expires(now):
     expired = RevokedAccessToken.objects.create(jti="AT.old", expires_at=now - timedelta(seconds=1))
     live = RevokedAccessToken.objects.create(jti="AT.live", expires_at=now + timedelta(minutes=30))
@@ -367,6 +395,7 @@ def test_count_matches_what_the_purge_then_deletes(start, public_app, end_user, 
     assert expected == run(now)
     assert expected == {
         "authorization codes": 1,
+        "device codes": 0,
         "rotated refresh tokens": 1,
         "families": 1,
         "refresh tokens": 1,

@@ -189,7 +189,7 @@ ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a wo
 ROTOR_JWKS_MAX_AGE = env_int("ROTOR_JWKS_MAX_AGE", 300)
 ROTOR_KEY_ENCRYPTION_SECRET = os.environ.get("ROTOR_KEY_ENCRYPTION_SECRET", SECRET_KEY)  # Fernet for keys
 # purgetokens (tokens/purge.py, docs/running.md says what each kind keeps).
-ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep dead families and used codes this long
+ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep ended token families this long
 ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long
 ROTOR_PURGE_BATCH_SIZE = env_int("ROTOR_PURGE_BATCH_SIZE", 1000)  # rows per purge transaction
 

@@ -195,7 +195,7 @@ if ROTOR_DEVICE_POLL_INTERVAL < 1:
 ROTOR_ACTIVATE_WINDOW_SECONDS = 900  # /activate counts code attempts per 15-minute window...
 ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 10  # ...at most this many wrong codes per browser session
 ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 30  # ...and per client IP (several people behind one NAT)
-# purgetokens (tokens/purge.py, docs/running.md says what each kind keeps).
+# purgetokens (tokens/purge.py, README "Running Rotor" says what each kind keeps).
 ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep ended token families this long
 ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long
 ROTOR_PURGE_BATCH_SIZE = env_int("ROTOR_PURGE_BATCH_SIZE", 1000)  # rows per purge transaction

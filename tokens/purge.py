@@ -1,6 +1,6 @@
 """Deleting what no token needs any more, in ordered id batches that never block live traffic.
 
-What is kept, and why (docs/running.md has the operator's version):
+What is kept, and why (README "Running Rotor" has the operator's version):
 
 - A family that is revoked, or past its absolute expiry, or idle past its window, is kept for a
   retention period (ROTOR_PURGE_RETENTION_DAYS) so the console timeline and the system log can

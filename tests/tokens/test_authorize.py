@@ -592,3 +592,32 @@ def test_no_id_token_without_openid(client, confidential_app, end_user):
 
     assert response.status_code == 200
     assert "id_token" not in response.json() and response.json()["scope"] == "profile email"
+
+
+def test_loopback_redirect_accepts_any_port(signed_in, make_app):
+    """RFC 8252 §7.3: native apps listen on an ephemeral loopback port."""
+    app, _ = make_app(label="Desktop app", application_type="native", redirect_uris=["http://127.0.0.1/callback"])
+
+    response = signed_in.get(AUTHORIZE, params_for(app, redirect_uri="http://127.0.0.1:51234/callback"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("http://127.0.0.1:51234/callback?code=")
+
+
+def test_loopback_port_freedom_does_not_extend_to_other_hosts(signed_in, make_app):
+    app, _ = make_app(label="Desktop app", application_type="native", redirect_uris=["http://127.0.0.1/callback"])
+
+    response = signed_in.get(AUTHORIZE, params_for(app, redirect_uri="http://127.0.0.2:51234/callback"))
+
+    assert response.status_code == 400
+    assert "Location" not in response
+
+
+def test_app_name_is_escaped_on_the_consent_page(signed_in, make_app):
+    app, _ = make_app(label="<script>alert(1)</script>", consent_method="REQUIRED")
+
+    response = signed_in.get(AUTHORIZE, params_for(app))
+
+    assert response.status_code == 200
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;script&gt;" in response.content

@@ -1,18 +1,9 @@
 """Shared fixtures. Database choice: DATABASE_URL if set, else local PostgreSQL if reachable, else SQLite."""
 
 import os
-import socket
 from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "rotor-test-secret-key")
-if not os.environ.get("DATABASE_URL"):
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=0.5).close()
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/rotor"
-    except OSError:
-        pass  # SQLite; the PostgreSQL-only race tests are skipped and listed at the end
-
-import pytest  # noqa: E402
+import pytest
 
 (Path(__file__).parent / "artifacts").mkdir(exist_ok=True)
 

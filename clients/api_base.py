@@ -5,7 +5,7 @@ the OAuth endpoints (also DRF views) keep their own behaviour."""
 import json
 
 from django.conf import settings
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -61,11 +61,8 @@ class StrictJSONParser(BaseParser):
         return data
 
 
-class JSONOnlyNegotiation(BaseContentNegotiation):
-    """Okta answers JSON whatever the Accept header says; so do we."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+class JSONOnlyNegotiation(DefaultContentNegotiation):
+    """Okta answers JSON whatever the Accept header says; so do we. Bodies must still be JSON."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type

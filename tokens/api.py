@@ -222,11 +222,13 @@ def _time_param(request, name: str):
         return None
     try:
         moment = parse_datetime(value)
-    except ValueError:
+        if moment is not None:
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         moment = None
     if moment is None:
         raise ApiValidationFailed({name: [f"'{name}' must be an ISO 8601 timestamp, like 2024-01-31T12:00:00.000Z."]})
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 class LogsView(ManagementAPIView):

@@ -38,12 +38,13 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher_and_clean_caches(settings):
-    """Fast password hashing for users in tests; client secrets keep their real hasher."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "clients.hashers.ClientSecretSHA256Hasher",
-    ]
+def _fast_hasher_and_clean_caches(request, settings):
+    """Fast password hashing for in-process tests (the live server keeps the real hashers)."""
+    if request.node.get_closest_marker("live") is None:
+        settings.PASSWORD_HASHERS = [
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "clients.hashers.ClientSecretSHA256Hasher",
+        ]
     from tokens import keys
 
     keys.clear_cache()
@@ -125,6 +126,18 @@ def console_client(client, owner):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Always create the test database, also for a run of live tests alone (they use `live_db`, not `db`)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def live_server_factory(django_db_setup, django_db_blocker):
     """Start extra gunicorn servers on the test database (e.g. two nodes sharing it)."""
     from tests.live import LiveServer
@@ -148,7 +161,7 @@ def live(live_server_factory):
 
 
 @pytest.fixture
-def live_db(django_db_blocker):
+def live_db(django_db_setup, django_db_blocker):
     """Database access that commits, so the live server sees it. Use unique names: nothing is flushed."""
     with django_db_blocker.unblock():
         yield

@@ -1,5 +1,6 @@
 """Management API for tokens (per user and client, per app), signing keys and the system log."""
 
+import json
 import re
 from datetime import UTC
 
@@ -212,6 +213,8 @@ def _filter_events(queryset, expression: str):
             ids = Q(app_id=value) | Q(user_id=value) | Q(family_id=value)
             if connection.vendor == "postgresql":
                 ids |= Q(targets__contains=[{"id": value}])
+            else:  # SQLite has no JSON containment; match the quoted value in the stored text
+                ids |= Q(targets__icontains=json.dumps(value))
             queryset = queryset.filter(ids)
     return queryset
 

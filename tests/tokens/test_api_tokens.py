@@ -172,3 +172,16 @@ def test_tokens_need_an_admin_token(client, grant, end_user, other_user, confide
 def test_wrong_method_is_405(api_client, grant, end_user, confidential_app):
     assert_error(api_client.post(tokens_url(end_user, confidential_app), {}), 405, "E0000022")
     assert_error(api_client.post(f"/api/v1/users/{end_user.uid}/clients", {}), 405, "E0000022")
+
+
+def test_listing_costs_the_same_queries_for_one_or_many_tokens(
+    api_client, grant, end_user, confidential_app, django_assert_max_num_queries
+):
+    """API token, last use, rate-limit upsert (+ prune), user, app, the page: never a query per row."""
+    for _ in range(10):
+        grant()
+    with django_assert_max_num_queries(7):
+        response = api_client.get(tokens_url(end_user, confidential_app) + "?expand=scope")
+    assert len(response.json()) == 10
+    with django_assert_max_num_queries(7):
+        assert len(api_client.get(f"/api/v1/apps/{confidential_app.public_id}/tokens").json()) == 10

@@ -123,49 +123,75 @@ def run(coroutine):
 @pytest.mark.live
 def test_okta_sdk_manages_an_oidc_app(okta_client, live):
     from okta import models
+    from okta.pagination import PaginationHelper
 
-    label = f"SDK app {uuid.uuid4().hex[:8]}"
-    app = models.OpenIdConnectApplication(
-        name="oidc_client",
-        label=label,
-        sign_on_mode="OPENID_CONNECT",
-        credentials=models.OAuthApplicationCredentials(
-            oauth_client=models.ApplicationCredentialsOAuthClient(token_endpoint_auth_method="client_secret_basic")
-        ),
-        settings=models.OpenIdConnectApplicationSettings(
-            oauth_client=models.OpenIdConnectApplicationSettingsClient(
-                application_type="web",
-                grant_types=["authorization_code", "refresh_token"],
-                response_types=["code"],
-                redirect_uris=["https://sdk.example.com/callback"],
-                refresh_token=models.OpenIdConnectApplicationSettingsRefreshToken(rotation_type="ROTATE", leeway=20),
-            )
-        ),
-    )
-    created, _, err = run(okta_client.create_application(app))
+    prefix = f"SDK app {uuid.uuid4().hex[:8]}"
+
+    def oidc_app(label):
+        return models.OpenIdConnectApplication(
+            name="oidc_client",
+            label=label,
+            sign_on_mode="OPENID_CONNECT",
+            credentials=models.OAuthApplicationCredentials(
+                oauth_client=models.ApplicationCredentialsOAuthClient(token_endpoint_auth_method="client_secret_basic")
+            ),
+            settings=models.OpenIdConnectApplicationSettings(
+                oauth_client=models.OpenIdConnectApplicationSettingsClient(
+                    application_type="web",
+                    grant_types=["authorization_code", "refresh_token"],
+                    response_types=["code"],
+                    redirect_uris=["https://sdk.example.com/callback"],
+                    refresh_token=models.OpenIdConnectApplicationSettingsRefreshToken(
+                        rotation_type="ROTATE", leeway=20
+                    ),
+                )
+            ),
+        )
+
+    created, _, err = run(okta_client.create_application(oidc_app(f"{prefix} A")))
     assert err is None, err
     assert isinstance(created, models.OpenIdConnectApplication)
     assert created.credentials.oauth_client.client_secret  # shown once, on create
     app_id = created.id
+    second, _, err = run(okta_client.create_application(oidc_app(f"{prefix} B"), activate=False))
+    assert err is None, err
+    assert second.status.value == "INACTIVE"
 
     fetched, _, err = run(okta_client.get_application(app_id))
     assert err is None, err
     assert fetched.credentials.oauth_client.client_secret is None
-    assert fetched.label == label
+    assert fetched.label == f"{prefix} A"
     oauth = fetched.settings.oauth_client
     assert [g.value for g in oauth.grant_types] == ["authorization_code", "refresh_token"]
     assert oauth.application_type.value == "web"
     assert oauth.refresh_token.rotation_type.value == "ROTATE"
     assert oauth.refresh_token.leeway == 20
 
-    listed, _, err = run(okta_client.list_applications(q=label))
+    # Read, modify, write back, as automation does.
+    fetched.settings.oauth_client.refresh_token.leeway = 10
+    fetched.label = f"{prefix} A2"
+    replaced, _, err = run(okta_client.replace_application(app_id, fetched))
     assert err is None, err
-    assert [a.id for a in listed] == [app_id]
+    assert replaced.label == f"{prefix} A2"
+    assert replaced.settings.oauth_client.refresh_token.leeway == 10
+    assert replaced.credentials.oauth_client.client_id == created.credentials.oauth_client.client_id
 
-    _, _, err = run(okta_client.deactivate_application(app_id))
-    assert err is None, err
-    _, _, err = run(okta_client.delete_application(app_id))
-    assert err is None, err
+    # Page through the list one app at a time, following the Link header's cursor.
+    seen, after = [], None
+    for _ in range(5):
+        page, response, err = run(okta_client.list_applications(q=prefix, limit=1, after=after))
+        assert err is None, err
+        seen += [a.id for a in page]
+        after = PaginationHelper.extract_next_cursor(response.headers)
+        if after is None:
+            break
+    assert seen == [app_id, second.id]
+
+    for each in (app_id, second.id):
+        _, _, err = run(okta_client.deactivate_application(each))
+        assert err is None, err
+        _, _, err = run(okta_client.delete_application(each))
+        assert err is None, err
     _, response, err = run(okta_client.get_application(app_id))
     assert response.status == 404
     assert "E0000007" in str(err)
@@ -218,3 +244,20 @@ def test_okta_sdk_creates_a_user_and_lists_their_tokens(okta_client, live, live_
     assert tokens[0].issuer == f"{live.url}/oauth2/default"
     assert response.status_code == 200
     assert refresh_token.encode() not in response.raw_data
+
+    found, _, err = run(okta_client.get_user(login))  # by login, as Okta allows
+    assert err is None, err
+    assert found.id == user.id
+
+    _, _, err = run(okta_client.revoke_token_for_user_and_client(user.id, app.client_id, family.public_id))
+    assert err is None, err
+    family.refresh_from_db()
+    assert family.status == "REVOKED"
+
+    *_, response, err = run(okta_client.delete_user(user.id))  # the SDK returns 2 values on some errors
+    assert response.status == 403 and "E0000038" in str(err)  # still active
+    _, _, err = run(okta_client.deactivate_user(user.id))
+    assert err is None, err
+    _, _, err = run(okta_client.delete_user(user.id))
+    assert err is None, err
+    assert not User.objects.filter(uid=user.id).exists()

@@ -105,15 +105,3 @@ class Application(AbstractApplication):
 
     def __str__(self):
         return self.name or self.client_id
-
-
-class RateLimitCounter(models.Model):
-    """Requests one API token made to one bucket in one window; shared by every node via the database."""
-
-    key = models.CharField(max_length=120)
-    window_start = models.BigIntegerField(help_text="Start of the window, in seconds since the epoch.")
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_key_window")]
-        indexes = [models.Index(fields=["window_start"])]

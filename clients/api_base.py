@@ -75,6 +75,7 @@ class ManagementAPIView(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONOnlyNegotiation
     rate_limit_bucket = "api"
+    okta_errors = True  # clients/api_errors.py answers this view's errors in Okta's shape
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -184,7 +184,10 @@ def as_okta_error(exc: Exception) -> OktaError | None:
 def exception_handler(exc: Exception, context: dict):
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: Okta's error body for /api/v1, DRF's default elsewhere."""
     request = context.get("request")
-    if request is None or not request.path.startswith(API_PREFIX):
+    is_management_api = getattr(context.get("view"), "okta_errors", False) or (
+        request is not None and request.path_info.startswith(API_PREFIX)
+    )
+    if not is_management_api:
         return drf_exception_handler(exc, context)
     error = as_okta_error(exc)
     if error is None:

@@ -421,3 +421,18 @@ def test_rate_limit_headers_and_429(api_client, db, settings):
     assert third["X-Rate-Limit-Remaining"] == "0"
     # Another bucket has its own counter.
     assert api_client.get("/api/v1/users").status_code == 200
+
+
+def test_error_handler_leaves_other_drf_views_alone(rf):
+    """The OAuth endpoints are DRF views too; their errors keep DRF's (and RFC 6749's) shape."""
+    from rest_framework.exceptions import ParseError
+    from rest_framework.request import Request
+
+    from clients.api_errors import exception_handler
+
+    request = Request(rf.post("/oauth2/v1/token"))
+    response = exception_handler(ParseError("bad"), {"request": request, "view": None})
+    assert response.status_code == 400
+    assert response.data == {"detail": "bad"}
+    request = Request(rf.post("/api/v1/apps"))
+    assert exception_handler(ParseError("bad"), {"request": request, "view": None}).data["errorCode"] == "E0000003"

@@ -84,6 +84,10 @@ def test_live_api_matches_its_schema(live, live_admin_token):
         operation = result.ok()
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.POSITIVE and operation.path.endswith("/keyRotate"):
+                # Valid input rotates the shared live server's keys; rotating them a dozen times in a
+                # few seconds would outrun the workers' key cache for the live tests after this one.
+                continue
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(

@@ -2,6 +2,7 @@
 
 import re
 
+from django.db import IntegrityError
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -73,6 +74,8 @@ class UserListView(ManagementAPIView):
             )
         except services.UserValidationError as exc:
             raise ApiValidationFailed({FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
+        except IntegrityError:  # the same login created by a concurrent request
+            raise ApiValidationFailed({"profile.login": ["A user with this username already exists."]}) from None
         return Response(user_json(user))
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -79,6 +80,10 @@ class AppListView(ManagementAPIView):
             app, secret = services.create_app(data, actor=request.user, activate=activate, request=request)
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
+        except IntegrityError:  # the same client_id created by a concurrent request
+            raise ApiValidationFailed(
+                okta_paths({"client_id": ["An app with this client ID already exists."]})
+            ) from None
         return Response(app_json(app, client_secret=secret))
 
 

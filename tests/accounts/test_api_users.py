@@ -197,3 +197,18 @@ def test_createapitoken_refuses_unknown_and_non_admin_users(other_user):
     with pytest.raises(CommandError, match="not an admin"):
         call_command("createapitoken", "--user", other_user.username, "--name", "x")
     assert not ApiToken.objects.exists()
+
+
+def test_a_concurrent_duplicate_login_is_400_not_500(api_client, monkeypatch):
+    """Two requests creating the same login at once: the loser hits the unique index, not a 500."""
+    from django.db import IntegrityError
+
+    from accounts import services
+
+    def create_user(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "create_user", create_user)
+    response = api_client.post("/api/v1/users", user_body())
+    assert_error(response, 400, "E0000001")
+    assert "profile.login" in causes(response)

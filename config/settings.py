@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
     "oauth2_provider",
     "accounts",
     "clients",
@@ -64,7 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "clients.cors.CorsMiddleware",  # django-cors-headers, echoing the headers a preflight asks for
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,7 +153,26 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Okta's error body for /api/v1 views only; every other DRF view keeps DRF's default handling.
+    "EXCEPTION_HANDLER": "clients.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# The OpenAPI document of the management API, served at /api/v1/schema.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rotor management API",
+    "DESCRIPTION": "Okta-compatible management API: apps, users, tokens, signing keys and the system log.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["clients.api_schema.only_management_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clients.api_schema.add_okta_errors",
+    ],
+}
+ROTOR_API_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_API_RATE_LIMIT_PER_MINUTE", 600)  # per API token and bucket
+ROTOR_API_MAX_BODY_BYTES = 64 * 1024  # larger management-API bodies are a 400
 
 # django-oauth-toolkit: we swap in our own Application (clients.Application); the token
 # lifecycle lives in tokens/ (docs/architecture.md says why).
@@ -182,9 +202,23 @@ ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolut
 ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
 ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
 ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
-ROTOR_KEY_CACHE_SECONDS = 5  # how long a worker trusts its cached signing key after a rotation
-ROTOR_JWKS_MAX_AGE = 300  # JWKS Cache-Control; NEXT keys are published a whole rotation ahead
+ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
+# JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
+# shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting
+# a key that an emergency double rotation unpublished. Keep it well below the time between rotations.
+ROTOR_JWKS_MAX_AGE = env_int("ROTOR_JWKS_MAX_AGE", 300)
 ROTOR_KEY_ENCRYPTION_SECRET = os.environ.get("ROTOR_KEY_ENCRYPTION_SECRET", SECRET_KEY)  # Fernet for keys
+ROTOR_DEVICE_CODE_SECONDS = 600  # device authorization: how long the user has to approve (RFC 8628 expires_in)
+ROTOR_DEVICE_POLL_INTERVAL = env_int("ROTOR_DEVICE_POLL_INTERVAL", 5)  # seconds between polls; +5 per slow_down
+if ROTOR_DEVICE_POLL_INTERVAL < 1:
+    raise ImproperlyConfigured("ROTOR_DEVICE_POLL_INTERVAL must be at least 1 second.")
+ROTOR_ACTIVATE_WINDOW_SECONDS = 900  # /activate counts code attempts per 15-minute window...
+ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 10  # ...at most this many wrong codes per browser session
+ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 30  # ...and per client IP (several people behind one NAT)
+# purgetokens (tokens/purge.py, README "Running Rotor" says what each kind keeps).
+ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep ended token families this long
+ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long
+ROTOR_PURGE_BATCH_SIZE = env_int("ROTOR_PURGE_BATCH_SIZE", 1000)  # rows per purge transaction
 
 LOGGING = {
     "version": 1,

@@ -74,6 +74,11 @@ def register_grant(grant_type: str, handler) -> None:
     _extra_grants[grant_type] = handler
 
 
+def supported_grants() -> list[str]:
+    """Every grant the token endpoint answers, registered ones included (discovery lists them)."""
+    return SUPPORTED_GRANTS + [g for g in _extra_grants if g not in SUPPORTED_GRANTS]
+
+
 def issue(
     server: AuthServer,
     app,

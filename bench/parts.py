@@ -1,0 +1,224 @@
+"""The CPU cost of each part of a ROTATE refresh, measured in-process with time.process_time().
+
+CPU time of this one process is far less disturbed by other work on the machine than requests/s,
+so this is the figure to compare before and after a change to the hot path. PostgreSQL's own CPU
+is not in it (see `make bench`'s "db ms"). The last rows are what-ifs: the same work in raw SQL,
+one statement for the whole rotation, to show what the ORM costs.
+
+    .venv/bin/python bench/parts.py [--requests 300] [--database rotor_bench_parts]
+"""
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# One statement for a rotation, in autocommit: the conditional UPDATE on the presented token's own
+# row (so a concurrent rotation still loses), the new token and the three grant events.
+ROTATE_SQL = """
+WITH rotated AS (
+  UPDATE tokens_refreshtoken SET rotated_at = %(now)s, last_used = %(now)s
+  WHERE id = %(id)s AND rotated_at IS NULL RETURNING family_id
+), issued AS (
+  INSERT INTO tokens_refreshtoken (token_hash, family_id, created, last_used, origin)
+  SELECT %(hash)s, family_id, %(now)s, %(now)s, 'rotation' FROM rotated RETURNING family_id
+), logged AS (
+  INSERT INTO tokens_event (uuid, published, event_type, severity, display_message, outcome_result,
+                            outcome_reason, actor, client_info, targets, debug_data, app_id, user_id, family_id)
+  SELECT gen_random_uuid(), %(now)s, e.type, 'INFO', e.msg, 'SUCCESS', '', %(actor)s, '{}'::jsonb,
+         %(targets)s, %(debug)s, %(app)s, %(user)s, %(fam)s
+  FROM issued, (VALUES ('app.oauth2.token.grant.access_token', 'Access token granted by refresh'),
+                       ('app.oauth2.token.grant.id_token', 'Id token granted by refresh'),
+                       ('app.oauth2.token.grant.refresh_token', 'Refresh token granted by refresh')) AS e(type, msg)
+  RETURNING 1
+)
+SELECT count(*) FROM issued
+"""
+FIND_SQL = """
+SELECT r.id, r.rotated_at, r.last_used, f.id, f.public_id, f.status, f.expires_at, f.idle_minutes, f.scopes,
+       f.auth_time, u.id, u.uid, u.username, u.is_active, a.id, a.public_id, a.client_id, a.client_secret, a.status,
+       a.rotation_type, a.leeway
+FROM tokens_refreshtoken r
+JOIN tokens_tokenfamily f ON f.id = r.family_id
+JOIN accounts_user u ON u.id = f.user_id
+JOIN clients_application a ON a.id = f.client_id
+WHERE r.token_hash = %s
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300, help="calls per part")
+    parser.add_argument("--database", default="rotor_bench_parts")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
+    args = parser.parse_args()
+
+    from bench.run import fresh_database
+
+    os.environ.update(
+        DATABASE_URL=fresh_database(args.postgres, args.database),
+        SECRET_KEY=secrets.token_urlsafe(40),
+        DEBUG="0",
+        ALLOWED_HOSTS="testserver",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    import django
+
+    django.setup()
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from django.core.management import call_command
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import Client, override_settings
+    from django.utils import timezone
+
+    from accounts.services import create_user
+    from clients.services import create_app
+    from tokens import grants, keys, lifecycle, minting
+    from tokens.crypto import hash_token, new_token
+    from tokens.models import Event
+    from tokens.servers import get_server
+
+    call_command("migrate", verbosity=0)
+    n = args.requests
+    user = create_user(
+        username="parts@example.com", email="parts@example.com", first_name="P", last_name="Q", password="p4rts pw 123"
+    )
+    code_flow = {"grant_types": ["authorization_code", "refresh_token"], "redirect_uris": ["http://127.0.0.1/cb"]}
+    public, _ = create_app(
+        {"label": "parts public", "application_type": "browser", "rotation_type": "ROTATE"} | code_flow
+    )
+    web = {"label": "parts web", "application_type": "web", "rotation_type": "ROTATE"}
+    confidential, secret = create_app(web | code_flow)
+    server = get_server("org")
+    scopes = ["openid", "offline_access"]
+    keys.signing_key(server.id)
+
+    def tokens(app, count):
+        return [
+            lifecycle.start_family(
+                client=app,
+                user=user,
+                server=server,
+                scopes=scopes,
+                auth_time=timezone.now(),
+                grant_type="authorization_code",
+            )[1]
+            for _ in range(count)
+        ]
+
+    rows = []
+
+    def timed(label, fn, items):
+        fn(items[0])  # first call outside the timing: imports, caches
+        items = items[1:]
+        cpu, wall = time.process_time(), time.perf_counter()
+        for item in items:
+            fn(item)
+        cpu = (time.process_time() - cpu) * 1000 / len(items)
+        wall = (time.perf_counter() - wall) * 1000 / len(items)
+        rows.append({"part": label, "cpu_ms": round(cpu, 3), "wall_ms": round(wall, 3)})
+        print(f"{label:<62} cpu {cpu:6.3f} ms   wall {wall:6.3f} ms", flush=True)
+
+    form = "application/x-www-form-urlencoded"
+    client = Client()
+
+    def http_public(token):
+        body = f"grant_type=refresh_token&refresh_token={token}&client_id={public.client_id}"
+        assert client.post("/oauth2/v1/token", body, content_type=form).status_code == 200
+
+    basic = "Basic " + base64.b64encode(f"{confidential.client_id}:{secret}".encode()).decode()
+
+    def http_basic(token):
+        body = f"grant_type=refresh_token&refresh_token={token}"
+        assert client.post("/oauth2/v1/token", body, content_type=form, HTTP_AUTHORIZATION=basic).status_code == 200
+
+    def token_response(token):
+        params = QueryDict(mutable=True)
+        params.update({"grant_type": "refresh_token", "refresh_token": token, "client_id": public.client_id})
+        grants.token_response(server, params, "", None)
+
+    def find_and_refresh(token):
+        row = lifecycle.find_token(token)
+        lifecycle.refresh(row=row, presented=token, client=public, server=server, requested_scopes=None)
+
+    family = lifecycle.find_token(tokens(public, 1)[0]).family
+    events = lambda: lifecycle._grant_events(server, family, scopes, new_refresh=True, request=None)  # noqa: E731
+    key = keys.signing_key(server.id).private_key
+    many = list(range(n))
+
+    timed("POST /token, public client (test Client, all middleware)", http_public, tokens(public, n))
+    timed("POST /token, client_secret_basic", http_basic, tokens(confidential, n))
+    trimmed = [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "corsheaders.middleware.CorsMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+    with override_settings(MIDDLEWARE=trimmed):
+        client = Client()
+        timed("POST /token, only Security/WhiteNoise/Cors/Common middleware", http_public, tokens(public, n))
+    client = Client()
+    timed("grants.token_response (no HTTP, middleware, DRF)", token_response, tokens(public, n))
+    timed("lifecycle.find_token", lifecycle.find_token, tokens(public, n))
+    timed("lifecycle.find_token + lifecycle.refresh", find_and_refresh, tokens(public, n))
+    timed("Event.objects.bulk_create of the 3 grant events", lambda _: Event.objects.bulk_create(events()), many)
+    timed(
+        "grants.issue: access token + ID token",
+        lambda _: grants.issue(
+            server, public, user=user, granted=scopes, family=family, refresh_token="x", auth_time=1
+        ),
+        many,
+    )
+    timed(
+        "minting.mint_access_token",
+        lambda _: minting.mint_access_token(
+            server, client_id=public.client_id, scopes=scopes, user=user, family_id=family.public_id
+        ),
+        many,
+    )
+    timed(
+        "one RSA-2048 PKCS#1 v1.5 signature", lambda _: key.sign(b"x" * 600, padding.PKCS1v15(), hashes.SHA256()), many
+    )
+
+    def raw_find(token):
+        with connection.cursor() as cursor:
+            cursor.execute(FIND_SQL, [hash_token(token)])
+            return cursor.fetchone()
+
+    def raw_rotate(token):
+        row = raw_find(token)
+        params = {
+            "now": timezone.now(),
+            "id": row[0],
+            "hash": hash_token(new_token()),
+            "actor": json.dumps({"id": row[15], "type": "PublicClientApp"}),
+            "targets": json.dumps([{"id": row[11], "type": "User"}, {"id": row[4], "type": "TokenFamily"}]),
+            "debug": json.dumps({"grantType": "refresh_token", "scopes": " ".join(scopes)}),
+            "app": row[15],
+            "user": row[11],
+            "fam": row[4],
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(ROTATE_SQL, params)
+            assert cursor.fetchone()[0] == 1
+
+    timed("what-if: find_token as raw SQL (same joins, no model objects)", raw_find, tokens(public, n))
+    timed("what-if: raw find + one statement for rotation and events", raw_rotate, tokens(public, n))
+
+    out = ROOT / "bench" / "results" / f"parts-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"requests": n, "loadavg": os.getloadavg(), "parts": rows}, indent=2))
+    print(f"JSON: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

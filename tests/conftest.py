@@ -46,6 +46,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"  skipped: {report.nodeid}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static():
+    """Pages link their CSS and JS through the manifest storage, as in production (DEBUG off):
+    collect once per run so the test client and the live gunicorn both find the manifest."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher_and_clean_caches(settings):
     """Fast password hashing for users in tests; client secrets keep their real hasher."""

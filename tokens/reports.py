@@ -50,6 +50,8 @@ class TimelineEntry:
 
 
 _REUSE_DETAIL = "A rotated token was replayed after its grace period; the family was revoked."
+
+
 def family_timeline(family: TokenFamily, *, limit: int = 200) -> list[TimelineEntry]:
     """The life of a family, oldest first: its refresh tokens (issued, rotations, grace uses) and
     the events that changed it (reuse detected, revoked), plus refreshes that kept a persistent token.
@@ -109,13 +111,15 @@ def family_timeline(family: TokenFamily, *, limit: int = 200) -> list[TimelineEn
 
 
 def _place(entries: list[TimelineEntry]) -> None:
-    """Spread entries along a 0–1000 strip in proportion to time, keeping every marker visible."""
+    """Place entries on a 20–980 strip: half by order, half by time, so bursts stay apart and gaps still show."""
     if not entries:
         return
-    start, end = entries[0].at, entries[-1].at
+    start, end, last = entries[0].at, entries[-1].at, len(entries) - 1
     span = (end - start).total_seconds()
-    for entry in entries:
-        entry.x = 20 + (960 * (entry.at - start).total_seconds() / span if span else 480)
+    for rank, entry in enumerate(entries):
+        by_order = rank / last if last else 0.5
+        by_time = (entry.at - start).total_seconds() / span if span else by_order
+        entry.x = 20 + 960 * (by_order + by_time) / 2
 
 
 @dataclass

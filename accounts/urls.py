@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import console
+from . import console, views
 
 app_name = "accounts"
 urlpatterns = [
+    # End-user sign-in (the authorize flow's login page).
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    # Developer console: admin sign-in, users and API tokens.
     path("console/login/", console.ConsoleLoginView.as_view(), name="console-login"),
     path("console/logout/", console.ConsoleLogoutView.as_view(), name="console-logout"),
     path("console/users/", console.user_list, name="user-list"),

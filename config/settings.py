@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -165,6 +166,13 @@ OAUTH2_PROVIDER = {
 # CORS: only origins that an active app trusts (clients.cors decides), never cookies.
 CORS_URLS_REGEX = r"^/(\.well-known/|oauth2/)"
 CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    *default_headers,
+    "x-okta-user-agent-extended",  # Okta's auth SDKs send these on token calls
+    "x-device-fingerprint",
+    "x-okta-xsrftoken",
+)
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Rotor tunables.
 ROTOR_ACCESS_TOKEN_MINUTES = env_int("ROTOR_ACCESS_TOKEN_MINUTES", 60)  # access-token lifetime

@@ -1,18 +1,9 @@
 """Shared fixtures. Database choice: DATABASE_URL if set, else local PostgreSQL if reachable, else SQLite."""
 
 import os
-import socket
 from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "rotor-test-secret-key")
-if not os.environ.get("DATABASE_URL"):
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=0.5).close()
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/rotor"
-    except OSError:
-        pass  # SQLite; the PostgreSQL-only race tests are skipped and listed at the end
-
-import pytest  # noqa: E402
+import pytest
 
 (Path(__file__).parent / "artifacts").mkdir(exist_ok=True)
 
@@ -46,22 +37,14 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"  skipped: {report.nodeid}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _collected_static():
-    """Pages link their CSS and JS through the manifest storage, as in production (DEBUG off):
-    collect once per run so the test client and the live gunicorn both find the manifest."""
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-
 @pytest.fixture(autouse=True)
-def _fast_hasher_and_clean_caches(settings):
-    """Fast password hashing for users in tests; client secrets keep their real hasher."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "clients.hashers.ClientSecretSHA256Hasher",
-    ]
+def _fast_hasher_and_clean_caches(request, settings):
+    """Fast password hashing for in-process tests (the live server keeps the real hashers)."""
+    if request.node.get_closest_marker("live") is None:
+        settings.PASSWORD_HASHERS = [
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "clients.hashers.ClientSecretSHA256Hasher",
+        ]
     from tokens import keys
 
     keys.clear_cache()
@@ -143,6 +126,18 @@ def console_client(client, owner):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Always create the test database, also for a run of live tests alone (they use `live_db`, not `db`)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def live_server_factory(django_db_setup, django_db_blocker):
     """Start extra gunicorn servers on the test database (e.g. two nodes sharing it)."""
     from tests.live import LiveServer
@@ -166,7 +161,7 @@ def live(live_server_factory):
 
 
 @pytest.fixture
-def live_db(django_db_blocker):
+def live_db(django_db_setup, django_db_blocker):
     """Database access that commits, so the live server sees it. Use unique names: nothing is flushed."""
     with django_db_blocker.unblock():
         yield

@@ -30,6 +30,19 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+_static_collected = False
+
+
+def collect_static(env: dict) -> None:
+    """Production static files (whitenoise's manifest), once per test session."""
+    global _static_collected
+    if not _static_collected:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        _static_collected = True
+
+
 class LiveServer:
     def __init__(self, workers: int = 2, extra_env: dict | None = None):
         self.port = free_port()
@@ -45,6 +58,7 @@ class LiveServer:
             ALLOWED_HOSTS="127.0.0.1,localhost",
         )
         env.update(extra_env or {})
+        collect_static(env)
         self.log = open(ROOT / "tests" / "artifacts" / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [

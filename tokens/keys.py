@@ -119,6 +119,10 @@ def published_jwks(server: str) -> list[dict]:
     return keys
 
 
+def jwks_max_age() -> int:
+    return settings.ROTOR_JWKS_MAX_AGE
+
+
 def public_key(server: str, kid: str):
     """The verification key for `kid`, or None if that key is no longer published."""
     for jwk in published_jwks(server):

@@ -35,6 +35,10 @@ def family_of_jti(jti: str) -> str | None:
     return parts[2] if len(parts) == 3 and parts[0] == "AT" else None
 
 
+def access_minutes() -> int:
+    return settings.ROTOR_ACCESS_TOKEN_MINUTES
+
+
 def mint_access_token(
     server: AuthServer,
     *,
@@ -43,11 +47,12 @@ def mint_access_token(
     user=None,
     family_id: str | None = None,
     now: int | None = None,
+    jti: str | None = None,
 ) -> MintedAccess:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
-    exp = now + settings.ROTOR_ACCESS_TOKEN_MINUTES * 60
-    jti = access_jti(family_id)
+    exp = now + access_minutes() * 60
+    jti = jti or access_jti(family_id)
     claims = {
         "ver": 1,
         "jti": jti,

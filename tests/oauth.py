@@ -1,0 +1,146 @@
+"""Helpers that act like an app: PKCE, the authorization request, the code exchange, a refresh.
+
+`sign_in()` drives Django's test client; `live_sign_in()` drives a real server over HTTP with
+requests, through the real sign-in form, the way a browser would.
+"""
+
+import base64
+import hashlib
+import re
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+PREFIX = {"org": "/oauth2/v1", "default": "/oauth2/default/v1"}
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_params(
+    app,
+    *,
+    scope="openid profile email offline_access",
+    state="st4te",
+    nonce="n0nce",
+    challenge=None,
+    redirect_uri=None,
+    **extra,
+) -> dict:
+    params = {
+        "client_id": app.client_id,
+        "response_type": "code",
+        "redirect_uri": redirect_uri or app.redirect_uri_list[0],
+        "scope": scope,
+        "state": state,
+        "nonce": nonce,
+    }
+    if challenge:
+        params.update(code_challenge=challenge, code_challenge_method="S256")
+    params.update(extra)
+    return params
+
+
+def code_from(location: str) -> str:
+    return parse_qs(urlsplit(location).query)["code"][0]
+
+
+def sign_in(client, app, *, server="org", scope="openid profile email offline_access", **extra) -> dict:
+    """Authorize with a logged-in Django test client; returns {code, verifier, redirect_uri}."""
+    verifier, challenge = pkce_pair()
+    params = authorize_params(app, scope=scope, challenge=challenge, **extra)
+    response = client.get(f"{PREFIX[server]}/authorize", params)
+    assert response.status_code == 302, response.content[:500]
+    return {"code": code_from(response["Location"]), "verifier": verifier, "redirect_uri": params["redirect_uri"]}
+
+
+def token_request(client, data: dict, *, server="org", app=None, secret=None, basic=True):
+    """POST to /token as `app` would: Basic auth for confidential apps, client_id in the body otherwise."""
+    headers = {}
+    data = dict(data)
+    if app is not None:
+        if secret and basic:
+            raw = f"{app.client_id}:{secret}".encode()
+            headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(raw).decode()
+        else:
+            data["client_id"] = app.client_id
+            if secret:
+                data["client_secret"] = secret
+    return client.post(
+        f"{PREFIX[server]}/token", urlencode(data), content_type="application/x-www-form-urlencoded", **headers
+    )
+
+
+def exchange(client, app, grant: dict, *, server="org", secret=None):
+    return token_request(
+        client,
+        {
+            "grant_type": "authorization_code",
+            "code": grant["code"],
+            "redirect_uri": grant["redirect_uri"],
+            "code_verifier": grant["verifier"],
+        },
+        server=server,
+        app=app,
+        secret=secret,
+    )
+
+
+def refresh(client, app, refresh_token: str, *, server="org", secret=None, scope=None):
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    if scope:
+        data["scope"] = scope
+    return token_request(client, data, server=server, app=app, secret=secret)
+
+
+# Live server (real HTTP) ---------------------------------------------------------------------------
+
+
+def live_sign_in(
+    base_url: str,
+    client_id: str,
+    redirect_uri: str,
+    username: str,
+    password: str,
+    *,
+    server="org",
+    scope="openid profile email offline_access",
+    nonce="n0nce",
+) -> dict:
+    """The whole browser part of the code flow over HTTP: authorize → sign-in form → code."""
+    verifier, challenge = pkce_pair()
+    browser = requests.Session()
+    params = {
+        "client_id": client_id,
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": "xyz",
+        "nonce": nonce,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    response = browser.get(f"{base_url}{PREFIX[server]}/authorize", params=params, allow_redirects=True, timeout=10)
+    assert "/accounts/login/" in response.url, response.url
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+    next_url = re.search(r'name="next" value="([^"]*)"', response.text).group(1).replace("&amp;", "&")
+    response = browser.post(
+        f"{base_url}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf, "next": next_url},
+        headers={"Referer": response.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    response = browser.get(base_url + response.headers["Location"], allow_redirects=False, timeout=10)
+    assert response.status_code == 302 and response.headers["Location"].startswith(redirect_uri), response.text[:300]
+    return {
+        "code": code_from(response.headers["Location"]),
+        "verifier": verifier,
+        "redirect_uri": redirect_uri,
+        "browser": browser,
+    }

@@ -1,0 +1,72 @@
+"""Client authentication at /token, /revoke, /introspect (RFC 6749 §2.3, SPEC §3).
+
+Confidential apps send their secret by HTTP Basic or in the body; public apps (`none`) send
+only `client_id` and prove themselves with PKCE. The secret check is a salted SHA-256
+(clients/hashers.py), so this costs one indexed query and microseconds.
+"""
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from django.contrib.auth.hashers import check_password
+
+from clients.models import Application
+
+from . import events
+from .errors import CLIENT_AUTH_FAILED, NO_CLIENT_CREDENTIALS, OAuthError
+
+MULTIPLE_CREDENTIALS = (
+    "Cannot supply multiple client credentials. Use one of the following: credentials in the "
+    "Authorization header, or credentials in the post body."
+)
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep or not client_id:
+        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def authenticate_client(params, authorization: str, *, request=None) -> Application:
+    """The active app these credentials prove, or OAuthError(invalid_client | invalid_request)."""
+    body_id = params.get("client_id")
+    body_secret = params.get("client_secret")
+    if authorization:
+        if body_secret is not None:
+            raise OAuthError("invalid_request", MULTIPLE_CREDENTIALS)
+        client_id, secret = _basic_credentials(authorization)
+        if body_id is not None and body_id != client_id:
+            raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    elif body_id:
+        client_id, secret = body_id, body_secret
+    else:
+        raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
+
+    app = Application.objects.filter(client_id=client_id).first() if len(client_id) <= 255 else None
+    if app is None or not app.is_active:
+        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    if app.is_public:
+        if secret:
+            raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+        return app
+    if not secret or not check_password(secret, app.client_secret):
+        events.record(
+            "app.oauth2.invalid_client_credentials",
+            "Client authentication failed",
+            request=request,
+            result="FAILURE",
+            reason="invalid_client_credentials",
+            actor=events.app_ref(app),
+            app=app,
+        )
+        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    return app

@@ -1,0 +1,56 @@
+"""Discovery documents (OIDC Discovery 1.0, RFC 8414) of one authorization server."""
+
+from .grants import SUPPORTED_GRANTS
+from .servers import AuthServer
+
+
+def oauth_metadata(server: AuthServer, scopes: dict) -> dict:
+    return {
+        "issuer": server.issuer,
+        "authorization_endpoint": server.endpoint("authorize"),
+        "token_endpoint": server.endpoint("token"),
+        "jwks_uri": server.endpoint("keys"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": list(SUPPORTED_GRANTS),
+        "subject_types_supported": ["public"],
+        "scopes_supported": list(scopes),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint": server.endpoint("revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint": server.endpoint("introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "end_session_endpoint": server.endpoint("logout"),
+        "code_challenge_methods_supported": ["S256"],
+        "request_parameter_supported": False,
+    }
+
+
+def openid_configuration(server: AuthServer, scopes: dict) -> dict:
+    return oauth_metadata(server, scopes) | {
+        "userinfo_endpoint": server.endpoint("userinfo"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": [
+            "iss",
+            "ver",
+            "sub",
+            "aud",
+            "iat",
+            "exp",
+            "jti",
+            "auth_time",
+            "amr",
+            "idp",
+            "nonce",
+            "name",
+            "given_name",
+            "family_name",
+            "preferred_username",
+            "email",
+            "email_verified",
+            "updated_at",
+            "at_hash",
+        ],
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+    }

@@ -1,0 +1,255 @@
+"""The token endpoint's grants: authorization_code, refresh_token, client_credentials.
+
+`token_response()` is the whole /token endpoint minus HTTP: it authenticates the client,
+dispatches on `grant_type` and returns the RFC 6749 §5.1 body, or raises OAuthError.
+Database work happens in short transactions; signing happens after them, outside any lock.
+"""
+
+import re
+import time
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN
+
+from . import events, lifecycle, minting, scopes
+from .client_auth import authenticate_client
+from .crypto import hash_token, s256
+from .errors import (
+    INVALID_CODE,
+    INVALID_SCOPE,
+    PKCE_FAILED,
+    REDIRECT_MISMATCH,
+    OAuthError,
+    invalid_grant_refresh,
+    missing,
+)
+from .models import AuthorizationCode, Event
+from .servers import AuthServer
+
+SUPPORTED_GRANTS = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS]
+_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+MAX_TOKEN_LENGTH = 4096
+
+
+def _configured(app) -> str:
+    return f"Configured grant types: [{', '.join(app.grant_types)}]."
+
+
+def token_response(server: AuthServer, params, authorization: str, request=None) -> dict:
+    app = authenticate_client(params, authorization, request=request)
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", missing("grant_type"))
+    if grant_type not in SUPPORTED_GRANTS and grant_type not in _extra_grants:
+        raise OAuthError(
+            "unsupported_grant_type",
+            f"The authorization grant type is not supported by the authorization server. {_configured(app)}",
+        )
+    if not app.allows_grant(grant_type):
+        raise OAuthError(
+            "unauthorized_client",
+            f"The client is not authorized to use the provided grant type. {_configured(app)}",
+        )
+    if grant_type == GRANT_REFRESH_TOKEN:
+        return refresh_token_grant(server, app, params, request)
+    if grant_type == GRANT_AUTHORIZATION_CODE:
+        return authorization_code_grant(server, app, params, request)
+    if grant_type == GRANT_CLIENT_CREDENTIALS:
+        return client_credentials_grant(server, app, params, request)
+    return _extra_grants[grant_type](server, app, params, request)
+
+
+# Grants added by other modules (the device grant registers itself here).
+_extra_grants: dict = {}
+
+
+def register_grant(grant_type: str, handler) -> None:
+    _extra_grants[grant_type] = handler
+
+
+def issue(
+    server: AuthServer,
+    app,
+    *,
+    user,
+    granted: list[str],
+    family=None,
+    refresh_token: str | None = None,
+    auth_time: int | None = None,
+    nonce: str | None = None,
+    jti: str | None = None,
+) -> dict:
+    """Sign the access token (and ID token for `openid`) and build the token response."""
+    now = int(time.time())
+    access = minting.mint_access_token(
+        server,
+        client_id=app.client_id,
+        scopes=granted,
+        user=user,
+        family_id=family.public_id if family else None,
+        now=now,
+        jti=jti,
+    )
+    body = {
+        "token_type": "Bearer",
+        "expires_in": access.expires_at - now,
+        "access_token": access.token,
+        "scope": " ".join(granted),
+    }
+    if refresh_token:
+        body["refresh_token"] = refresh_token
+    if user is not None and "openid" in granted:
+        body["id_token"] = minting.mint_id_token(
+            server,
+            client_id=app.client_id,
+            user=user,
+            scopes=granted,
+            auth_time=auth_time or now,
+            nonce=nonce,
+            access_token=access.token,
+            now=now,
+        )
+    return body
+
+
+def refresh_token_grant(server: AuthServer, app, params, request) -> dict:
+    presented = params.get("refresh_token")
+    if presented is None or presented == "":
+        raise OAuthError("invalid_request", missing("refresh_token"))
+    if len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
+        raise invalid_grant_refresh()
+    requested = scopes.parse(params.get("scope")) or None
+    result = lifecycle.refresh(
+        client=app, server=server, presented=presented, requested_scopes=requested, request=request
+    )
+    family = result.family
+    return issue(
+        server,
+        app,
+        user=family.user,
+        granted=result.scopes,
+        family=family,
+        refresh_token=result.refresh_token,
+        auth_time=int(family.auth_time.timestamp()),
+    )
+
+
+def _check_code(code: AuthorizationCode | None, app, server: AuthServer, params) -> AuthorizationCode:
+    if code is None or code.client_id != app.pk or code.server != server.id:
+        raise OAuthError("invalid_grant", INVALID_CODE)
+    if code.expires_at <= timezone.now() or not code.user.is_active:
+        raise OAuthError("invalid_grant", INVALID_CODE)
+    if params.get("redirect_uri") != code.redirect_uri:
+        raise OAuthError("invalid_grant", REDIRECT_MISMATCH)
+    verifier = params.get("code_verifier")
+    if code.code_challenge or verifier is not None:
+        if not code.code_challenge or not verifier or not _VERIFIER.match(verifier):
+            raise OAuthError("invalid_grant", PKCE_FAILED)
+        if s256(verifier) != code.code_challenge:
+            raise OAuthError("invalid_grant", PKCE_FAILED)
+    return code
+
+
+def _revoke_code_issue(code: AuthorizationCode, server: AuthServer, request) -> None:
+    """A second use of a code revokes what the first issued (RFC 6749 §4.1.2)."""
+    with transaction.atomic():
+        code = AuthorizationCode.objects.select_related("family__client", "family__user").get(pk=code.pk)
+        if code.family is not None:
+            lifecycle._revoke(code.family, server, reason="code_reuse", request=request)
+        if code.access_jti and code.access_expires_at:
+            lifecycle.revoke_access_token(code.access_jti, int(code.access_expires_at.timestamp()))
+
+
+def authorization_code_grant(server: AuthServer, app, params, request) -> dict:
+    value = params.get("code")
+    if not value:
+        raise OAuthError("invalid_request", missing("code"))
+    if "redirect_uri" not in params:
+        raise OAuthError("invalid_request", missing("redirect_uri"))
+    code = None
+    if len(value) <= MAX_TOKEN_LENGTH:
+        code = AuthorizationCode.objects.select_related("user").filter(code_hash=hash_token(value)).first()
+    _check_code(code, app, server, params)
+    if code.redeemed_at is not None:
+        _revoke_code_issue(code, server, request)
+        raise OAuthError("invalid_grant", INVALID_CODE)
+
+    user = code.user
+    granted = list(code.scopes)
+    wants_refresh = app.issues_refresh_tokens and "offline_access" in granted
+    jti_family = None
+    refresh = None
+    now = timezone.now()
+    with transaction.atomic():
+        if wants_refresh:
+            jti_family, refresh = lifecycle.start_family(
+                client=app,
+                user=user,
+                server=server,
+                scopes=granted,
+                auth_time=code.auth_time,
+                grant_type=GRANT_AUTHORIZATION_CODE,
+            )
+        jti = minting.access_jti(jti_family.public_id if jti_family else None)
+        won = AuthorizationCode.objects.filter(pk=code.pk, redeemed_at__isnull=True).update(
+            redeemed_at=now,
+            family=jti_family,
+            access_jti=jti,
+            access_expires_at=now + timedelta(minutes=minting.access_minutes()),
+        )
+        if won:
+            Event.objects.bulk_create(
+                _grant_events(server, app, user, jti_family, granted, "authorization_code", request)
+            )
+        else:
+            transaction.set_rollback(True)
+    if not won:  # a concurrent request redeemed it first: this is a second use
+        _revoke_code_issue(code, server, request)
+        raise OAuthError("invalid_grant", INVALID_CODE)
+    return issue(
+        server,
+        app,
+        user=user,
+        granted=granted,
+        family=jti_family,
+        refresh_token=refresh,
+        auth_time=int(code.auth_time.timestamp()),
+        nonce=code.nonce or None,
+        jti=jti,
+    )
+
+
+def _grant_events(server, app, user, family, granted, grant_type, request) -> list[Event]:
+    kinds = ["access_token"]
+    if user is not None and "openid" in granted:
+        kinds.append("id_token")
+    if family is not None:
+        kinds.append("refresh_token")
+    targets = ([events.user_ref(user)] if user else []) + ([events.family_ref(family)] if family else [])
+    return [
+        events.build(
+            server.event_type(f"token.grant.{kind}"),
+            f"{kind.replace('_', ' ').capitalize()} granted ({grant_type.replace('_', ' ')})",
+            request=request,
+            actor=events.app_ref(app),
+            targets=targets,
+            app=app,
+            user=user,
+            family=family,
+            debug={"grantType": grant_type, "scopes": " ".join(granted)},
+        )
+        for kind in kinds
+    ]
+
+
+def client_credentials_grant(server: AuthServer, app, params, request) -> dict:
+    requested = scopes.parse(params.get("scope"))
+    available = list(scopes.custom_scopes())
+    granted = requested or available
+    if not granted or any(s not in available for s in granted):
+        raise OAuthError("invalid_scope", INVALID_SCOPE)
+    Event.objects.bulk_create(_grant_events(server, app, None, None, granted, "client_credentials", request))
+    return issue(server, app, user=None, granted=granted)

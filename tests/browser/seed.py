@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from clients import services as clients
-from tokens import lifecycle
+from tokens import events, lifecycle
 from tokens.errors import OAuthError
 from tokens.servers import get_server
 
@@ -110,7 +110,7 @@ def seed(tag: str, admin) -> dict:
         auth_time=now,
         grant_type="authorization_code",
     )
-    lifecycle.revoke_family(static, reason="revoked_by_admin", actor={"id": admin.uid, "type": "User"})
+    lifecycle.revoke_family(static, reason="revoked_by_admin", actor=events.user_ref(admin))
     token_obj, _ = accounts.create_api_token(admin, f"CI deploys {tag}")
     accounts.create_api_token(admin, f"Terraform {tag}")
     return {

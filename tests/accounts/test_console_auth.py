@@ -144,3 +144,18 @@ def test_unknown_console_page_is_a_friendly_404(console_client):
     response = console_client.get("/console/apps/0oaDoesNotExist/")
     assert response.status_code == 404
     assert "Not found" in response.content.decode()
+
+
+def test_403_page_offers_non_staff_a_way_to_sign_in_as_an_admin(client, other_user):
+    client.force_login(other_user)
+    body = client.get("/console/").content.decode()
+    assert "You are signed in as mallory@example.com" in body
+    assert 'action="/console/logout/"' in body and "csrfmiddlewaretoken" in body
+
+
+def test_csrf_failure_is_a_friendly_403(owner):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    response = browser.post("/console/security/api-tokens/", {"name": "x"})
+    assert response.status_code == 403
+    assert "The form expired" in response.content.decode()

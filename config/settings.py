@@ -185,6 +185,13 @@ ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # f
 ROTOR_KEY_CACHE_SECONDS = 5  # how long a worker trusts its cached signing key after a rotation
 ROTOR_JWKS_MAX_AGE = 300  # JWKS Cache-Control; NEXT keys are published a whole rotation ahead
 ROTOR_KEY_ENCRYPTION_SECRET = os.environ.get("ROTOR_KEY_ENCRYPTION_SECRET", SECRET_KEY)  # Fernet for keys
+ROTOR_DEVICE_CODE_SECONDS = 600  # device authorization: how long the user has to approve (RFC 8628 expires_in)
+ROTOR_DEVICE_POLL_INTERVAL = env_int("ROTOR_DEVICE_POLL_INTERVAL", 5)  # seconds between polls; +5 per slow_down
+if ROTOR_DEVICE_POLL_INTERVAL < 1:
+    raise ImproperlyConfigured("ROTOR_DEVICE_POLL_INTERVAL must be at least 1 second.")
+ROTOR_ACTIVATE_WINDOW_SECONDS = 900  # /activate counts code attempts per 15-minute window...
+ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 10  # ...at most this many wrong codes per browser session
+ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 30  # ...and per client IP (several people behind one NAT)
 
 LOGGING = {
     "version": 1,

@@ -144,3 +144,8 @@ def live_sign_in(
         "redirect_uri": redirect_uri,
         "browser": browser,
     }
+
+
+def form_post(client, path: str, data: dict, **headers):
+    """POST form-encoded, as OAuth endpoints require (the test client defaults to multipart)."""
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded", **headers)

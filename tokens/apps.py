@@ -5,4 +5,5 @@ class TokensConfig(AppConfig):
     name = "tokens"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers system checks)
+        # System checks, and the device_code grant with the token endpoint, register on import.
+        from . import checks, device  # noqa: F401

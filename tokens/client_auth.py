@@ -36,8 +36,8 @@ def _basic_credentials(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def authenticate_client(params, authorization: str, *, request=None) -> Application:
-    """The active app these credentials prove, or OAuthError(invalid_client | invalid_request)."""
+def read_credentials(params, authorization: str) -> tuple[str, str | None]:
+    """The (client_id, secret) a request presents, by HTTP Basic or in the body, but never both."""
     body_id = params.get("client_id")
     body_secret = params.get("client_secret")
     if authorization:
@@ -46,12 +46,14 @@ def authenticate_client(params, authorization: str, *, request=None) -> Applicat
         client_id, secret = _basic_credentials(authorization)
         if body_id is not None and body_id != client_id:
             raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
-    elif body_id:
-        client_id, secret = body_id, body_secret
-    else:
-        raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
+        return client_id, secret
+    if body_id:
+        return body_id, body_secret
+    raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
 
-    app = Application.objects.filter(client_id=client_id).first() if len(client_id) <= 255 else None
+
+def check_client(app: Application | None, secret: str | None, *, request=None) -> Application:
+    """`app` if it is active and `secret` proves it (public apps: no secret at all)."""
     if app is None or not app.is_active:
         raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
     if app.is_public:
@@ -70,3 +72,13 @@ def authenticate_client(params, authorization: str, *, request=None) -> Applicat
         )
         raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
     return app
+
+
+def find_client(client_id: str) -> Application | None:
+    return Application.objects.filter(client_id=client_id).first() if len(client_id) <= 255 else None
+
+
+def authenticate_client(params, authorization: str, *, request=None) -> Application:
+    """The active app these credentials prove, or OAuthError(invalid_client | invalid_request)."""
+    client_id, secret = read_credentials(params, authorization)
+    return check_client(find_client(client_id), secret, request=request)

@@ -1,6 +1,6 @@
 """Discovery documents (OIDC Discovery 1.0, RFC 8414) of one authorization server."""
 
-from .grants import SUPPORTED_GRANTS
+from .grants import supported_grants
 from .servers import AuthServer
 
 
@@ -12,7 +12,7 @@ def oauth_metadata(server: AuthServer, scopes: dict) -> dict:
         "jwks_uri": server.endpoint("keys"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": list(SUPPORTED_GRANTS),
+        "grant_types_supported": supported_grants(),
         "subject_types_supported": ["public"],
         "scopes_supported": list(scopes),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -22,6 +22,7 @@ def oauth_metadata(server: AuthServer, scopes: dict) -> dict:
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "end_session_endpoint": server.endpoint("logout"),
         "code_challenge_methods_supported": ["S256"],
+        "device_authorization_endpoint": server.endpoint("device/authorize"),
         "request_parameter_supported": False,
     }
 

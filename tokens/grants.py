@@ -15,7 +15,7 @@ from django.utils import timezone
 from clients.models import GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN
 
 from . import events, lifecycle, minting, scopes
-from .client_auth import authenticate_client
+from .client_auth import authenticate_client, check_client, find_client, read_credentials
 from .crypto import hash_token, s256
 from .errors import (
     INVALID_CODE,
@@ -31,7 +31,7 @@ from .servers import AuthServer
 
 SUPPORTED_GRANTS = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS]
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-MAX_TOKEN_LENGTH = 4096
+MAX_TOKEN_LENGTH = lifecycle.MAX_TOKEN_LENGTH
 
 
 def _configured(app) -> str:
@@ -39,8 +39,19 @@ def _configured(app) -> str:
 
 
 def token_response(server: AuthServer, params, authorization: str, request=None) -> dict:
-    app = authenticate_client(params, authorization, request=request)
     grant_type = params.get("grant_type")
+    if grant_type == GRANT_REFRESH_TOKEN:
+        return refresh_token_grant(server, params, authorization, request)
+    app = authenticate_client(params, authorization, request=request)
+    _check_grant(app, grant_type)
+    if grant_type == GRANT_AUTHORIZATION_CODE:
+        return authorization_code_grant(server, app, params, request)
+    if grant_type == GRANT_CLIENT_CREDENTIALS:
+        return client_credentials_grant(server, app, params, request)
+    return _extra_grants[grant_type](server, app, params, request)
+
+
+def _check_grant(app, grant_type: str | None) -> None:
     if not grant_type:
         raise OAuthError("invalid_request", missing("grant_type"))
     if grant_type not in SUPPORTED_GRANTS and grant_type not in _extra_grants:
@@ -53,13 +64,6 @@ def token_response(server: AuthServer, params, authorization: str, request=None)
             "unauthorized_client",
             f"The client is not authorized to use the provided grant type. {_configured(app)}",
         )
-    if grant_type == GRANT_REFRESH_TOKEN:
-        return refresh_token_grant(server, app, params, request)
-    if grant_type == GRANT_AUTHORIZATION_CODE:
-        return authorization_code_grant(server, app, params, request)
-    if grant_type == GRANT_CLIENT_CREDENTIALS:
-        return client_credentials_grant(server, app, params, request)
-    return _extra_grants[grant_type](server, app, params, request)
 
 
 # Grants added by other modules (the device grant registers itself here).
@@ -68,6 +72,11 @@ _extra_grants: dict = {}
 
 def register_grant(grant_type: str, handler) -> None:
     _extra_grants[grant_type] = handler
+
+
+def supported_grants() -> list[str]:
+    """Every grant the token endpoint answers, registered ones included (discovery lists them)."""
+    return SUPPORTED_GRANTS + [g for g in _extra_grants if g not in SUPPORTED_GRANTS]
 
 
 def issue(
@@ -115,15 +124,25 @@ def issue(
     return body
 
 
-def refresh_token_grant(server: AuthServer, app, params, request) -> dict:
+def refresh_token_grant(server: AuthServer, params, authorization: str, request) -> dict:
+    """The hot path. The token's row arrives with its client in one query, which then authenticates
+    the caller; only a token that is unknown or not the caller's costs a separate client lookup."""
+    client_id, secret = read_credentials(params, authorization)
     presented = params.get("refresh_token")
-    if presented is None or presented == "":
+    row = lifecycle.find_token(presented)
+    if row is not None and row.family.client.client_id == client_id:
+        app = check_client(row.family.client, secret, request=request)
+    else:
+        app = check_client(find_client(client_id), secret, request=request)
+        row = None
+    _check_grant(app, GRANT_REFRESH_TOKEN)
+    if not presented:
         raise OAuthError("invalid_request", missing("refresh_token"))
-    if len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
+    if row is None:
         raise invalid_grant_refresh()
     requested = scopes.parse(params.get("scope")) or None
     result = lifecycle.refresh(
-        client=app, server=server, presented=presented, requested_scopes=requested, request=request
+        row=row, presented=presented, client=app, server=server, requested_scopes=requested, request=request
     )
     family = result.family
     return issue(

@@ -18,6 +18,7 @@ from .errors import OAuthError, invalid_grant_refresh
 from .models import Event, RefreshToken, RevokedAccessToken, TokenFamily
 from .servers import AuthServer, get_server
 
+MAX_TOKEN_LENGTH = 4096
 ACTIVE = TokenFamily.Status.ACTIVE
 REVOKED = TokenFamily.Status.REVOKED
 
@@ -87,45 +88,56 @@ def _grant_events(
     ]
 
 
+def find_token(presented: str) -> RefreshToken | None:
+    """The refresh-token row for a presented string, with its family, user and client in one query."""
+    if not presented or len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
+        return None
+    return (
+        RefreshToken.objects.select_related("family__user", "family__client")
+        .filter(token_hash=hash_token(presented))
+        .first()
+    )
+
+
 def refresh(
-    *, client, server: AuthServer, presented: str, requested_scopes: list[str] | None, request=None
+    *, row: RefreshToken, presented: str, client, server: AuthServer, requested_scopes: list[str] | None, request=None
 ) -> Refreshed:
-    """Redeem a refresh token for `client` at `server`; raise OAuthError when it must fail.
+    """Redeem the refresh token `row` (from find_token) for an authenticated `client` at `server`.
 
     STATIC returns the presented string again. ROTATE marks it rotated with a conditional
     update, so exactly one request rotates it; the others are grace uses while the leeway
     lasts, and replays after it, which revoke the family in this same transaction.
+
+    The conditional update must test `rotated_at` on the updated row itself: PostgreSQL re-checks
+    only the target row's own conditions after waiting for a concurrent writer, so a condition
+    moved into a join subquery would let two requests rotate the same token. A revocation that
+    commits meanwhile still wins: the family's status decides whether any of its tokens work.
     """
     now = timezone.now()
-    with transaction.atomic():
-        row = RefreshToken.objects.select_related("family__user").filter(token_hash=hash_token(presented)).first()
-        if row is None:
-            raise invalid_grant_refresh()
-        family = row.family
-        if (
-            family.client_id != client.pk
-            or family.server != server.id
-            or family.status != ACTIVE
-            or (family.expires_at is not None and family.expires_at <= now)
-            or row.last_used + timedelta(minutes=family.idle_minutes) <= now
-            or not family.user.is_active
-        ):
-            raise invalid_grant_refresh()
-        family.client = client  # same row, already loaded: saves a query in the events below
-        scopes = narrow_scopes(family.scopes, requested_scopes)
+    family = row.family
+    if (
+        family.client_id != client.pk
+        or family.server != server.id
+        or family.status != ACTIVE
+        or (family.expires_at is not None and family.expires_at <= now)
+        or row.last_used + timedelta(minutes=family.idle_minutes) <= now
+        or not family.user.is_active
+    ):
+        raise invalid_grant_refresh()
+    scopes = narrow_scopes(family.scopes, requested_scopes)
+    this_row = RefreshToken.objects.filter(pk=row.pk)
 
+    with transaction.atomic():
         if row.rotated_at is None and client.rotation_type == client.Rotation.STATIC:
-            RefreshToken.objects.filter(pk=row.pk).update(last_used=now)
+            this_row.update(last_used=now)
             Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=False, request=request))
             return Refreshed(family, presented, scopes)
 
         is_rotator = False
         rotated_at = row.rotated_at
         if rotated_at is None:
-            is_rotator = bool(
-                RefreshToken.objects.filter(pk=row.pk, rotated_at__isnull=True).update(rotated_at=now, last_used=now)
-            )
-            if not is_rotator:  # another request rotated it between our read and our update
+            is_rotator = bool(this_row.filter(rotated_at__isnull=True).update(rotated_at=now, last_used=now))
+            if not is_rotator:  # a concurrent request rotated it between our read and our update
                 rotated_at = RefreshToken.objects.filter(pk=row.pk).values_list("rotated_at", flat=True).first()
         within_leeway = (
             client.leeway > 0 and rotated_at is not None and now - rotated_at <= timedelta(seconds=client.leeway)

@@ -154,3 +154,54 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class DeviceCode(models.Model):
+    """A device authorization (RFC 8628): the device polls with `device_code`, a user approves `user_code`.
+
+    Both codes are stored only as hashes. The device code carries 256 random bits (plain SHA-256,
+    like refresh tokens); the user code has only about 35 bits, so its hash is an HMAC keyed with
+    SECRET_KEY: an unkeyed hash of so small a space would be reversed from a dump in seconds.
+    `interval` grows by 5 s on every too-fast poll of this device (RFC 8628 §3.5 `slow_down`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"  # waiting for the user at /activate
+        APPROVED = "APPROVED"  # the user approved; the next poll redeems it
+        DENIED = "DENIED"  # the user said no
+        REDEEMED = "REDEEMED"  # tokens were issued, once
+
+    device_code_hash = models.CharField(max_length=64, unique=True)
+    user_code_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
+    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    scopes = models.JSONField(default=list)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    auth_time = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    interval = models.PositiveIntegerField(help_text="Seconds the device must wait between polls.")
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    family = models.ForeignKey("TokenFamily", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self):
+        return f"device authorization {self.pk} ({self.status})"
+
+
+class AttemptCounter(models.Model):
+    """Attempts counted per key and fixed time window, in the database so every worker shares them.
+
+    `key` names a scope and a hashed subject (`activate-ip:<sha256>`), never a raw IP or session key.
+    """
+
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import console, views
+from . import console, device_views, views
 
 app_name = "tokens"
 
@@ -17,6 +17,7 @@ def _server_patterns(prefix: str, server_id: str, name: str) -> list:
         path(f"{prefix}v1/keys", views.jwks, kw, name=f"{name}-keys"),
         path(f"{prefix}v1/userinfo", views.userinfo, kw, name=f"{name}-userinfo"),
         path(f"{prefix}v1/logout", views.logout_view, kw, name=f"{name}-logout"),
+        path(f"{prefix}v1/device/authorize", device_views.DeviceAuthorizeView.as_view(), kw, name=f"{name}-device"),
     ]
 
 
@@ -58,10 +59,16 @@ _console = [
     path("console/system-log/", console.system_log, name="system-log"),
 ]
 
+_device_activation = [
+    path("activate", device_views.activate, name="device-activate"),
+    path("activate/done", device_views.activate_done, name="device-activate-done"),
+]
+
 urlpatterns = (
     _server_patterns("oauth2/", "org", "org")
     + _server_patterns("oauth2/default/", "default", "default")
     + _org_discovery
     + _default_discovery
+    + _device_activation
     + _console
 )

@@ -1,0 +1,33 @@
+"""Helpers that act like a device (a TV) using the device authorization grant, in-process."""
+
+from urllib.parse import urlencode
+
+from tests.oauth import PREFIX
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def tv_app_data(**overrides) -> dict:
+    """A native, public app for TVs: device grant and refresh tokens (persistent by default)."""
+    data = {
+        "label": "Living-room TV",
+        "application_type": "native",
+        "grant_types": [DEVICE_GRANT, "refresh_token"],
+        "redirect_uris": [],
+    }
+    data.update(overrides)
+    return data
+
+
+def form_post(client, path: str, data: dict, **headers):
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded", **headers)
+
+
+def device_authorize(client, app, *, scope="openid profile offline_access", server="org", **headers):
+    data = {"client_id": app.client_id, **({"scope": scope} if scope is not None else {})}
+    return form_post(client, f"{PREFIX[server]}/device/authorize", data, **headers)
+
+
+def poll(client, app, device_code: str, *, server="org"):
+    data = {"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": app.client_id}
+    return form_post(client, f"{PREFIX[server]}/token", data)

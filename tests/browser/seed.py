@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from clients import services as clients
+from tests.console_helpers import use
 from tokens import events, lifecycle
 from tokens.errors import OAuthError
 from tokens.servers import get_server
@@ -84,7 +85,7 @@ def seed(tag: str, admin) -> dict:
         )
         families.append(family)
         for _ in range(2 + i):
-            token = lifecycle.refresh(client=spa, server=server, presented=token, requested_scopes=None).refresh_token
+            token = use(spa, token).refresh_token
     # A family whose rotated token came back after the grace period: reuse detected.
     victim, token = lifecycle.start_family(
         client=spa,
@@ -95,12 +96,12 @@ def seed(tag: str, admin) -> dict:
         grant_type="authorization_code",
     )
     first = token
-    token = lifecycle.refresh(client=spa, server=server, presented=token, requested_scopes=None).refresh_token
-    lifecycle.refresh(client=spa, server=server, presented=first, requested_scopes=None)  # grace-period retry
-    token = lifecycle.refresh(client=spa, server=server, presented=token, requested_scopes=None).refresh_token
+    token = use(spa, token).refresh_token
+    use(spa, first)  # grace-period retry
+    token = use(spa, token).refresh_token
     later = timezone.now() + timedelta(seconds=spa.leeway + 5)
     with mock.patch("django.utils.timezone.now", return_value=later), contextlib.suppress(OAuthError):
-        lifecycle.refresh(client=spa, server=server, presented=first, requested_scopes=None)
+        use(spa, first)
     # A persistent-token family on the web app, revoked by an admin.
     static, _ = lifecycle.start_family(
         client=web,

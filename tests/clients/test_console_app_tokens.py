@@ -1,10 +1,8 @@
 """Console: an app's Tokens tab — its refresh-token families, revoke one, revoke all."""
 
-from tests.console_helpers import sign_in, text
+from tests.console_helpers import sign_in, text, use
 from tokens.errors import OAuthError
-from tokens.lifecycle import refresh
 from tokens.models import Event, TokenFamily
-from tokens.servers import get_server
 
 
 def test_tokens_tab_lists_families_with_user_scopes_and_rotations(console_client, public_app, end_user):
@@ -46,7 +44,7 @@ def test_revoke_one_family_from_the_tokens_tab(console_client, public_app, end_u
     assert family.status == "REVOKED" and family.revoked_reason == "revoked_by_admin"
     assert keep.status == "ACTIVE"
     try:
-        refresh(client=public_app, server=get_server("default"), presented=token, requested_scopes=None)
+        use(public_app, token)
     except OAuthError as exc:
         assert exc.error == "invalid_grant"
     else:

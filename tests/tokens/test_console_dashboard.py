@@ -6,12 +6,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.console_helpers import sign_in, text
+from tests.console_helpers import sign_in, text, use
 from tokens import reports
 from tokens.errors import OAuthError
-from tokens.lifecycle import refresh
 from tokens.models import Event
-from tokens.servers import get_server
 
 
 def test_dashboard_counts_apps_families_refreshes_and_reuse(console_client, public_app, confidential_app, end_user):
@@ -20,7 +18,7 @@ def test_dashboard_counts_apps_families_refreshes_and_reuse(console_client, publ
     sign_in(public_app, end_user, rotations=1)
     later = timezone.now() + timedelta(seconds=public_app.leeway + 1)
     with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
-        refresh(client=public_app, server=get_server("default"), presented=tokens[0], requested_scopes=None)
+        use(public_app, tokens[0])
     response = console_client.get("/console/")
     assert response.status_code == 200
     ctx = response.context

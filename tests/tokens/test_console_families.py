@@ -6,22 +6,20 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.console_helpers import sign_in, text
+from tests.console_helpers import sign_in, text, use
 from tokens import reports
 from tokens.errors import OAuthError
-from tokens.lifecycle import refresh
-from tokens.servers import get_server
 
 
 def replay_after_leeway(app, token):
     later = timezone.now() + timedelta(seconds=app.leeway + 1)
     with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
-        refresh(client=app, server=get_server("default"), presented=token, requested_scopes=None)
+        use(app, token)
 
 
 def test_timeline_shows_issue_rotations_grace_and_reuse(console_client, public_app, end_user):
     family, latest, tokens = sign_in(public_app, end_user, rotations=2)
-    refresh(client=public_app, server=get_server("default"), presented=tokens[0], requested_scopes=None)  # grace
+    use(public_app, tokens[0])  # grace
     replay_after_leeway(public_app, tokens[0])
     response = console_client.get(f"/console/families/{family.public_id}/")
     assert response.status_code == 200
@@ -49,7 +47,7 @@ def test_timeline_of_a_persistent_token_shows_its_refreshes(console_client, conf
     # Refreshes in the same second as the sign-in fold into it; later ones are listed.
     later = timezone.now() + timedelta(seconds=5)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        refresh(client=confidential_app, server=get_server("default"), presented=token, requested_scopes=None)
+        use(confidential_app, token)
     assert [e.kind for e in reports.family_timeline(family)][-1] == "refresh"
 
 

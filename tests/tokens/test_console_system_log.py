@@ -1,11 +1,14 @@
 """Console: the system log — newest first, filters, paging, expandable details, never a token."""
 
 from datetime import timedelta
+from unittest import mock
 
+import pytest
 from django.utils import timezone
 
-from tests.console_helpers import sign_in, text
+from tests.console_helpers import sign_in, text, use
 from tokens import events
+from tokens.errors import OAuthError
 from tokens.models import Event
 
 
@@ -81,19 +84,10 @@ def test_log_pages_25_at_a_time_and_keeps_filters(console_client, db):
 
 
 def test_log_never_shows_a_token(console_client, public_app, end_user):
-    from datetime import timedelta as td
-    from unittest import mock
-
-    import pytest
-
-    from tokens.errors import OAuthError
-    from tokens.lifecycle import refresh
-    from tokens.servers import get_server
-
     family, latest, tokens = sign_in(public_app, end_user, rotations=2)
-    later = timezone.now() + td(seconds=public_app.leeway + 1)
+    later = timezone.now() + timedelta(seconds=public_app.leeway + 1)
     with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
-        refresh(client=public_app, server=get_server("default"), presented=tokens[0], requested_scopes=None)
+        use(public_app, tokens[0])
     body = text(console_client.get("/console/system-log/"))
     assert "Refresh token reuse detected" in body
     for token in tokens:

@@ -27,8 +27,13 @@ def dashboard(request):
 @staff_required
 def family_detail(request, public_id):
     family = get_object_or_404(reports.family_rows(), public_id=public_id)
-    timeline = reports.family_timeline(family)
-    return render(request, "tokens/family_detail.html", {"family": family, "timeline": timeline})
+    ctx = {
+        "family": family,
+        "timeline": reports.family_timeline(family, limit=reports.TIMELINE_LIMIT),
+        "token_count": family.tokens.count(),
+        "timeline_limit": reports.TIMELINE_LIMIT,
+    }
+    return render(request, "tokens/family_detail.html", ctx)
 
 
 def _safe_next(request, default: str) -> str:

@@ -52,22 +52,29 @@ class TimelineEntry:
 _REUSE_DETAIL = "A rotated token was replayed after its grace period; the family was revoked."
 
 
-def family_timeline(family: TokenFamily, *, limit: int = 200) -> list[TimelineEntry]:
+TIMELINE_LIMIT = 200
+
+
+def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
     """The life of a family, oldest first: its refresh tokens (issued, rotations, grace uses) and
     the events that changed it (reuse detected, revoked), plus refreshes that kept a persistent token.
 
-    Tokens are numbered in creation order; a rotation row is matched to the token it replaced by
-    the moment of rotation, which the lifecycle writes as one timestamp on both rows.
+    A long-lived family keeps only its latest `limit` tokens and events here, so the end of its
+    story (a reuse, a revocation) is always shown. Tokens are numbered in creation order; a
+    rotation row is matched to the token it replaced by the moment of rotation, which the
+    lifecycle writes as one timestamp on both rows.
     """
-    tokens = list(RefreshToken.objects.filter(family=family).order_by("created", "pk")[:limit])
-    number = {t.pk: i + 1 for i, t in enumerate(tokens)}
+    total = RefreshToken.objects.filter(family=family).count()
+    tokens = list(RefreshToken.objects.filter(family=family).order_by("-created", "-pk")[:limit])[::-1]
+    first_number = total - len(tokens) + 1
+    number = {t.pk: first_number + i for i, t in enumerate(tokens)}
     replaced_at = {t.rotated_at: t for t in tokens if t.rotated_at is not None}
     entries: list[TimelineEntry] = []
     for token in tokens:
         n = number[token.pk]
         if token.origin == "rotation":
             old = replaced_at.get(token.created)
-            source = f"token #{number[old.pk]}" if old else "the previous token"
+            source = f"token #{number[old.pk]}" if old else f"token #{n - 1}"
             entries.append(TimelineEntry(token.created, "rotation", f"Rotated: {source} replaced by token #{n}"))
         elif token.origin == "grace":
             entries.append(
@@ -82,7 +89,7 @@ def family_timeline(family: TokenFamily, *, limit: int = 200) -> list[TimelineEn
             entries.append(TimelineEntry(token.created, "issued", f"Issued at sign-in: token #{n}"))
     # Grant events written in the same request as a minted token are not separate refreshes.
     minted_seconds = {int(t.created.timestamp()) + d for t in tokens for d in (0, 1)}
-    family_events = Event.objects.filter(family_id=family.public_id).order_by("id")[:limit]
+    family_events = list(Event.objects.filter(family_id=family.public_id).order_by("-id")[:limit])[::-1]
     for event in family_events:
         if event.event_type in REUSE_TYPES:
             entries.append(

@@ -97,3 +97,22 @@ def test_non_staff_cannot_see_or_revoke_a_family(client, other_user, public_app,
     assert client.post(f"/console/families/{family.public_id}/revoke/").status_code == 403
     family.refresh_from_db()
     assert family.status == "ACTIVE"
+
+
+def test_a_long_family_shows_its_latest_tokens_and_how_it_ended(public_app, end_user):
+    family, _, tokens = sign_in(public_app, end_user, rotations=6)
+    replay_after_leeway(public_app, tokens[0])
+    timeline = reports.family_timeline(family, limit=3)
+    assert [e.kind for e in timeline] == ["rotation", "rotation", "rotation", "reuse"]
+    assert timeline[-2].title == "Rotated: token #6 replaced by token #7"
+
+
+def test_family_page_says_when_the_timeline_is_cut(console_client, public_app, end_user, monkeypatch):
+    family, _, _ = sign_in(public_app, end_user, rotations=3)
+    monkeypatch.setattr(reports, "TIMELINE_LIMIT", 2)
+    response = console_client.get(f"/console/families/{family.public_id}/")
+    assert "This family has 4 refresh tokens; the timeline shows its latest 2." in text(response)
+    assert [e.title for e in response.context["timeline"]] == [
+        "Rotated: token #2 replaced by token #3",
+        "Rotated: token #3 replaced by token #4",
+    ]

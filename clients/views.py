@@ -29,7 +29,6 @@ def _general(request, app, *, form=None, new_secret=None, status=200):
         "form": form,
         "new_secret": new_secret,
         "tab": "general",
-        "settings": services.settings_of(app),
         "grant_options": AppSettingsForm(app_type=app.application_type, instance=app).grant_options(),
     }
     response = render(request, "clients/app_general.html", ctx, status=status)

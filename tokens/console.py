@@ -1,7 +1,5 @@
 """Console pages for the token side: dashboard, token families, authorization servers and keys, system log."""
 
-import json
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -101,18 +99,7 @@ def system_log(request):
     events = form.filter(Event.objects.order_by("-id")) if request.GET else Event.objects.order_by("-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     for event in page:
-        event.details_json = json.dumps(
-            {
-                "uuid": str(event.uuid),
-                "outcome": {"result": event.outcome_result, "reason": event.outcome_reason},
-                "actor": event.actor,
-                "client": event.client_info,
-                "target": event.targets,
-                "debugContext": {"debugData": event.debug_data},
-            },
-            indent=2,
-            sort_keys=True,
-        )
+        event.details_json = reports.event_details(event)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "tokens/system_log.html", {"form": form, "page": page, "query": query.urlencode()})

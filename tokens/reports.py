@@ -3,6 +3,7 @@
 Nothing here writes; the lifecycle (tokens/lifecycle.py) is the only writer of families and tokens.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -182,3 +183,25 @@ def dashboard(now: datetime | None = None) -> dict:
         "peak": peak,
         "recent_reuse": list(reuses.order_by("-id")[:5]),
     }
+
+
+def event_details(event: Event) -> str:
+    """An event in Okta's LogEvent shape, pretty-printed for the system log's expanded row.
+
+    Events hold ids and hashes only (tokens/events.py), so this shows no token.
+    """
+    return json.dumps(
+        {
+            "uuid": str(event.uuid),
+            "published": event.published.isoformat(),
+            "eventType": event.event_type,
+            "severity": event.severity,
+            "displayMessage": event.display_message,
+            "outcome": {"result": event.outcome_result, "reason": event.outcome_reason},
+            "actor": event.actor,
+            "client": event.client_info,
+            "target": event.targets,
+            "debugContext": {"debugData": event.debug_data},
+        },
+        indent=2,
+    )

@@ -112,7 +112,8 @@ def seed(tag: str, admin) -> dict:
         grant_type="authorization_code",
     )
     lifecycle.revoke_family(static, reason="revoked_by_admin", actor=events.user_ref(admin))
-    token_obj, _ = accounts.create_api_token(admin, f"CI deploys {tag}")
+    token_obj, plain = accounts.create_api_token(admin, f"CI deploys {tag}")
+    accounts.authenticate_api_token(plain)  # it has been used
     accounts.create_api_token(admin, f"Terraform {tag}")
     return {
         "people": people,

@@ -330,14 +330,12 @@ def test_screenshots_of_every_main_page(admin_page, live, people):
             response = admin_page.goto(url)
             assert response.status == 200, url
             shot(admin_page, f"{name}-{width}")
+            # No page is wider than the window: wide tables scroll inside their own cards.
+            assert admin_page.evaluate("document.documentElement.scrollWidth") <= width, (url, width)
         admin_page.goto("/console/system-log/?event_type=app.oauth2.as.token.detect_reuse")
         admin_page.locator("details.event summary").first.click()
         assert "replayedTokenHash" in admin_page.locator("details.event").first.inner_text()
         shot(admin_page, f"system-log-expanded-{width}")
-        # No page may be wider than the window (the tables scroll inside their cards).
-        for url in ("/console/", f"/console/apps/{spa.public_id}/tokens/", "/console/system-log/"):
-            admin_page.goto(url)
-            assert admin_page.evaluate("document.documentElement.scrollWidth") <= width, (url, width)
 
     admin_page.goto("/console/security/api-tokens/")
     admin_page.get_by_label("Token name").fill(f"Screenshot token {people['tag']}")

@@ -182,8 +182,11 @@ ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolut
 ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
 ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
 ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
-ROTOR_KEY_CACHE_SECONDS = 5  # how long a worker trusts its cached signing key after a rotation
-ROTOR_JWKS_MAX_AGE = 300  # JWKS Cache-Control; NEXT keys are published a whole rotation ahead
+ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
+# JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
+# shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting
+# a key that an emergency double rotation unpublished. Keep it well below the time between rotations.
+ROTOR_JWKS_MAX_AGE = env_int("ROTOR_JWKS_MAX_AGE", 300)
 ROTOR_KEY_ENCRYPTION_SECRET = os.environ.get("ROTOR_KEY_ENCRYPTION_SECRET", SECRET_KEY)  # Fernet for keys
 ROTOR_DEVICE_CODE_SECONDS = 600  # device authorization: how long the user has to approve (RFC 8628 expires_in)
 ROTOR_DEVICE_POLL_INTERVAL = env_int("ROTOR_DEVICE_POLL_INTERVAL", 5)  # seconds between polls; +5 per slow_down
@@ -192,6 +195,10 @@ if ROTOR_DEVICE_POLL_INTERVAL < 1:
 ROTOR_ACTIVATE_WINDOW_SECONDS = 900  # /activate counts code attempts per 15-minute window...
 ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 10  # ...at most this many wrong codes per browser session
 ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 30  # ...and per client IP (several people behind one NAT)
+# purgetokens (tokens/purge.py, README "Running Rotor" says what each kind keeps).
+ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep ended token families this long
+ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long
+ROTOR_PURGE_BATCH_SIZE = env_int("ROTOR_PURGE_BATCH_SIZE", 1000)  # rows per purge transaction
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from jwt.algorithms import RSAAlgorithm
 
 from .models import SigningKey
@@ -42,7 +42,15 @@ def _thumbprint(jwk: dict) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
-def _new_key_row(server: str, status: str) -> SigningKey:
+@dataclass(frozen=True)
+class _KeyMaterial:
+    kid: str
+    public_jwk: dict
+    private_key_encrypted: str
+
+
+def _generate() -> _KeyMaterial:
+    """A fresh RSA key, encrypted. Slow (tens of ms), so callers do it before taking any lock."""
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
     kid = _thumbprint(jwk)
@@ -50,12 +58,17 @@ def _new_key_row(server: str, status: str) -> SigningKey:
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    return _KeyMaterial(kid, jwk, _fernet().encrypt(pem).decode("ascii"))
+
+
+def _new_key_row(server: str, status: str, material: _KeyMaterial | None = None) -> SigningKey:
+    material = material or _generate()
     return SigningKey.objects.create(
         server=server,
-        kid=kid,
+        kid=material.kid,
         status=status,
-        public_jwk=jwk,
-        private_key_encrypted=_fernet().encrypt(pem).decode("ascii"),
+        public_jwk=material.public_jwk,
+        private_key_encrypted=material.private_key_encrypted,
     )
 
 
@@ -150,26 +163,70 @@ def list_keys(server: str) -> list[KeyInfo]:
     ]
 
 
+ROTATION_LOCK = 0x526F746F  # "Roto": advisory-lock namespace of key rotation
+
+
+def _serialise_rotations(server: str) -> None:
+    """Wait for any rotation of `server` in flight; held until this transaction ends.
+
+    Locking the key rows is not enough under READ COMMITTED: a waiter's locking read keeps the
+    snapshot it started with and misses the NEXT key that the rotation it waited for inserted.
+    After an advisory lock, the next statement sees everything that rotation committed. SQLite
+    needs nothing: its IMMEDIATE transactions already run one at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ROTATION_LOCK, server])
+
+
+# One turn of the cycle: what each status becomes. EXPIRED is unpublished; a new NEXT is made.
+_TURN = {Status.NEXT: Status.ACTIVE, Status.ACTIVE: Status.EXPIRED, Status.EXPIRED: None}
+
+
+def rotation_plan(server: str) -> list[KeyInfo]:
+    """The keys one rotation would leave, without changing anything (`rotatekeys --dry-run`).
+
+    The key still to be generated is shown with kid "(new)".
+    """
+    keys = list_keys(server)
+    statuses = {k.status for k in keys}
+    keys += [KeyInfo(server, "(new)", s, None) for s in (Status.ACTIVE, Status.NEXT) if s not in statuses]
+    turned = [KeyInfo(k.server, k.kid, _TURN[k.status], k.created) for k in keys if _TURN[k.status]]
+    return turned + [KeyInfo(server, "(new)", Status.NEXT, None)]
+
+
 def rotate_keys(server: str) -> tuple[list[KeyInfo], list[KeyInfo]]:
     """Turn the cycle once: drop EXPIRED, ACTIVE → EXPIRED, NEXT → ACTIVE, make a new NEXT.
 
-    One transaction, with the server's keys locked, so two rotations at once cannot skip a
-    state. Returns the keys before and after. Records `app.oauth2[.as].key.rollover`.
+    One transaction, serialised per server, so rotations that race each turn the cycle exactly
+    once. Returns the keys before and after and records `app.oauth2[.as].key.rollover`.
     """
     from .events import record_key_rollover
 
     ensure_keys(server)
+    material = _generate()
     with transaction.atomic():
+        _serialise_rotations(server)
         rows = list(SigningKey.objects.select_for_update().filter(server=server).order_by("created"))
         before = [KeyInfo(k.server, k.kid, k.status, k.created) for k in rows]
         by_status = {k.status: k for k in rows}
-        if Status.EXPIRED in by_status:
-            by_status[Status.EXPIRED].delete()
-        for old, new in ((Status.ACTIVE, Status.EXPIRED), (Status.NEXT, Status.ACTIVE)):
-            if old in by_status:
-                SigningKey.objects.filter(pk=by_status[old].pk).update(status=new)
-        _new_key_row(server, Status.NEXT)
+        # Statement order keeps the (server, status) uniqueness true after every statement.
+        for status in (Status.EXPIRED, Status.ACTIVE, Status.NEXT):
+            if status not in by_status:
+                continue
+            if _TURN[status] is None:
+                by_status[status].delete()
+            else:
+                SigningKey.objects.filter(pk=by_status[status].pk).update(status=_TURN[status])
+        _new_key_row(server, Status.NEXT if Status.NEXT in by_status else Status.ACTIVE, material)
+        if not SigningKey.objects.filter(server=server, status=Status.NEXT).exists():
+            _new_key_row(server, Status.NEXT)
         after = list_keys(server)
         record_key_rollover(server, before, after)
     clear_cache()
     return before, after
+
+
+def last_rotation(server: str):
+    """When the keys of `server` last turned (the NEXT key is made by each turn), or None."""
+    return SigningKey.objects.filter(server=server, status=Status.NEXT).values_list("created", flat=True).first()

@@ -42,6 +42,8 @@ GRANT_LABELS = {
 }
 _PRINTABLE = set(string.printable) - set(string.whitespace) | {" "}
 _CLIENT_ID_CHARS = set(string.ascii_letters + string.digits + "-_.")
+# Schemes a browser runs or reads locally instead of handing to an app: never a redirect target.
+_SCRIPT_SCHEMES = {"javascript", "data", "vbscript", "file", "blob", "about"}
 
 
 class AppValidationError(Exception):
@@ -82,6 +84,8 @@ def _uri_problem(uri: object, *, app_type: str, kind: str) -> str | None:
             return f"'{uri}' is not a valid {kind}: it has no host."
         if "@" in parts.netloc:
             return f"'{uri}' is not a valid {kind}: it must not contain user information."
+    elif parts.scheme in _SCRIPT_SCHEMES:
+        return f"'{uri}' is not a valid {kind}: the '{parts.scheme}' scheme cannot receive a redirect."
     elif app_type != "native":
         return f"'{uri}' is not a valid {kind}: only native apps may use a custom scheme."
     return None
@@ -91,7 +95,8 @@ def _origin_problem(origin: object) -> str | None:
     if not isinstance(origin, str):
         return f"'{origin}' is not a valid origin."
     parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or "@" in origin:
+    has_path = parts.path not in ("", "/")  # a trailing slash is dropped below
+    if parts.scheme not in ("http", "https") or not parts.hostname or has_path or set("?#@") & set(origin):
         return f"'{origin}' is not a valid origin: use scheme://host[:port] with no path."
     return None
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
     "oauth2_provider",
     "accounts",
     "clients",
@@ -64,7 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "clients.cors.CorsMiddleware",  # django-cors-headers, echoing the headers a preflight asks for
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,7 +153,26 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Okta's error body for /api/v1 views only; every other DRF view keeps DRF's default handling.
+    "EXCEPTION_HANDLER": "clients.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# The OpenAPI document of the management API, served at /api/v1/schema.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rotor management API",
+    "DESCRIPTION": "Okta-compatible management API: apps, users, tokens, signing keys and the system log.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["clients.api_schema.only_management_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clients.api_schema.add_okta_errors",
+    ],
+}
+ROTOR_API_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_API_RATE_LIMIT_PER_MINUTE", 600)  # per API token and bucket
+ROTOR_API_MAX_BODY_BYTES = 64 * 1024  # larger management-API bodies are a 400
 
 # django-oauth-toolkit: we swap in our own Application (clients.Application); the token
 # lifecycle lives in tokens/ (docs/architecture.md says why).

@@ -165,3 +165,22 @@ def live_db(django_db_setup, django_db_blocker):
     """Database access that commits, so the live server sees it. Use unique names: nothing is flushed."""
     with django_db_blocker.unblock():
         yield
+
+
+@pytest.fixture
+def api_token(owner):
+    """A management-API token of the admin `owner` (plaintext)."""
+    from accounts.services import create_api_token
+
+    return create_api_token(owner, "tests")[1]
+
+
+@pytest.fixture
+def api_client(api_token):
+    """A DRF test client sending `Authorization: SSWS <owner's token>` and JSON bodies."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"SSWS {api_token}")
+    client.default_format = "json"
+    return client

@@ -85,7 +85,8 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
     client_id = params.get("client_id")
     if not client_id:
         raise PageError("invalid_request", "The required parameter 'client_id' is missing.")
-    app = Application.objects.filter(client_id=client_id[:255]).first()
+    # PostgreSQL refuses NUL in text: such an id names no app (and must not become a 500).
+    app = None if "\x00" in client_id else Application.objects.filter(client_id=client_id[:255]).first()
     if app is None or not app.is_active:
         raise PageError("invalid_client", "The client_id is not valid, or the app is not active.")
     redirect_uri = params.get("redirect_uri")
@@ -106,6 +107,8 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
 
     if any(len(params.getlist(name)) > 1 for name in SINGLE_PARAMS):
         raise fail("invalid_request", DUPLICATE_PARAMETER)
+    if any("\x00" in value for _, values in params.lists() for value in values):
+        raise fail("invalid_request", "The request contains a NUL character.")  # nonce is stored in a text column
     if response_mode not in RESPONSE_MODES:
         raise fail("unsupported_response_mode", f"The response_mode '{response_mode}' is not supported.")
     response_type = params.get("response_type")

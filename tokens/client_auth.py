@@ -75,7 +75,9 @@ def check_client(app: Application | None, secret: str | None, *, request=None) -
 
 
 def find_client(client_id: str) -> Application | None:
-    return Application.objects.filter(client_id=client_id).first() if len(client_id) <= 255 else None
+    # PostgreSQL refuses NUL in text, so such an id would be a 500 instead of an unknown client.
+    plausible = len(client_id) <= 255 and "\x00" not in client_id
+    return Application.objects.filter(client_id=client_id).first() if plausible else None
 
 
 def authenticate_client(params, authorization: str, *, request=None) -> Application:

@@ -2,17 +2,20 @@
 tokens/grants.py, tokens/authorization.py, tokens/introspection.py or tokens/keys.py, and
 answers in the protocol's own format."""
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from oauth2_provider.http import OAuth2ResponseRedirect
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
@@ -25,6 +28,7 @@ from .scopes import supported_scopes
 from .servers import get_server
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"  # session key: when authorize last sent the user to sign in
 
 
 class OAuthEndpoint(APIView):
@@ -54,7 +58,13 @@ class OAuthEndpoint(APIView):
                 status=405,
                 headers={"Allow": "POST, OPTIONS"},
             )
-        if isinstance(exc, drf_exceptions.UnsupportedMediaType | drf_exceptions.ParseError | RequestDataTooBig):
+        unreadable = (
+            drf_exceptions.UnsupportedMediaType,
+            drf_exceptions.ParseError,
+            RequestDataTooBig,
+            TooManyFieldsSent,
+        )
+        if isinstance(exc, unreadable):
             return Response(
                 {"error": "invalid_request", "error_description": "The request body could not be read."},
                 status=400,
@@ -123,11 +133,17 @@ def _with_params(uri: str, params: dict) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def _redirect_to_client(uri: str) -> HttpResponse:
+    """A redirect to a URI the app registered. Django's own redirect allows only http(s) and ftp,
+    but native apps register private-use schemes (RFC 8252 §7.1); the URI was matched already."""
+    return OAuth2ResponseRedirect(uri, allowed_schemes=[urlsplit(uri).scheme])
+
+
 def _respond(request, redirect_uri: str, response_mode: str, params: dict):
     if response_mode == "form_post":
         fields = {k: v for k, v in params.items() if v is not None}
         return render(request, "oauth/form_post.html", {"action": redirect_uri, "fields": fields})
-    return HttpResponseRedirect(_with_params(redirect_uri, params))
+    return _redirect_to_client(_with_params(redirect_uri, params))
 
 
 def _auth_time(request):
@@ -135,6 +151,7 @@ def _auth_time(request):
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None
 
 
+@never_cache  # its answers carry codes (in Location or a form_post page): never in a cache
 @require_http_methods(["GET", "POST"])
 def authorize(request, server_id):
     """The authorization endpoint. POST is the consent form posting back to itself."""
@@ -162,6 +179,21 @@ def authorize(request, server_id):
         )
 
 
+def _signed_in_since_asked(request) -> bool:
+    """Whether the user signed in after this endpoint last sent them to sign in. That sign-in
+    satisfies `max_age` for the round trip; otherwise max_age=0 would send them back forever."""
+    asked = request.session.get(SIGN_IN_ASKED_AT)
+    stamp = request.session.get("auth_time")
+    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= asked
+
+
+def _send_to_sign_in(request, next_url: str):
+    if request.user.is_authenticated:
+        logout(request)
+    request.session[SIGN_IN_ASKED_AT] = int(time.time())
+    return redirect_to_login(next_url)
+
+
 def _authorize(request, req, params):
     user = request.user
     auth_time = _auth_time(request)
@@ -173,12 +205,9 @@ def _authorize(request, req, params):
     elif "login" in req.prompt and request.method == "GET":
         query = params.copy()
         query.pop("prompt")
-        logout(request)
-        return redirect_to_login(f"{request.path}?{query.urlencode()}")
-    elif authorization.needs_login(req, user, auth_time):
-        if user.is_authenticated:
-            logout(request)
-        return redirect_to_login(request.get_full_path())
+        return _send_to_sign_in(request, f"{request.path}?{query.urlencode()}")
+    elif authorization.needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
+        return _send_to_sign_in(request, request.get_full_path())
 
     if request.method == "POST":
         if params.get("decision") != "allow":
@@ -193,6 +222,7 @@ def _authorize(request, req, params):
         )
 
     code = authorization.issue_code(req, user, auth_time or timezone.now())
+    request.session.pop(SIGN_IN_ASKED_AT, None)  # the next request checks max_age afresh
     return _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
 
 
@@ -207,4 +237,4 @@ def logout_view(request, server_id):
     logout(request)
     if target is None:
         return render(request, "oauth/logged_out.html")
-    return HttpResponseRedirect(_with_params(target, {"state": params.get("state")}))
+    return _redirect_to_client(_with_params(target, {"state": params.get("state")}))

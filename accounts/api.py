@@ -1,0 +1,105 @@
+"""`/api/v1/users`: Okta's Users API (create, list, read, deactivate, delete) over accounts/services.py."""
+
+import re
+
+from django.db import IntegrityError
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from clients.api import AFTER, LIMIT
+from clients.api_base import ManagementAPIView, query_bool, query_param
+from clients.api_errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
+from clients.pagination import paginate
+
+from . import services
+from .models import User
+from .serializers import FIELD_PATHS, UserRequestSerializer, UserSerializer, user_json
+
+_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
+
+
+def get_user(user_id: str) -> User:
+    """By Okta id, or by login as Okta also allows."""
+    user = None
+    if _ID.match(user_id):
+        user = User.objects.filter(uid=user_id).first()
+    if user is None and len(user_id) <= 150 and "\x00" not in user_id:
+        user = User.objects.filter(username__iexact=user_id).first()
+    if user is None:
+        raise ResourceNotFound(f"{user_id} (User)")
+    return user
+
+
+class UserListView(ManagementAPIView):
+    rate_limit_bucket = "users"
+
+    @extend_schema(
+        operation_id="listUsers",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of login, email, first or last name."),
+            LIMIT,
+            AFTER,
+        ],
+        responses={200: UserSerializer(many=True)},
+    )
+    def get(self, request):
+        users = User.objects.all()
+        q = query_param(request, "q")
+        if q:
+            users = users.filter(
+                Q(username__istartswith=q)
+                | Q(email__istartswith=q)
+                | Q(first_name__istartswith=q)
+                | Q(last_name__istartswith=q)
+            )
+        page, link = paginate(request, users, default_limit=200)
+        return Response([user_json(user) for user in page], headers={"Link": link})
+
+    @extend_schema(
+        operation_id="createUser",
+        parameters=[OpenApiParameter("activate", OpenApiTypes.BOOL, description="Default true.")],
+        request=UserRequestSerializer,
+        responses={200: UserSerializer},
+    )
+    def post(self, request):
+        serializer = UserRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activate = query_bool(request, "activate", True)
+        try:
+            user = services.create_user(
+                **serializer.to_user_data(), activate=activate, actor=request.user, request=request
+            )
+        except services.UserValidationError as exc:
+            raise ApiValidationFailed({FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
+        except IntegrityError:  # the same login created by a concurrent request
+            raise ApiValidationFailed({"profile.login": ["A user with this username already exists."]}) from None
+        return Response(user_json(user))
+
+
+class UserDetailView(ManagementAPIView):
+    rate_limit_bucket = "users"
+
+    @extend_schema(operation_id="getUser", responses={200: UserSerializer})
+    def get(self, request, user_id):
+        return Response(user_json(get_user(user_id)))
+
+    @extend_schema(operation_id="deleteUser", responses={204: None})
+    def delete(self, request, user_id):
+        user = get_user(user_id)
+        try:
+            services.delete_user(user, actor=request.user, request=request)
+        except services.UserIsActive:
+            raise UserStatusForbids(causes=["Deactivate the user before deleting it."]) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserDeactivateView(ManagementAPIView):
+    rate_limit_bucket = "users"
+
+    @extend_schema(operation_id="deactivateUser", request=None, responses={200: OpenApiResponse(None)})
+    def post(self, request, user_id):
+        services.deactivate_user(get_user(user_id), actor=request.user, request=request)
+        return Response({})

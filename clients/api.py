@@ -1,0 +1,163 @@
+"""`/api/v1/apps`: Okta's Apps API for OIDC apps. Thin views over clients/services.py."""
+
+import re
+
+from django.db import IntegrityError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from accounts.ids import new_id
+
+from . import services
+from .api_base import ManagementAPIView, query_bool, query_param
+from .api_errors import ApiValidationFailed, AppIsActive, ResourceNotFound
+from .models import Application
+from .pagination import paginate
+from .representation import app_json
+from .serializers import AppRequestSerializer, AppSerializer, NewSecretSerializer, okta_paths
+from .validation import AppValidationError
+
+_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
+_STATUS_FILTER = re.compile(r'^\s*status\s+eq\s+"(ACTIVE|INACTIVE)"\s*$')
+
+LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 20, at most 200).")
+AFTER = OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from the `next` Link header.")
+ACTIVATE = OpenApiParameter("activate", OpenApiTypes.BOOL, description="Create the app ACTIVE (default true).")
+
+
+def get_app(app_id: str) -> Application:
+    app = Application.objects.filter(public_id=app_id).first() if _ID.match(app_id) else None
+    if app is None:
+        raise ResourceNotFound(f"{app_id} (AppInstance)")
+    return app
+
+
+def parse_app_request(request) -> dict:
+    serializer = AppRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.to_app_data()
+
+
+class AppListView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(
+        operation_id="listApplications",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of the label."),
+            OpenApiParameter("filter", OpenApiTypes.STR, description='Only `status eq "ACTIVE"|"INACTIVE"`.'),
+            LIMIT,
+            AFTER,
+        ],
+        responses={200: AppSerializer(many=True)},
+    )
+    def get(self, request):
+        apps = Application.objects.all()
+        q = query_param(request, "q")
+        if q:
+            apps = apps.filter(name__istartswith=q)
+        filter_expr = query_param(request, "filter")
+        if filter_expr:
+            match = _STATUS_FILTER.match(filter_expr)
+            if not match:
+                raise ApiValidationFailed({"filter": ['Only status eq "ACTIVE" or status eq "INACTIVE" is supported.']})
+            apps = apps.filter(status=match.group(1))
+        page, link = paginate(request, apps)
+        return Response([app_json(app) for app in page], headers={"Link": link})
+
+    @extend_schema(
+        operation_id="createApplication",
+        parameters=[ACTIVATE],
+        request=AppRequestSerializer,
+        responses={200: AppSerializer},
+    )
+    def post(self, request):
+        data = parse_app_request(request)
+        activate = query_bool(request, "activate", True)
+        try:
+            app, secret = services.create_app(data, actor=request.user, activate=activate, request=request)
+        except AppValidationError as exc:
+            raise ApiValidationFailed(okta_paths(exc.errors)) from None
+        except IntegrityError:  # the same client_id created by a concurrent request
+            raise ApiValidationFailed(
+                okta_paths({"client_id": ["An app with this client ID already exists."]})
+            ) from None
+        return Response(app_json(app, client_secret=secret))
+
+
+class AppDetailView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="getApplication", responses={200: AppSerializer})
+    def get(self, request, app_id):
+        return Response(app_json(get_app(app_id)))
+
+    @extend_schema(operation_id="replaceApplication", request=AppRequestSerializer, responses={200: AppSerializer})
+    def put(self, request, app_id):
+        app = get_app(app_id)
+        data = parse_app_request(request)
+        errors = {}
+        if data.pop("client_id", app.client_id) != app.client_id:
+            errors["client_id"] = ["The client ID cannot be changed."]
+        if "client_secret" in data:
+            data.pop("client_secret")
+            errors["client_secret"] = ["Use POST /api/v1/apps/{appId}/credentials/secrets to change the secret."]
+        if errors:
+            raise ApiValidationFailed(okta_paths(errors))
+        try:
+            app, secret = services.update_app(app, data, actor=request.user, request=request)
+        except AppValidationError as exc:
+            raise ApiValidationFailed(okta_paths(exc.errors)) from None
+        return Response(app_json(app, client_secret=secret))
+
+    @extend_schema(operation_id="deleteApplication", responses={204: None})
+    def delete(self, request, app_id):
+        app = get_app(app_id)
+        try:
+            services.delete_app(app, actor=request.user, request=request)
+        except services.AppIsActive:
+            raise AppIsActive() from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AppActivateView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="activateApplication", request=None, responses={200: OpenApiResponse(None)})
+    def post(self, request, app_id):
+        services.activate_app(get_app(app_id), actor=request.user, request=request)
+        return Response({})
+
+
+class AppDeactivateView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="deactivateApplication", request=None, responses={200: OpenApiResponse(None)})
+    def post(self, request, app_id):
+        services.deactivate_app(get_app(app_id), actor=request.user, request=request)
+        return Response({})
+
+
+class AppSecretView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="createOAuth2ClientSecret", request=None, responses={200: NewSecretSerializer})
+    def post(self, request, app_id):
+        app = get_app(app_id)
+        try:
+            secret = services.rotate_secret(app, actor=request.user, request=request)
+        except AppValidationError as exc:
+            raise ApiValidationFailed(okta_paths(exc.errors)) from None
+        stamp = app.updated.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return Response(
+            {
+                "id": new_id("ocs"),
+                "status": "ACTIVE",
+                "client_secret": secret,
+                "created": stamp,
+                "lastUpdated": stamp,
+                "_links": {"app": {"href": app_json(app)["_links"]["self"]["href"]}},
+            }
+        )

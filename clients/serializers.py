@@ -1,0 +1,194 @@
+"""The `/api/v1/apps` JSON: request serializers that check shapes and types, and the mapping onto
+validate_app()'s flat keys, so the per-type rules stay in clients/validation.py alone.
+
+The response serializers describe app_json() (clients/representation.py) for the OpenAPI
+document; the views return app_json() itself.
+"""
+
+from rest_framework import serializers
+
+from .models import GRANT_TYPES
+from .strict_fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictListField,
+)
+from .validation import APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
+
+# validate_app() field -> where it lives in Okta's app JSON (for E0000001 causes).
+FIELD_PATHS = {
+    "label": "label",
+    "application_type": "settings.oauthClient.application_type",
+    "grant_types": "settings.oauthClient.grant_types",
+    "redirect_uris": "settings.oauthClient.redirect_uris",
+    "post_logout_redirect_uris": "settings.oauthClient.post_logout_redirect_uris",
+    "trusted_origins": "settings.oauthClient.trusted_origins",
+    "initiate_login_uri": "settings.oauthClient.initiate_login_uri",
+    "consent_method": "settings.oauthClient.consent_method",
+    "rotation_type": "settings.oauthClient.refresh_token.rotation_type",
+    "leeway": "settings.oauthClient.refresh_token.leeway",
+    "token_endpoint_auth_method": "credentials.oauthClient.token_endpoint_auth_method",
+    "pkce_required": "credentials.oauthClient.pkce_required",
+    "client_id": "credentials.oauthClient.client_id",
+    "client_secret": "credentials.oauthClient.client_secret",
+}
+
+
+def okta_paths(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {FIELD_PATHS.get(field, field): messages for field, messages in errors.items()}
+
+
+class RefreshTokenSettingsSerializer(serializers.Serializer):
+    rotation_type = StrictChoiceField(choices=ROTATION_TYPES)
+    leeway = StrictIntegerField(required=False, min_value=0, max_value=60)
+
+
+class OAuthClientSettingsSerializer(serializers.Serializer):
+    application_type = StrictChoiceField(choices=APP_TYPES)
+    grant_types = StrictListField(child=StrictChoiceField(choices=GRANT_TYPES), allow_empty=False)
+    response_types = StrictListField(
+        child=StrictChoiceField(choices=["code", "token", "id_token"]), required=False, allow_null=True
+    )
+    redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
+    post_logout_redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
+    initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True)
+    consent_method = StrictChoiceField(choices=CONSENT_METHODS, required=False, allow_null=True)
+    refresh_token = RefreshTokenSettingsSerializer(required=False, allow_null=True)
+    client_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
+    logo_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
+
+
+class AppSettingsSerializer(serializers.Serializer):
+    oauthClient = OAuthClientSettingsSerializer()
+
+
+class OAuthClientCredentialsSerializer(serializers.Serializer):
+    client_id = StrictCharField(max_length=100, required=False, allow_null=True)
+    client_secret = StrictCharField(max_length=100, required=False, allow_null=True, write_only=True)
+    token_endpoint_auth_method = StrictChoiceField(choices=AUTH_METHODS, required=False, allow_null=True)
+    pkce_required = StrictBooleanField(required=False, allow_null=True)
+    autoKeyRotation = StrictBooleanField(required=False, allow_null=True, help_text="Ignored.")
+
+
+class AppCredentialsSerializer(serializers.Serializer):
+    oauthClient = OAuthClientCredentialsSerializer(required=False, allow_null=True)
+
+
+class AppRequestSerializer(serializers.Serializer):
+    """An OIDC app as POSTed or PUT; fields Okta sends that Rotor does not use are ignored."""
+
+    name = StrictChoiceField(choices=["oidc_client"])
+    label = StrictCharField(max_length=100)
+    signOnMode = StrictChoiceField(choices=["OPENID_CONNECT"])
+    credentials = AppCredentialsSerializer(required=False, allow_null=True)
+    settings = AppSettingsSerializer()
+
+    def to_app_data(self) -> dict:
+        """The validated request in validate_app()'s flat form; fields not sent stay out."""
+        data = self.validated_data
+        client = data["settings"]["oauthClient"]
+        credentials = (data.get("credentials") or {}).get("oauthClient") or {}
+        flat = {"label": data["label"]}
+        for key in (
+            "application_type",
+            "grant_types",
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "initiate_login_uri",
+            "consent_method",
+        ):
+            if client.get(key) is not None:
+                flat[key] = client[key]
+        refresh = client.get("refresh_token")
+        if refresh:
+            flat["rotation_type"] = refresh["rotation_type"]
+            if "leeway" in refresh:
+                flat["leeway"] = refresh["leeway"]
+        for key in ("client_id", "client_secret", "token_endpoint_auth_method", "pkce_required"):
+            if credentials.get(key) is not None:
+                flat[key] = credentials[key]
+        return flat
+
+
+# Responses: the shape of app_json(), for the OpenAPI document.
+
+
+class LinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
+
+
+class AppLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    appLinks = serializers.ListField(child=serializers.DictField())
+    activate = LinkSerializer(required=False)
+    deactivate = LinkSerializer(required=False)
+
+
+class OAuthClientCredentialsOutSerializer(serializers.Serializer):
+    client_id = serializers.CharField()
+    client_secret = serializers.CharField(
+        required=False, help_text="Only in the responses that create or regenerate the secret."
+    )
+    token_endpoint_auth_method = serializers.ChoiceField(choices=AUTH_METHODS)
+    pkce_required = serializers.BooleanField()
+    autoKeyRotation = serializers.BooleanField()
+
+
+class AppCredentialsOutSerializer(serializers.Serializer):
+    userNameTemplate = serializers.DictField()
+    signing = serializers.DictField()
+    oauthClient = OAuthClientCredentialsOutSerializer()
+
+
+class RefreshTokenSettingsOutSerializer(serializers.Serializer):
+    rotation_type = serializers.ChoiceField(choices=ROTATION_TYPES)
+    leeway = serializers.IntegerField(min_value=0, max_value=60)
+
+
+class OAuthClientSettingsOutSerializer(serializers.Serializer):
+    client_uri = serializers.CharField(allow_null=True)
+    logo_uri = serializers.CharField(allow_null=True)
+    redirect_uris = serializers.ListField(child=serializers.CharField())
+    post_logout_redirect_uris = serializers.ListField(child=serializers.CharField())
+    response_types = serializers.ListField(child=serializers.CharField())
+    grant_types = serializers.ListField(child=serializers.ChoiceField(choices=GRANT_TYPES))
+    application_type = serializers.ChoiceField(choices=APP_TYPES)
+    consent_method = serializers.ChoiceField(choices=CONSENT_METHODS)
+    issuer_mode = serializers.CharField()
+    initiate_login_uri = serializers.CharField(allow_null=True)
+    refresh_token = RefreshTokenSettingsOutSerializer(
+        required=False, help_text="Present only when grant_types has refresh_token."
+    )
+
+
+class AppSettingsOutSerializer(serializers.Serializer):
+    app = serializers.DictField()
+    notifications = serializers.DictField()
+    oauthClient = OAuthClientSettingsOutSerializer()
+
+
+class AppSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
+    created = serializers.CharField()
+    lastUpdated = serializers.CharField()
+    signOnMode = serializers.CharField()
+    accessibility = serializers.DictField()
+    visibility = serializers.DictField()
+    features = serializers.ListField(child=serializers.CharField())
+    credentials = AppCredentialsOutSerializer()
+    settings = AppSettingsOutSerializer()
+    _links = AppLinksSerializer()
+
+
+class NewSecretSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.CharField()
+    client_secret = serializers.CharField()
+    created = serializers.CharField()
+    lastUpdated = serializers.CharField()
+    _links = serializers.DictField()

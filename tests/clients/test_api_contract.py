@@ -1,0 +1,267 @@
+"""The management API against its own OpenAPI document (schemathesis) and against Okta's Python SDK.
+
+Both run against the live gunicorn server, over real HTTP, as automation would.
+"""
+
+import asyncio
+import uuid
+
+import pytest
+import schemathesis
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode, checks
+
+from accounts.models import User
+from accounts.services import create_api_token
+from clients.services import create_app
+from tokens.lifecycle import start_family
+from tokens.servers import get_server
+
+
+def test_schema_documents_every_management_endpoint(client, db):
+    response = client.get("/api/v1/schema")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) >= {
+        "/api/v1/apps",
+        "/api/v1/apps/{app_id}",
+        "/api/v1/apps/{app_id}/lifecycle/activate",
+        "/api/v1/apps/{app_id}/lifecycle/deactivate",
+        "/api/v1/apps/{app_id}/credentials/secrets",
+        "/api/v1/apps/{app_id}/tokens",
+        "/api/v1/apps/{app_id}/tokens/{token_id}",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+        "/api/v1/users/{user_id}/lifecycle/deactivate",
+        "/api/v1/users/{user_id}/clients",
+        "/api/v1/users/{user_id}/clients/{client_id}/tokens",
+        "/api/v1/users/{user_id}/clients/{client_id}/tokens/{token_id}",
+        "/api/v1/authorizationServers/{server_id}/credentials/keys",
+        "/api/v1/authorizationServers/{server_id}/credentials/lifecycle/keyRotate",
+        "/api/v1/logs",
+    }
+    assert not any(path.startswith("/oauth2") for path in document["paths"])
+    assert document["components"]["securitySchemes"]["SSWS"]["in"] == "header"
+    create = document["paths"]["/api/v1/apps"]["post"]
+    assert {"200", "400", "401", "403", "429"} <= set(create["responses"])
+
+
+# schemathesis ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_admin_token(live, live_db):
+    """An admin and an API token in the live server's database (committed; unique names)."""
+    name = f"api-admin-{uuid.uuid4().hex[:8]}@example.com"
+    admin = User.objects.create_user(name, name, "admin password 123", is_staff=True)
+    return create_api_token(admin, "contract")[1]
+
+
+EXAMPLES = 10  # per operation; bounded so the run takes seconds, not minutes
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
+
+
+@pytest.mark.live
+def test_live_api_matches_its_schema(live, live_admin_token):
+    """No 500 and no response that strays from the document, for generated input on every operation.
+
+    schemathesis' Python API, one Hypothesis run per operation with a fixed seed, instead of its
+    lazy pytest fixture (which pytest 9 no longer supports).
+    """
+    schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/schema")
+    headers = {"Authorization": f"SSWS {live_admin_token}"}
+    failures, operations = [], 0
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode is GenerationMode.POSITIVE and operation.path.endswith("/keyRotate"):
+                # Valid input rotates the shared live server's keys; rotating them a dozen times in a
+                # few seconds would outrun the workers' key cache for the live tests after this one.
+                continue
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=EXAMPLES,
+                derandomize=True,  # a fixed seed: the same examples every run
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                database=None,
+            )
+            def check(case):
+                case.call_and_validate(base_url=live.url, headers=headers, checks=CHECKS)
+
+            try:
+                check()
+            except Exception as exc:  # collect every operation's failure, then report them together
+                failures.append(f"{mode.value} {operation.method.upper()} {operation.path}: {exc}"[:2000])
+    assert operations >= 20
+    assert not failures, "\n\n".join(failures)
+
+
+# Okta's management SDK ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def okta_client(live, live_admin_token, monkeypatch):
+    from okta.client import Client
+
+    monkeypatch.setenv("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")  # a plain-http org URL
+    return Client({"orgUrl": live.url, "token": live_admin_token})
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.mark.live
+def test_okta_sdk_manages_an_oidc_app(okta_client, live):
+    from okta import models
+    from okta.pagination import PaginationHelper
+
+    prefix = f"SDK app {uuid.uuid4().hex[:8]}"
+
+    def oidc_app(label):
+        return models.OpenIdConnectApplication(
+            name="oidc_client",
+            label=label,
+            sign_on_mode="OPENID_CONNECT",
+            credentials=models.OAuthApplicationCredentials(
+                oauth_client=models.ApplicationCredentialsOAuthClient(token_endpoint_auth_method="client_secret_basic")
+            ),
+            settings=models.OpenIdConnectApplicationSettings(
+                oauth_client=models.OpenIdConnectApplicationSettingsClient(
+                    application_type="web",
+                    grant_types=["authorization_code", "refresh_token"],
+                    response_types=["code"],
+                    redirect_uris=["https://sdk.example.com/callback"],
+                    refresh_token=models.OpenIdConnectApplicationSettingsRefreshToken(
+                        rotation_type="ROTATE", leeway=20
+                    ),
+                )
+            ),
+        )
+
+    created, _, err = run(okta_client.create_application(oidc_app(f"{prefix} A")))
+    assert err is None, err
+    assert isinstance(created, models.OpenIdConnectApplication)
+    assert created.credentials.oauth_client.client_secret  # shown once, on create
+    app_id = created.id
+    second, _, err = run(okta_client.create_application(oidc_app(f"{prefix} B"), activate=False))
+    assert err is None, err
+    assert second.status.value == "INACTIVE"
+
+    fetched, _, err = run(okta_client.get_application(app_id))
+    assert err is None, err
+    assert fetched.credentials.oauth_client.client_secret is None
+    assert fetched.label == f"{prefix} A"
+    oauth = fetched.settings.oauth_client
+    assert [g.value for g in oauth.grant_types] == ["authorization_code", "refresh_token"]
+    assert oauth.application_type.value == "web"
+    assert oauth.refresh_token.rotation_type.value == "ROTATE"
+    assert oauth.refresh_token.leeway == 20
+
+    # Read, modify, write back, as automation does.
+    fetched.settings.oauth_client.refresh_token.leeway = 10
+    fetched.label = f"{prefix} A2"
+    replaced, _, err = run(okta_client.replace_application(app_id, fetched))
+    assert err is None, err
+    assert replaced.label == f"{prefix} A2"
+    assert replaced.settings.oauth_client.refresh_token.leeway == 10
+    assert replaced.credentials.oauth_client.client_id == created.credentials.oauth_client.client_id
+
+    # Page through the list one app at a time, following the Link header's cursor.
+    seen, after = [], None
+    for _ in range(5):
+        page, response, err = run(okta_client.list_applications(q=prefix, limit=1, after=after))
+        assert err is None, err
+        seen += [a.id for a in page]
+        after = PaginationHelper.extract_next_cursor(response.headers)
+        if after is None:
+            break
+    assert seen == [app_id, second.id]
+
+    for each in (app_id, second.id):
+        _, _, err = run(okta_client.deactivate_application(each))
+        assert err is None, err
+        _, _, err = run(okta_client.delete_application(each))
+        assert err is None, err
+    _, response, err = run(okta_client.get_application(app_id))
+    assert response.status == 404
+    assert "E0000007" in str(err)
+
+
+@pytest.mark.live
+def test_okta_sdk_creates_a_user_and_lists_their_tokens(okta_client, live, live_db):
+    from okta import models
+
+    login = f"sdk-{uuid.uuid4().hex[:8]}@example.com"
+    request = models.CreateUserRequest(
+        profile=models.UserProfile(first_name="Sam", last_name="Sdk", email=login, login=login),
+        credentials=models.UserCredentialsWritable(password=models.PasswordCredential(value="Sdk password 12345!")),
+    )
+    user, _, err = run(okta_client.create_user(request, activate=True))
+    assert err is None, err
+    assert user.profile.login == login
+    assert getattr(user.status, "value", user.status) == "ACTIVE"
+
+    clients, _, err = run(okta_client.list_user_clients(user.id))
+    assert err is None, err
+    assert clients == []
+
+    # A sign-in of this user to an app: one token family with a refresh token.
+    app, _ = create_app(
+        {
+            "label": f"SDK tokens {uuid.uuid4().hex[:8]}",
+            "application_type": "web",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "redirect_uris": ["https://sdk.example.com/callback"],
+        }
+    )
+    family, refresh_token = start_family(
+        client=app,
+        user=User.objects.get(uid=user.id),
+        server=get_server("default"),
+        scopes=["openid", "offline_access"],
+        auth_time=timezone.now(),
+        grant_type="authorization_code",
+    )
+
+    clients, _, err = run(okta_client.list_user_clients(user.id))
+    assert err is None, err
+    assert [c.client_id for c in clients] == [app.client_id]
+
+    tokens, response, err = run(okta_client.list_refresh_tokens_for_user_and_client(user.id, app.client_id))
+    assert err is None, err
+    assert [t.id for t in tokens] == [family.public_id]
+    assert tokens[0].scopes == ["openid", "offline_access"]
+    assert tokens[0].issuer == f"{live.url}/oauth2/default"
+    assert response.status_code == 200
+    assert refresh_token.encode() not in response.raw_data
+
+    found, _, err = run(okta_client.get_user(login))  # by login, as Okta allows
+    assert err is None, err
+    assert found.id == user.id
+
+    _, _, err = run(okta_client.revoke_token_for_user_and_client(user.id, app.client_id, family.public_id))
+    assert err is None, err
+    family.refresh_from_db()
+    assert family.status == "REVOKED"
+
+    *_, response, err = run(okta_client.delete_user(user.id))  # the SDK returns 2 values on some errors
+    assert response.status == 403 and "E0000038" in str(err)  # still active
+    _, _, err = run(okta_client.deactivate_user(user.id))
+    assert err is None, err
+    _, _, err = run(okta_client.delete_user(user.id))
+    assert err is None, err
+    assert not User.objects.filter(uid=user.id).exists()

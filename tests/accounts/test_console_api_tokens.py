@@ -58,3 +58,18 @@ def test_non_staff_cannot_create_or_revoke(client, other_user, owner):
     assert client.post("/console/security/api-tokens/", {"name": "Sneaky"}).status_code == 403
     assert client.post(f"/console/security/api-tokens/{token.pk}/revoke/").status_code == 403
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["Keep"]
+
+
+def test_a_console_token_works_on_the_management_api_until_revoked(console_client):
+    from django.test import Client
+
+    client = Client()  # no session: the token alone must authenticate
+    body = console_client.post("/console/security/api-tokens/", {"name": "Terraform"}).content.decode()
+    plain = body.split('<code id="new-token">')[1].split("</code>")[0]
+    api = client.get("/api/v1/apps", HTTP_AUTHORIZATION=f"SSWS {plain}")
+    assert api.status_code == 200, api.content
+    token = ApiToken.objects.get(name="Terraform")
+    console_client.post(f"/console/security/api-tokens/{token.pk}/revoke/")
+    refused = client.get("/api/v1/apps", HTTP_AUTHORIZATION=f"SSWS {plain}")
+    assert refused.status_code == 401
+    assert refused.json()["errorCode"] == "E0000011"

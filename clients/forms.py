@@ -8,15 +8,20 @@ from .validation import ALLOWED_GRANTS, GRANT_LABELS, GRANT_UNAVAILABLE_REASON, 
 
 # Which settings each app type asks for (the "Create App Integration" form shows only these).
 TYPE_FIELDS = {
-    "web": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
-            "trusted_origins", "consent_method", "pkce_required"],
+    "web": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
+            "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required"],
     "browser": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
                 "trusted_origins", "consent_method"],
-    "native": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
-               "consent_method"],
-    "service": ["label", "grant_types"],
+    "native": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
+               "post_logout_redirect_uris", "consent_method"],
+    "service": ["label", "token_endpoint_auth_method", "grant_types"],
 }  # fmt: skip
 LIST_FIELDS = ["redirect_uris", "post_logout_redirect_uris", "trusted_origins"]
+AUTH_METHOD_CHOICES = [
+    ("client_secret_basic", "Client secret, sent with HTTP Basic"),
+    ("client_secret_post", "Client secret, sent in the request body"),
+    ("none", "None: a public client that proves itself with PKCE"),
+]
 
 
 def _lines(text: str) -> list[str]:
@@ -55,6 +60,9 @@ class AppSettingsForm(forms.Form):
     """General Settings of one app type, for "Create App Integration" and for Edit on the General tab."""
 
     label = forms.CharField(label="App integration name", max_length=200, required=False)
+    token_endpoint_auth_method = forms.ChoiceField(
+        label="Client authentication", choices=AUTH_METHOD_CHOICES, widget=forms.RadioSelect, required=False
+    )
     grant_types = forms.MultipleChoiceField(
         label="Allowed grant types",
         choices=[(g, GRANT_LABELS[g]) for g in GRANT_TYPES],
@@ -108,6 +116,8 @@ class AppSettingsForm(forms.Form):
         for name in list(self.fields):
             if name not in TYPE_FIELDS[app_type]:
                 del self.fields[name]
+        if app_type in ("web", "service") and "token_endpoint_auth_method" in self.fields:
+            self.fields["token_endpoint_auth_method"].choices = AUTH_METHOD_CHOICES[:2]  # they must keep a secret
         self.validated: dict | None = None
 
     def grant_options(self) -> list[dict]:
@@ -134,6 +144,8 @@ class AppSettingsForm(forms.Form):
     def to_data(self) -> dict:
         data = {"application_type": self.app_type}
         for name, value in self.cleaned_data.items():
+            if name == "token_endpoint_auth_method" and not value:
+                continue  # not sent: the type's default on create, the current method on edit
             data[name] = _lines(value) if name in LIST_FIELDS else value
         return data
 

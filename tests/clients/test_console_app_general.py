@@ -136,3 +136,40 @@ def test_web_app_can_turn_pkce_on(console_client, confidential_app):
 
 def test_edit_of_unknown_app_is_404(console_client):
     assert console_client.post("/console/apps/0oaNope/edit/", {}).status_code == 404
+
+
+def test_web_app_switches_to_client_secret_post(console_client, confidential_app):
+    response = console_client.post(
+        f"/console/apps/{confidential_app.public_id}/edit/",
+        edit_data(confidential_app, token_endpoint_auth_method="client_secret_post", pkce_required="on"),
+    )
+    assert response.status_code == 302
+    confidential_app.refresh_from_db()
+    assert confidential_app.token_endpoint_auth_method == "client_secret_post"
+    assert "Client secret (in the request body)" in text(console_client.get(response["Location"]))
+
+
+def test_web_app_cannot_become_a_public_client(console_client, confidential_app):
+    response = console_client.post(
+        f"/console/apps/{confidential_app.public_id}/edit/",
+        edit_data(confidential_app, token_endpoint_auth_method="none", pkce_required="on"),
+    )
+    assert response.status_code == 400
+    assert "token_endpoint_auth_method" in response.context["form"].errors
+    body = text(console_client.get(f"/console/apps/{confidential_app.public_id}/edit/"))
+    assert 'value="none"' not in body  # not even offered
+
+
+def test_native_app_that_starts_keeping_a_secret_is_shown_it_once(console_client, make_app):
+    from django.contrib.auth.hashers import check_password
+
+    app, secret = make_app(label="Field app", application_type="native", redirect_uris=["com.example.app:/cb"])
+    assert secret is None and app.is_public
+    response = console_client.post(
+        f"/console/apps/{app.public_id}/edit/", edit_data(app, token_endpoint_auth_method="client_secret_basic")
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    new_secret = text(response).split('<code id="new-secret">')[1].split("</code>")[0]
+    app.refresh_from_db()
+    assert not app.is_public and check_password(new_secret, app.client_secret)

@@ -131,3 +131,17 @@ def authenticate_api_token(plain: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now
     return token
+
+
+def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
+    """Delete an API token; the next management-API call with it gets 401."""
+    with transaction.atomic():
+        events.record(
+            "system.api_token.revoke",
+            f"Revoked API token '{token.name}' ({token.prefix}…)",
+            request=request,
+            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            targets=[{"id": str(token.pk), "type": "Token", "alternateId": token.prefix, "displayName": token.name}],
+            user=token.user,
+        )
+        token.delete()

@@ -1,9 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import console, views
 
 app_name = "accounts"
 urlpatterns = [
+    # End-user sign-in (the authorize flow's login page).
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    # Developer console: admin sign-in, users and API tokens.
+    path("console/login/", console.ConsoleLoginView.as_view(), name="console-login"),
+    path("console/logout/", console.ConsoleLogoutView.as_view(), name="console-logout"),
+    path("console/users/", console.user_list, name="user-list"),
+    path("console/users/new/", console.user_create, name="user-create"),
+    path("console/users/<str:uid>/", console.user_detail, name="user-detail"),
+    path("console/users/<str:uid>/deactivate/", console.user_deactivate, name="user-deactivate"),
+    path("console/users/<str:uid>/activate/", console.user_activate, name="user-activate"),
+    path("console/users/<str:uid>/delete/", console.user_delete, name="user-delete"),
+    path("console/security/api-tokens/", console.api_token_list, name="api-token-list"),
+    path("console/security/api-tokens/<int:pk>/revoke/", console.api_token_revoke, name="api-token-revoke"),
 ]

@@ -4,4 +4,5 @@ urlpatterns = [
     path("api/v1/", include("clients.api_urls")),
     path("", include("tokens.urls")),
     path("", include("accounts.urls")),
+    path("", include("clients.urls")),
 ]

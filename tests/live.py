@@ -38,7 +38,7 @@ def collect_static(env: dict) -> None:
     global _static_collected
     if not _static_collected:
         subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"], cwd=ROOT, env=env, check=True
         )
         _static_collected = True
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import device_views, views
+from . import console, device_views, views
 
 app_name = "tokens"
 
@@ -50,6 +50,15 @@ _default_discovery = [
     ),
 ]
 
+_console = [
+    path("console/", console.dashboard, name="dashboard"),
+    path("console/families/<str:public_id>/", console.family_detail, name="family-detail"),
+    path("console/families/<str:public_id>/revoke/", console.family_revoke, name="family-revoke"),
+    path("console/security/authorization-servers/", console.server_list, name="server-list"),
+    path("console/security/authorization-servers/<str:server_id>/rotate/", console.server_rotate, name="server-rotate"),
+    path("console/system-log/", console.system_log, name="system-log"),
+]
+
 _device_activation = [
     path("activate", device_views.activate, name="device-activate"),
     path("activate/done", device_views.activate_done, name="device-activate-done"),
@@ -61,4 +70,5 @@ urlpatterns = (
     + _org_discovery
     + _default_discovery
     + _device_activation
+    + _console
 )

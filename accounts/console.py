@@ -1,0 +1,159 @@
+"""Console pages for admins: sign-in, users and API tokens. Every change goes through accounts/services.py."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from tokens import reports
+
+from . import services
+from .decorators import staff_required
+from .forms import ApiTokenForm, ConsoleAuthenticationForm, UserCreateForm, UserSearchForm
+from .models import ApiToken, User
+
+
+class ConsoleLoginView(auth_views.LoginView):
+    template_name = "accounts/console_login.html"
+    authentication_form = ConsoleAuthenticationForm
+    next_page = reverse_lazy("tokens:dashboard")
+
+
+class ConsoleLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("accounts:console-login")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
+
+
+def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="", next_url="", danger=True):
+    """The plain confirmation page every destructive console action shows before its POST."""
+    ctx = {
+        "title": title,
+        "message": message,
+        "detail": detail,
+        "confirm_label": confirm_label,
+        "cancel_url": cancel_url,
+        "next": next_url,
+        "danger": danger,
+    }
+    return render(request, "console/confirm.html", ctx)
+
+
+@staff_required
+def user_list(request):
+    form = UserSearchForm(request.GET)
+    users = form.filter(User.objects.order_by("username"))
+    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"form": form, "page": page})
+
+
+@staff_required
+def user_create(request):
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_user(**form.cleaned_data, actor=request.user, request=request)
+        except services.UserValidationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, f"Created user {user.username}.")
+            return redirect("accounts:user-detail", uid=user.uid)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@staff_required
+def user_detail(request, uid):
+    user = get_object_or_404(User, uid=uid)
+    ctx = {
+        "person": user,
+        "families": reports.family_rows(user=user, active_only=True),
+        "apps": reports.apps_of_user(user),
+    }
+    return render(request, "accounts/user_detail.html", ctx)
+
+
+@staff_required
+def user_deactivate(request, uid):
+    user = get_object_or_404(User, uid=uid, is_active=True)
+    if user == request.user:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("accounts:user-detail", uid=user.uid)
+    if request.method == "POST":
+        services.deactivate_user(user, actor=request.user, request=request)
+        messages.success(request, f"Deactivated {user.username} and revoked their tokens.")
+        return redirect("accounts:user-detail", uid=user.uid)
+    return confirm_page(
+        request,
+        title=f"Deactivate {user.username}?",
+        message="They will not be able to sign in, and every refresh token they hold is revoked now.",
+        confirm_label="Deactivate user",
+        cancel_url=reverse("accounts:user-detail", args=[user.uid]),
+    )
+
+
+@staff_required
+@require_POST
+def user_activate(request, uid):
+    user = get_object_or_404(User, uid=uid, is_active=False)
+    services.activate_user(user, actor=request.user, request=request)
+    messages.success(request, f"Activated {user.username}.")
+    return redirect("accounts:user-detail", uid=user.uid)
+
+
+@staff_required
+def user_delete(request, uid):
+    user = get_object_or_404(User, uid=uid)
+    if user.is_active:
+        messages.error(request, "Deactivate the user before deleting them.")
+        return redirect("accounts:user-detail", uid=user.uid)
+    if request.method == "POST":
+        services.delete_user(user, actor=request.user, request=request)
+        messages.success(request, f"Deleted user {user.username}.")
+        return redirect("accounts:user-list")
+    return confirm_page(
+        request,
+        title=f"Delete {user.username}?",
+        message="The user and their token families are removed for good. This cannot be undone.",
+        confirm_label="Delete user",
+        cancel_url=reverse("accounts:user-detail", args=[user.uid]),
+    )
+
+
+@staff_required
+def api_token_list(request):
+    """List tokens; on a valid POST create one and show its plaintext in this response only."""
+    form = ApiTokenForm(request.POST or None)
+    created = plaintext = None
+    if request.method == "POST" and form.is_valid():
+        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.select_related("user").order_by("-created")
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": tokens, "created": created, "plaintext": plaintext},
+        status=400 if request.method == "POST" and created is None else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk)
+    if request.method == "POST":
+        services.revoke_api_token(token, actor=request.user, request=request)
+        messages.success(request, f"Revoked API token '{token.name}'.")
+        return redirect("accounts:api-token-list")
+    return confirm_page(
+        request,
+        title=f"Revoke API token '{token.name}'?",
+        message="Anything still using this token will get 401 from the management API.",
+        confirm_label="Revoke token",
+        cancel_url=reverse("accounts:api-token-list"),
+    )

@@ -1,0 +1,70 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+
+class ConsoleAuthenticationForm(AuthenticationForm):
+    """The admin sign-in: Django's form, plus a clear refusal for accounts that are not staff."""
+
+    error_messages = AuthenticationForm.error_messages | {
+        "not_staff": "This account cannot sign in to the console. Ask an administrator for access.",
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise ValidationError(self.error_messages["not_staff"], code="not_staff")
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=150)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), ("ACTIVE", "Active"), ("DEPROVISIONED", "Deactivated")],
+    )
+
+    def filter(self, qs):
+        from django.db.models import Q
+
+        if not self.is_valid():
+            return qs
+        q = self.cleaned_data["q"].strip()
+        if q:
+            qs = qs.filter(
+                Q(username__icontains=q)
+                | Q(email__icontains=q)
+                | Q(first_name__icontains=q)
+                | Q(last_name__icontains=q)
+            )
+        if self.cleaned_data["status"]:
+            qs = qs.filter(is_active=self.cleaned_data["status"] == "ACTIVE")
+        return qs
+
+
+class UserCreateForm(forms.Form):
+    """Fields for accounts.services.create_user, which does the validation the API shares."""
+
+    username = forms.CharField(label="Username", max_length=150, help_text="What the user types to sign in.")
+    email = forms.EmailField(label="Email", required=False)
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(render_value=False), strip=False, max_length=128
+    )
+    is_staff = forms.BooleanField(label="Administrator (may sign in to this console)", required=False)
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, help_text="Say what will use it, e.g. 'CI deploys'.")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the token a name.")
+        return name

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clients"
+urlpatterns = [
+    path("console/apps/", views.app_list, name="app-list"),
+    path("console/apps/new/", views.app_create_pick, name="app-create-pick"),
+    path("console/apps/new/<str:app_type>/", views.app_create, name="app-create"),
+    path("console/apps/<str:public_id>/", views.app_detail, name="app-detail"),
+    path("console/apps/<str:public_id>/edit/", views.app_edit, name="app-edit"),
+    path("console/apps/<str:public_id>/secret/", views.app_secret_rotate, name="app-secret-rotate"),
+    path("console/apps/<str:public_id>/activate/", views.app_activate, name="app-activate"),
+    path("console/apps/<str:public_id>/deactivate/", views.app_deactivate, name="app-deactivate"),
+    path("console/apps/<str:public_id>/delete/", views.app_delete, name="app-delete"),
+    path("console/apps/<str:public_id>/tokens/", views.app_tokens, name="app-tokens"),
+    path("console/apps/<str:public_id>/tokens/revoke/", views.app_tokens_revoke_all, name="app-tokens-revoke"),
+]

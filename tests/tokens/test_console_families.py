@@ -1,0 +1,118 @@
+"""Console: a token family's page and its server-rendered timeline."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from tests.console_helpers import sign_in, text, use
+from tokens import reports
+from tokens.errors import OAuthError
+
+
+def replay_after_leeway(app, token):
+    later = timezone.now() + timedelta(seconds=app.leeway + 1)
+    with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
+        use(app, token)
+
+
+def test_timeline_shows_issue_rotations_grace_and_reuse(console_client, public_app, end_user):
+    family, latest, tokens = sign_in(public_app, end_user, rotations=2)
+    use(public_app, tokens[0])  # grace
+    replay_after_leeway(public_app, tokens[0])
+    response = console_client.get(f"/console/families/{family.public_id}/")
+    assert response.status_code == 200
+    kinds = [e.kind for e in response.context["timeline"]]
+    assert kinds == ["issued", "rotation", "rotation", "grace", "reuse"]
+    body = text(response)
+    assert "Issued at sign-in: token #1" in body
+    assert "Rotated: token #1 replaced by token #2" in body
+    assert "Rotated: token #2 replaced by token #3" in body
+    assert "Grace-period reuse: token #4 minted" in body
+    assert "Reuse detected" in body
+    assert "<svg" in body and body.count('class="kind-') == 5
+    assert "REVOKED" in body and "reuse_detected" in body
+    for token in tokens:
+        assert token not in body
+
+
+def test_timeline_of_a_persistent_token_shows_its_refreshes(console_client, confidential_app, end_user):
+    confidential_app.rotation_type = "STATIC"
+    confidential_app.save()
+    family, token, tokens = sign_in(confidential_app, end_user, rotations=2)
+    assert tokens == [token] * 3
+    timeline = reports.family_timeline(family)
+    assert [e.kind for e in timeline][0] == "issued"
+    # Refreshes in the same second as the sign-in fold into it; later ones are listed.
+    later = timezone.now() + timedelta(seconds=5)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        use(confidential_app, token)
+    assert [e.kind for e in reports.family_timeline(family)][-1] == "refresh"
+
+
+def test_admin_revocation_appears_on_the_timeline(console_client, public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user)
+    console_client.post(f"/console/families/{family.public_id}/revoke/")
+    response = console_client.get(f"/console/families/{family.public_id}/")
+    timeline = response.context["timeline"]
+    assert timeline[-1].kind == "revoke" and timeline[-1].detail == "revoked by admin"
+    assert "Revoke family" not in text(response)
+
+
+def test_timeline_markers_stay_in_order_within_the_strip(public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user, rotations=4)
+    xs = [e.x for e in reports.family_timeline(family)]
+    assert xs == sorted(xs) and xs[0] >= 20 and xs[-1] <= 980 and len(set(xs)) == len(xs)
+
+
+def test_revoke_from_the_family_page_returns_to_it(console_client, public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user)
+    response = console_client.post(f"/console/families/{family.public_id}/revoke/")
+    assert response["Location"] == f"/console/families/{family.public_id}/"
+
+
+def test_revoke_ignores_a_next_to_another_site(console_client, public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user)
+    response = console_client.post(f"/console/families/{family.public_id}/revoke/", {"next": "https://evil.test/"})
+    assert response["Location"] == f"/console/families/{family.public_id}/"
+
+
+def test_revoking_twice_says_it_was_already_revoked(console_client, public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user)
+    console_client.post(f"/console/families/{family.public_id}/revoke/")
+    response = console_client.post(f"/console/families/{family.public_id}/revoke/", follow=True)
+    assert "was already revoked" in text(response)
+
+
+def test_unknown_family_is_404(console_client):
+    assert console_client.get("/console/families/oarNope/").status_code == 404
+    assert console_client.post("/console/families/oarNope/revoke/").status_code == 404
+
+
+def test_non_staff_cannot_see_or_revoke_a_family(client, other_user, public_app, end_user):
+    family, _, _ = sign_in(public_app, end_user)
+    client.force_login(other_user)
+    assert client.get(f"/console/families/{family.public_id}/").status_code == 403
+    assert client.post(f"/console/families/{family.public_id}/revoke/").status_code == 403
+    family.refresh_from_db()
+    assert family.status == "ACTIVE"
+
+
+def test_a_long_family_shows_its_latest_tokens_and_how_it_ended(public_app, end_user):
+    family, _, tokens = sign_in(public_app, end_user, rotations=6)
+    replay_after_leeway(public_app, tokens[0])
+    timeline = reports.family_timeline(family, limit=3)
+    assert [e.kind for e in timeline] == ["rotation", "rotation", "rotation", "reuse"]
+    assert timeline[-2].title == "Rotated: token #6 replaced by token #7"
+
+
+def test_family_page_says_when_the_timeline_is_cut(console_client, public_app, end_user, monkeypatch):
+    family, _, _ = sign_in(public_app, end_user, rotations=3)
+    monkeypatch.setattr(reports, "TIMELINE_LIMIT", 2)
+    response = console_client.get(f"/console/families/{family.public_id}/")
+    assert "This family has 4 refresh tokens; the timeline shows its latest 2." in text(response)
+    assert [e.title for e in response.context["timeline"]] == [
+        "Rotated: token #2 replaced by token #3",
+        "Rotated: token #3 replaced by token #4",
+    ]

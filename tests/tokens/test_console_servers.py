@@ -1,0 +1,59 @@
+"""Console: Security → Authorization servers, with their keys and "Rotate keys now"."""
+
+from tests.console_helpers import text
+from tokens import keys
+from tokens.models import Event
+
+
+def test_servers_page_shows_issuer_audience_and_keys(console_client, settings):
+    keys.ensure_keys("org")
+    keys.ensure_keys("default")
+    response = console_client.get("/console/security/authorization-servers/")
+    assert response.status_code == 200
+    body = text(response)
+    assert "Org authorization server" in body and "default" in body
+    assert f"<code>{settings.ROTOR_ISSUER}/oauth2/default</code>" in body
+    assert "<code>api://default</code>" in body
+    for server in ("org", "default"):
+        for key in keys.list_keys(server):
+            assert key.kid in body
+    assert body.count(">ACTIVE<") == 2 and body.count(">NEXT<") == 2
+
+
+def test_rotate_asks_first(console_client):
+    keys.ensure_keys("default")
+    before = [(k.kid, k.status) for k in keys.list_keys("default")]
+    response = console_client.get("/console/security/authorization-servers/default/rotate/")
+    assert response.status_code == 200 and "Rotate keys now" in text(response)
+    assert [(k.kid, k.status) for k in keys.list_keys("default")] == before
+
+
+def test_rotate_turns_the_cycle_once_through_the_shared_code(console_client):
+    keys.ensure_keys("default")
+    before = {k.status: k.kid for k in keys.list_keys("default")}
+    response = console_client.post("/console/security/authorization-servers/default/rotate/", follow=True)
+    after = {k.status: k.kid for k in keys.list_keys("default")}
+    assert after["ACTIVE"] == before["NEXT"]
+    assert after["EXPIRED"] == before["ACTIVE"]
+    assert after["NEXT"] not in before.values()
+    assert f"Now signing with {after['ACTIVE']}" in text(response)
+    assert Event.objects.filter(event_type="app.oauth2.as.key.rollover").count() == 1
+    org = {k.status for k in keys.list_keys("org")}
+    assert "EXPIRED" not in org  # the other server is untouched
+
+
+def test_rotate_org_server_records_its_event(console_client):
+    console_client.post("/console/security/authorization-servers/org/rotate/")
+    assert Event.objects.filter(event_type="app.oauth2.key.rollover").count() == 1
+
+
+def test_rotate_unknown_server_is_404(console_client):
+    assert console_client.post("/console/security/authorization-servers/custom/rotate/").status_code == 404
+
+
+def test_non_staff_cannot_rotate(client, other_user):
+    keys.ensure_keys("default")
+    before = [(k.kid, k.status) for k in keys.list_keys("default")]
+    client.force_login(other_user)
+    assert client.post("/console/security/authorization-servers/default/rotate/").status_code == 403
+    assert [(k.kid, k.status) for k in keys.list_keys("default")] == before

@@ -1,0 +1,105 @@
+"""Console pages for the token side: dashboard, token families, authorization servers and keys, system log."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.console import confirm_page
+from accounts.decorators import staff_required
+
+from . import events, keys, reports
+from .forms import LogFilterForm
+from .lifecycle import revoke_family
+from .models import Event, TokenFamily
+from .servers import SERVER_IDS, all_servers, get_server
+
+
+@staff_required
+def dashboard(request):
+    return render(request, "tokens/dashboard.html", reports.dashboard())
+
+
+@staff_required
+def family_detail(request, public_id):
+    family = get_object_or_404(reports.family_rows(), public_id=public_id)
+    ctx = {
+        "family": family,
+        "timeline": reports.family_timeline(family, limit=reports.TIMELINE_LIMIT),
+        "token_count": family.tokens.count(),
+        "timeline_limit": reports.TIMELINE_LIMIT,
+    }
+    return render(request, "tokens/family_detail.html", ctx)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+@staff_required
+def family_revoke(request, public_id):
+    family = get_object_or_404(TokenFamily.objects.select_related("client", "user"), public_id=public_id)
+    back = _safe_next(request, reverse("tokens:family-detail", args=[family.public_id]))
+    if request.method == "POST":
+        if revoke_family(family, reason="revoked_by_admin", request=request, actor=_actor(request)):
+            messages.success(request, f"Revoked token family {family.public_id}; its tokens stop working now.")
+        else:
+            messages.info(request, f"Token family {family.public_id} was already revoked.")
+        return redirect(back)
+    return confirm_page(
+        request,
+        title=f"Revoke token family {family.public_id}?",
+        message=f"{family.user.username} will have to sign in to {family.client.name} again: every refresh "
+        "token and access token from this sign-in stops working now.",
+        confirm_label="Revoke family",
+        cancel_url=back,
+        next_url=back,
+    )
+
+
+def _actor(request) -> dict:
+    return events.user_ref(request.user)
+
+
+@staff_required
+def server_list(request):
+    servers = [{"server": s, "keys": keys.list_keys(s.id)} for s in all_servers()]
+    return render(request, "tokens/server_list.html", {"servers": servers})
+
+
+@staff_required
+def server_rotate(request, server_id):
+    if server_id not in SERVER_IDS:
+        raise Http404("No such authorization server")
+    server = get_server(server_id)
+    if request.method == "POST":
+        _before, after = keys.rotate_keys(server.id)
+        active = next((k.kid for k in after if k.status == "ACTIVE"), "?")
+        messages.success(request, f"Rotated the keys of {server.name}. Now signing with {active}.")
+        return redirect("tokens:server-list")
+    return confirm_page(
+        request,
+        title=f"Rotate the signing keys of {server.name}?",
+        message="The NEXT key starts signing, the ACTIVE key becomes EXPIRED (still published, so the tokens it "
+        "signed keep verifying), the old EXPIRED key is dropped and a new NEXT key is made.",
+        detail="Tokens signed by the dropped key will no longer verify.",
+        confirm_label="Rotate keys now",
+        cancel_url=reverse("tokens:server-list"),
+    )
+
+
+@staff_required
+def system_log(request):
+    form = LogFilterForm(request.GET or None)
+    events = form.filter(Event.objects.order_by("-id")) if request.GET else Event.objects.order_by("-id")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    for event in page:
+        event.details_json = reports.event_details(event)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "tokens/system_log.html", {"form": form, "page": page, "query": query.urlencode()})

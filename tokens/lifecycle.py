@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import events
+from . import events, store
 from .crypto import hash_token, new_token
 from .errors import OAuthError, invalid_grant_refresh
 from .models import Event, RefreshToken, RevokedAccessToken, TokenFamily
@@ -92,6 +92,8 @@ def find_token(presented: str) -> RefreshToken | None:
     """The refresh-token row for a presented string, with its family, user and client in one query."""
     if not presented or len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
         return None
+    if store.enabled():
+        return store.find_token(hash_token(presented))
     return (
         RefreshToken.objects.select_related("family__user", "family__client")
         .filter(token_hash=hash_token(presented))
@@ -127,8 +129,19 @@ def refresh(
     scopes = narrow_scopes(family.scopes, requested_scopes)
     this_row = RefreshToken.objects.filter(pk=row.pk)
 
+    is_static = row.rotated_at is None and client.rotation_type == client.Rotation.STATIC
+    if store.enabled() and row.rotated_at is None:  # the two common branches, one statement each
+        grant_events = _grant_events(server, family, scopes, new_refresh=not is_static, request=request)
+        if is_static:
+            store.touch(row, now=now, grant_events=grant_events)
+            return Refreshed(family, presented, scopes)
+        token = new_token()
+        if store.rotate(row, new_hash=hash_token(token), now=now, grant_events=grant_events):
+            return Refreshed(family, token, scopes)
+        # Another request rotated it first: grace or replay, decided below.
+
     with transaction.atomic():
-        if row.rotated_at is None and client.rotation_type == client.Rotation.STATIC:
+        if is_static:
             this_row.update(last_used=now)
             Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=False, request=request))
             return Refreshed(family, presented, scopes)

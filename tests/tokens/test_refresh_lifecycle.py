@@ -1,6 +1,7 @@
 """The refresh-token lifecycle (SPEC §1–3): persistent and rotating tokens, grace, reuse, lifetimes, revocation."""
 
 import datetime as dt
+import os
 
 import jwt
 import pytest
@@ -9,6 +10,15 @@ import time_machine
 from tests.oauth import form_post
 from tests.tokens.lifecycle_helpers import do_refresh, introspect, start
 from tokens.models import Event, RefreshToken, TokenFamily
+
+# Every behaviour holds on both refresh paths: tokens/store.py's SQL (PostgreSQL) and the ORM.
+SQL_PATHS = [True, False] if os.environ.get("DATABASE_URL", "").startswith("postgres") else [False]
+
+
+@pytest.fixture(autouse=True, params=SQL_PATHS, ids=lambda fast: "fast-sql" if fast else "orm")
+def refresh_path(request, settings):
+    settings.ROTOR_FAST_REFRESH_SQL = request.param
+
 
 INVALID = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}
 

@@ -208,7 +208,7 @@ ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolut
 ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
 ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
 ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
-ROTOR_FAST_REFRESH_SQL = env_bool("ROTOR_FAST_REFRESH_SQL", True)  # tokens/store.py on PostgreSQL
+ROTOR_FAST_SQL = env_bool("ROTOR_FAST_SQL", True)  # token endpoint's hand-written SQL on PostgreSQL (tokens/store.py)
 ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
 # JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
 # shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting

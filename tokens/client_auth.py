@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import check_password
 
 from clients.models import Application
 
-from . import events
+from . import events, store
 from .errors import CLIENT_AUTH_FAILED, NO_CLIENT_CREDENTIALS, OAuthError
 
 MULTIPLE_CREDENTIALS = (
@@ -76,8 +76,11 @@ def check_client(app: Application | None, secret: str | None, *, request=None) -
 
 def find_client(client_id: str) -> Application | None:
     # PostgreSQL refuses NUL in text, so such an id would be a 500 instead of an unknown client.
-    plausible = len(client_id) <= 255 and "\x00" not in client_id
-    return Application.objects.filter(client_id=client_id).first() if plausible else None
+    if len(client_id) > 255 or "\x00" in client_id:
+        return None
+    if store.enabled():
+        return store.find_client(client_id)
+    return Application.objects.filter(client_id=client_id).first()
 
 
 def authenticate_client(params, authorization: str, *, request=None) -> Application:

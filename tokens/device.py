@@ -24,7 +24,7 @@ from . import events, grants, lifecycle, scopes, throttle
 from .client_auth import authenticate_client
 from .crypto import hash_token, new_token
 from .errors import INVALID_SCOPE, OAuthError, missing
-from .models import DeviceCode, Event
+from .models import DeviceCode
 from .servers import AuthServer, get_server
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # consonants only: no look-alikes (0/O, 1/I) and no words
@@ -211,9 +211,7 @@ def redeem(row: DeviceCode, server: AuthServer, app, request) -> dict:
             status=REDEEMED, redeemed_at=now, family=family
         )
         if won:
-            Event.objects.bulk_create(
-                grants._grant_events(server, app, user, family, granted, FAMILY_GRANT_TYPE, request)
-            )
+            events.save_all(grants._grant_events(server, app, user, family, granted, FAMILY_GRANT_TYPE, request))
         else:  # another poll redeemed it first: undo the family started above
             transaction.set_rollback(True)
     if not won:

@@ -64,6 +64,16 @@ def build(
     )
 
 
+def save_all(rows: list[Event]) -> None:
+    """Save several events in one statement (and no transaction of its own on PostgreSQL)."""
+    from . import store
+
+    if store.enabled():
+        store.insert_events(rows)
+    else:
+        Event.objects.bulk_create(rows)
+
+
 def record(event_type: str, message: str, **kwargs) -> Event:
     event = build(event_type, message, **kwargs)
     event.save()

@@ -220,9 +220,7 @@ def authorization_code_grant(server: AuthServer, app, params, request) -> dict:
             access_expires_at=now + timedelta(minutes=minting.access_minutes()),
         )
         if won:
-            Event.objects.bulk_create(
-                _grant_events(server, app, user, jti_family, granted, "authorization_code", request)
-            )
+            events.save_all(_grant_events(server, app, user, jti_family, granted, "authorization_code", request))
         else:
             transaction.set_rollback(True)
     if not won:  # a concurrent request redeemed it first: this is a second use
@@ -270,5 +268,5 @@ def client_credentials_grant(server: AuthServer, app, params, request) -> dict:
     granted = requested or available
     if not granted or any(s not in available for s in granted):
         raise OAuthError("invalid_scope", INVALID_SCOPE)
-    Event.objects.bulk_create(_grant_events(server, app, None, None, granted, "client_credentials", request))
+    events.save_all(_grant_events(server, app, None, None, granted, "client_credentials", request))
     return issue(server, app, user=None, granted=granted)

@@ -143,7 +143,7 @@ def refresh(
     with transaction.atomic():
         if is_static:
             this_row.update(last_used=now)
-            Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=False, request=request))
+            events.save_all(_grant_events(server, family, scopes, new_refresh=False, request=request))
             return Refreshed(family, presented, scopes)
 
         is_rotator = False
@@ -164,7 +164,7 @@ def refresh(
                 last_used=now,
                 origin="rotation" if is_rotator else "grace",
             )
-            Event.objects.bulk_create(_grant_events(server, family, scopes, new_refresh=True, request=request))
+            events.save_all(_grant_events(server, family, scopes, new_refresh=True, request=request))
             return Refreshed(family, token, scopes)
 
         _revoke(family, server, reason="reuse_detected", request=request, replayed_hash=row.token_hash)

@@ -17,7 +17,7 @@ SQL_PATHS = [True, False] if os.environ.get("DATABASE_URL", "").startswith("post
 
 @pytest.fixture(autouse=True, params=SQL_PATHS, ids=lambda fast: "fast-sql" if fast else "orm")
 def refresh_path(request, settings):
-    settings.ROTOR_FAST_REFRESH_SQL = request.param
+    settings.ROTOR_FAST_SQL = request.param
 
 
 INVALID = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}

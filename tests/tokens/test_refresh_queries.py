@@ -6,7 +6,7 @@ already cached in the worker (as it is on every request but one per few seconds)
 - PostgreSQL fast path (tokens/store.py): one SELECT (token ⋈ family ⋈ user ⋈ client) and one
   statement that rotates, inserts the successor and logs the grant. No BEGIN/COMMIT: each
   statement is atomic on its own.
-- ORM path (SQLite, and PostgreSQL with ROTOR_FAST_REFRESH_SQL off): the same SELECT, then an
+- ORM path (SQLite, and PostgreSQL with ROTOR_FAST_SQL off): the same SELECT, then an
   UPDATE, an INSERT and the events' INSERT inside a transaction. Tests run inside a transaction,
   so that one shows up as SAVEPOINT/RELEASE here; in production it is BEGIN/COMMIT.
 """
@@ -36,7 +36,7 @@ def _expected(fast: bool, rotate: bool) -> int:
 def fast(request, settings):
     if request.param and connection.vendor != "postgresql":
         pytest.skip("the fast path is PostgreSQL's")
-    settings.ROTOR_FAST_REFRESH_SQL = request.param
+    settings.ROTOR_FAST_SQL = request.param
     return request.param
 
 

@@ -211,7 +211,11 @@ def redeem(row: DeviceCode, server: AuthServer, app, request) -> dict:
             status=REDEEMED, redeemed_at=now, family=family
         )
         if won:
-            events.save_all(grants._grant_events(server, app, user, family, granted, FAMILY_GRANT_TYPE, request))
+            events.save_all(
+                events.grant_events(
+                    server, app, user, family, granted, FAMILY_GRANT_TYPE, request, refresh_issued=family is not None
+                )
+            )
         else:  # another poll redeemed it first: undo the family started above
             transaction.set_rollback(True)
     if not won:

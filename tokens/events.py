@@ -64,6 +64,32 @@ def build(
     )
 
 
+def grant_events(
+    server, app, user, family, scopes: list[str], grant_type: str, request=None, *, refresh_issued: bool
+) -> list[Event]:
+    """The `token.grant.{access_token,id_token,refresh_token}` events of one token response, unsaved."""
+    kinds = ["access_token"]
+    if user is not None and "openid" in scopes:
+        kinds.append("id_token")
+    if refresh_issued:
+        kinds.append("refresh_token")
+    targets = ([user_ref(user)] if user else []) + ([family_ref(family)] if family else [])
+    return [
+        build(
+            server.event_type(f"token.grant.{kind}"),
+            f"{kind.replace('_', ' ').capitalize()} granted ({grant_type.replace('_', ' ')})",
+            request=request,
+            actor=app_ref(app),
+            targets=targets,
+            app=app,
+            user=user,
+            family=family,
+            debug={"grantType": grant_type, "scopes": " ".join(scopes)},
+        )
+        for kind in kinds
+    ]
+
+
 def save_all(rows: list[Event]) -> None:
     """Save several events in one statement (and no transaction of its own on PostgreSQL)."""
     from . import store

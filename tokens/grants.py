@@ -26,7 +26,7 @@ from .errors import (
     invalid_grant_refresh,
     missing,
 )
-from .models import AuthorizationCode, Event
+from .models import AuthorizationCode
 from .servers import AuthServer
 
 SUPPORTED_GRANTS = [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS]
@@ -220,7 +220,18 @@ def authorization_code_grant(server: AuthServer, app, params, request) -> dict:
             access_expires_at=now + timedelta(minutes=minting.access_minutes()),
         )
         if won:
-            events.save_all(_grant_events(server, app, user, jti_family, granted, "authorization_code", request))
+            events.save_all(
+                events.grant_events(
+                    server,
+                    app,
+                    user,
+                    jti_family,
+                    granted,
+                    "authorization_code",
+                    request,
+                    refresh_issued=jti_family is not None,
+                )
+            )
         else:
             transaction.set_rollback(True)
     if not won:  # a concurrent request redeemed it first: this is a second use
@@ -239,34 +250,13 @@ def authorization_code_grant(server: AuthServer, app, params, request) -> dict:
     )
 
 
-def _grant_events(server, app, user, family, granted, grant_type, request) -> list[Event]:
-    kinds = ["access_token"]
-    if user is not None and "openid" in granted:
-        kinds.append("id_token")
-    if family is not None:
-        kinds.append("refresh_token")
-    targets = ([events.user_ref(user)] if user else []) + ([events.family_ref(family)] if family else [])
-    return [
-        events.build(
-            server.event_type(f"token.grant.{kind}"),
-            f"{kind.replace('_', ' ').capitalize()} granted ({grant_type.replace('_', ' ')})",
-            request=request,
-            actor=events.app_ref(app),
-            targets=targets,
-            app=app,
-            user=user,
-            family=family,
-            debug={"grantType": grant_type, "scopes": " ".join(granted)},
-        )
-        for kind in kinds
-    ]
-
-
 def client_credentials_grant(server: AuthServer, app, params, request) -> dict:
     requested = scopes.parse(params.get("scope"))
     available = list(scopes.custom_scopes())
     granted = requested or available
     if not granted or any(s not in available for s in granted):
         raise OAuthError("invalid_scope", INVALID_SCOPE)
-    events.save_all(_grant_events(server, app, None, None, granted, "client_credentials", request))
+    events.save_all(
+        events.grant_events(server, app, None, None, granted, "client_credentials", request, refresh_issued=False)
+    )
     return issue(server, app, user=None, granted=granted)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from . import events, store
 from .crypto import hash_token, new_token
 from .errors import OAuthError, invalid_grant_refresh
-from .models import Event, RefreshToken, RevokedAccessToken, TokenFamily
+from .models import RefreshToken, RevokedAccessToken, TokenFamily
 from .servers import AuthServer, get_server
 
 MAX_TOKEN_LENGTH = 4096
@@ -68,24 +68,10 @@ def narrow_scopes(granted: list[str], requested: list[str] | None) -> list[str]:
     return requested
 
 
-def _grant_events(
-    server: AuthServer, family: TokenFamily, scopes: list[str], *, new_refresh: bool, request
-) -> list[Event]:
-    kinds = ["access_token"] + (["id_token"] if "openid" in scopes else []) + (["refresh_token"] if new_refresh else [])
-    return [
-        events.build(
-            server.event_type(f"token.grant.{kind}"),
-            f"{kind.replace('_', ' ').capitalize()} granted by refresh",
-            request=request,
-            actor=events.app_ref(family.client),
-            targets=[events.user_ref(family.user), events.family_ref(family)],
-            app=family.client,
-            user=family.user,
-            family=family,
-            debug={"grantType": "refresh_token", "scopes": " ".join(scopes)},
-        )
-        for kind in kinds
-    ]
+def _grant_events(server: AuthServer, family: TokenFamily, scopes: list[str], *, new_refresh: bool, request):
+    return events.grant_events(
+        server, family.client, family.user, family, scopes, "refresh_token", request, refresh_issued=new_refresh
+    )
 
 
 def find_token(presented: str) -> RefreshToken | None:

@@ -16,7 +16,6 @@ import re
 import resource
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.live import free_port, start_gunicorn  # noqa: E402
 from tests.oauth import live_sign_in, pkce_pair  # noqa: E402
 
 TOKEN_PATH = "/oauth2/v1/token"
@@ -46,12 +46,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def code_grant(code: str, verifier: str) -> dict:
@@ -95,29 +89,7 @@ class Server:
         self.workers = workers
         self.log_path = RESULTS / f"gunicorn-{name}-{self.port}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
-        cmd = [sys.executable, "-m", "gunicorn", wsgi, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
-        cmd += ["--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5"]
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env | {"PORT": str(self.port)},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
-            try:
-                if requests.get(f"{self.url}/oauth2/v1/keys", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        else:
-            self.stop()
-            raise RuntimeError("gunicorn did not answer within 60 s")
+        self.proc = start_gunicorn(env | {"PORT": str(self.port)}, self.port, workers, self.log, wsgi=wsgi)
         while len(self.worker_pids()) < workers:
             time.sleep(0.1)
         # Touch every worker once (imports, key cache, DB connection) before anything is measured.

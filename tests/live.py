@@ -43,6 +43,47 @@ def collect_static(env: dict) -> None:
         _static_collected = True
 
 
+def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.wsgi") -> subprocess.Popen:
+    """Rotor under gunicorn, sync workers, on 127.0.0.1:`port`; returned once it answers.
+
+    The tests' live servers and `make bench` both start Rotor this way (the production way).
+    """
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            wsgi,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited early; see {log.name}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/oauth2/v1/keys", timeout=2).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log.name}")
+
+
 class LiveServer:
     def __init__(self, workers: int = 2, extra_env: dict | None = None):
         self.port = free_port()
@@ -60,40 +101,7 @@ class LiveServer:
         env.update(extra_env or {})
         collect_static(env)
         self.log = open(ROOT / "tests" / "artifacts" / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {self.log.name}")
-            try:
-                if requests.get(f"{self.url}/oauth2/v1/keys", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer within 60 s")
+        self.proc = start_gunicorn(env, self.port, workers, self.log)
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout

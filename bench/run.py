@@ -489,9 +489,9 @@ def _both_at_once(nodes: list[Server], app: App, token: str) -> list[requests.Re
 
 
 def _family_status(token: str) -> tuple[str, str]:
-    from tokens.lifecycle import find_family_by_refresh_token
+    from tokens.lifecycle import find_token
 
-    family = find_family_by_refresh_token(token)
+    family = find_token(token).family
     return family.status, family.revoked_reason
 
 

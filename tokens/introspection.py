@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
 from clients.models import Application
 
 from . import lifecycle, minting
 from .client_auth import authenticate_client
 from .errors import OAuthError, missing
-from .models import RefreshToken, TokenFamily
+from .models import RefreshToken
 from .scopes import user_claims
 from .servers import AuthServer
 
@@ -26,18 +27,6 @@ def _token_param(params) -> str:
     if not token:
         raise OAuthError("invalid_request", missing("token"))
     return token
-
-
-def _refresh_row(token: str) -> RefreshToken | None:
-    if len(token) > 4096:
-        return None
-    from .crypto import hash_token
-
-    return (
-        RefreshToken.objects.select_related("family__user", "family__client")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
 
 
 def _live_access_claims(server: AuthServer, token: str) -> dict | None:
@@ -64,19 +53,15 @@ def revoke(server: AuthServer, params, authorization: str, request=None) -> None
         if claims and claims.get("cid") == app.client_id and str(claims.get("jti", "")).startswith("AT."):
             lifecycle.revoke_access_token(claims["jti"], claims["exp"])
         return
-    row = _refresh_row(token)
+    row = lifecycle.find_token(token)
     if row is not None and row.family.client_id == app.pk and row.family.server == server.id:
         lifecycle.revoke_family(row.family, reason="revoked_by_client", request=request)
 
 
 def _refresh_is_live(row: RefreshToken, app: Application) -> bool:
-    family = row.family
+    """Live as refresh would judge it: a rotated token only within the app's grace period."""
     now = timezone.now()
-    if family.status != TokenFamily.Status.ACTIVE or not family.user.is_active:
-        return False
-    if family.expires_at is not None and family.expires_at <= now:
-        return False
-    if (now - row.last_used).total_seconds() >= family.idle_minutes * 60:
+    if not lifecycle.is_live(row, now):
         return False
     if row.rotated_at is not None:
         return app.leeway > 0 and (now - row.rotated_at).total_seconds() <= app.leeway
@@ -108,7 +93,7 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
         return body
     if minting.looks_like_jwt(token):
         return INACTIVE
-    row = _refresh_row(token)
+    row = lifecycle.find_token(token)
     if row is None or row.family.client_id != app.pk or row.family.server != server.id:
         return INACTIVE
     if not _refresh_is_live(row, app):
@@ -147,8 +132,6 @@ def userinfo(server: AuthServer, authorization: str) -> tuple[int, dict, str | N
     )
     if claims is None or "uid" not in claims:
         return invalid
-    from accounts.models import User
-
     user = User.objects.filter(uid=claims["uid"], is_active=True).first()
     if user is None:
         return invalid

@@ -74,6 +74,20 @@ def _grant_events(server: AuthServer, family: TokenFamily, scopes: list[str], *,
     )
 
 
+def is_live(row: RefreshToken, now) -> bool:
+    """Whether the token's family still grants anything: active, within both lifetimes, user active.
+
+    Rotation (grace or replay) is the caller's question; refresh and introspection both start here.
+    """
+    family = row.family
+    return (
+        family.status == ACTIVE
+        and (family.expires_at is None or family.expires_at > now)
+        and row.last_used + timedelta(minutes=family.idle_minutes) > now
+        and family.user.is_active
+    )
+
+
 def find_token(presented: str) -> RefreshToken | None:
     """The refresh-token row for a presented string, with its family, user and client in one query."""
     if not presented or len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
@@ -103,14 +117,7 @@ def refresh(
     """
     now = timezone.now()
     family = row.family
-    if (
-        family.client_id != client.pk
-        or family.server != server.id
-        or family.status != ACTIVE
-        or (family.expires_at is not None and family.expires_at <= now)
-        or row.last_used + timedelta(minutes=family.idle_minutes) <= now
-        or not family.user.is_active
-    ):
+    if family.client_id != client.pk or family.server != server.id or not is_live(row, now):
         raise invalid_grant_refresh()
     scopes = narrow_scopes(family.scopes, requested_scopes)
     this_row = RefreshToken.objects.filter(pk=row.pk)
@@ -219,15 +226,6 @@ def revoke_families(*, client=None, user=None, reason: str, request=None, actor=
         for family in qs.select_for_update(of=("self",)).order_by("pk"):
             count += _revoke(family, get_server(family.server), reason=reason, request=request, actor=actor)
     return count
-
-
-def find_family_by_refresh_token(presented: str) -> TokenFamily | None:
-    row = (
-        RefreshToken.objects.select_related("family__client", "family__user")
-        .filter(token_hash=hash_token(presented))
-        .first()
-    )
-    return row.family if row else None
 
 
 def revoke_access_token(jti: str, expires_at: int) -> None:

@@ -130,7 +130,7 @@ def api_token_list(request):
     form = ApiTokenForm(request.POST or None)
     created = plaintext = None
     if request.method == "POST" and form.is_valid():
-        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"])
+        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], request=request)
         form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("user").order_by("-created")
     response = render(

@@ -114,12 +114,21 @@ def delete_user(user: User, *, actor=None, request=None) -> None:
         user.delete()
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Make an API token; returns it with the plaintext, which is shown once and never stored."""
+def create_api_token(user: User, name: str, *, request=None) -> tuple[ApiToken, str]:
+    """Make an API token owned by `user`; returns it with the plaintext, which is shown once and never stored."""
     plain = "00" + new_token()
-    token = ApiToken.objects.create(
-        user=user, name=name.strip() or "API token", token_hash=hash_token(plain), prefix=plain[:6]
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name.strip() or "API token", token_hash=hash_token(plain), prefix=plain[:6]
+        )
+        events.record(
+            "system.api_token.create",
+            f"Created API token '{token.name}' ({token.prefix}…)",
+            request=request,
+            actor=events.user_ref(user),
+            targets=[{"id": str(token.pk), "type": "Token", "alternateId": token.prefix, "displayName": token.name}],
+            user=user,
+        )
     return token, plain
 
 

@@ -19,6 +19,9 @@ def test_create_shows_the_token_once_and_stores_a_hash(console_client, owner):
     assert authenticate_api_token(plain).pk == token.pk
     again = text(console_client.get("/console/security/api-tokens/"))
     assert plain not in again and "CI deploys" in again and token.prefix in again
+    event = Event.objects.get(event_type="system.api_token.create")
+    assert event.user_id == owner.uid and event.targets[0]["alternateId"] == token.prefix
+    assert plain not in str(event.__dict__)  # the log names the token by prefix, never by value
 
 
 def test_list_shows_name_owner_created_and_last_use(console_client, owner, end_user):

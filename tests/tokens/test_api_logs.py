@@ -16,8 +16,9 @@ def assert_error(response, status: int, code: str):
 
 
 @pytest.fixture
-def log(db):
-    """Three events a minute apart, oldest first."""
+def log(db, api_token):
+    """Three events a minute apart, oldest first, and no others (making the API token logged one)."""
+    Event.objects.all().delete()
     now = timezone.now()
     made = []
     for i, (kind, target) in enumerate(

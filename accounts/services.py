@@ -18,6 +18,18 @@ class UserValidationError(Exception):
         self.errors = errors
 
 
+def _log(action: str, message: str, user: User, actor, request) -> None:
+    """Record `user.lifecycle.<action>` for `user`."""
+    events.record(
+        f"user.lifecycle.{action}",
+        message,
+        request=request,
+        actor=events.actor_ref(actor),
+        targets=[events.user_ref(user)],
+        user=user,
+    )
+
+
 def create_user(
     *,
     username: str,
@@ -52,14 +64,7 @@ def create_user(
         if not password:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        events.record(
-            "user.lifecycle.create",
-            f"Created user {username}",
-            request=request,
-            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
-            targets=[events.user_ref(user)],
-            user=user,
-        )
+        _log("create", f"Created user {username}", user, actor, request)
     return user
 
 
@@ -69,14 +74,7 @@ def deactivate_user(user: User, *, actor=None, request=None) -> User:
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         revoke_families(user=user, reason="user_deactivated", request=request)
-        events.record(
-            "user.lifecycle.deactivate",
-            f"Deactivated user {user.username}",
-            request=request,
-            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
-            targets=[events.user_ref(user)],
-            user=user,
-        )
+        _log("deactivate", f"Deactivated user {user.username}", user, actor, request)
     return user
 
 
@@ -84,14 +82,7 @@ def activate_user(user: User, *, actor=None, request=None) -> User:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=True)
         user.is_active = True
-        events.record(
-            "user.lifecycle.activate",
-            f"Activated user {user.username}",
-            request=request,
-            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
-            targets=[events.user_ref(user)],
-            user=user,
-        )
+        _log("activate", f"Activated user {user.username}", user, actor, request)
     return user
 
 
@@ -103,14 +94,7 @@ def delete_user(user: User, *, actor=None, request=None) -> None:
     if user.is_active:
         raise UserIsActive(user.uid)
     with transaction.atomic():
-        events.record(
-            "user.lifecycle.delete",
-            f"Deleted user {user.username}",
-            request=request,
-            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
-            targets=[events.user_ref(user)],
-            user=user,
-        )
+        _log("delete", f"Deleted user {user.username}", user, actor, request)
         user.delete()
 
 
@@ -149,7 +133,7 @@ def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
             "system.api_token.revoke",
             f"Revoked API token '{token.name}' ({token.prefix}…)",
             request=request,
-            actor=events.user_ref(actor) if actor else {"id": "system", "type": "System"},
+            actor=events.actor_ref(actor),
             targets=[{"id": str(token.pk), "type": "Token", "alternateId": token.prefix, "displayName": token.name}],
             user=token.user,
         )

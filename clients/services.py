@@ -52,8 +52,16 @@ def _apply(app: Application, clean: dict) -> None:
     app.initiate_login_uri = clean["initiate_login_uri"]
 
 
-def _actor(user) -> dict:
-    return events.user_ref(user) if user is not None else {"id": "system", "type": "System"}
+def _log(action: str, message: str, app: Application, actor, request) -> None:
+    """Record `app.oauth2.client.lifecycle.<action>` for `app`."""
+    events.record(
+        f"app.oauth2.client.lifecycle.{action}",
+        message,
+        request=request,
+        actor=events.actor_ref(actor),
+        targets=[events.app_ref(app)],
+        app=app,
+    )
 
 
 def create_app(data: dict, *, actor=None, activate: bool = True, request=None) -> tuple[Application, str | None]:
@@ -70,14 +78,7 @@ def create_app(data: dict, *, actor=None, activate: bool = True, request=None) -
     app.status = Application.Status.ACTIVE if activate else Application.Status.INACTIVE
     with transaction.atomic():
         app.save()
-        events.record(
-            "app.oauth2.client.lifecycle.create",
-            f"Created app '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("create", f"Created app '{app.name}'", app, actor, request)
     return app, secret
 
 
@@ -95,14 +96,7 @@ def update_app(app: Application, changes: dict, *, actor=None, request=None) -> 
         app.client_secret = ""
     with transaction.atomic():
         app.save()
-        events.record(
-            "app.oauth2.client.lifecycle.update",
-            f"Updated app '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("update", f"Updated app '{app.name}'", app, actor, request)
     return app, secret
 
 
@@ -116,14 +110,7 @@ def rotate_secret(app: Application, *, actor=None, request=None) -> str:
         app.save(
             update_fields=["client_secret", "hash_client_secret", "client_type", "authorization_grant_type", "updated"]
         )
-        events.record(
-            "app.oauth2.client.lifecycle.update",
-            f"Regenerated the client secret of '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("update", f"Regenerated the client secret of '{app.name}'", app, actor, request)
     return secret
 
 
@@ -131,14 +118,7 @@ def activate_app(app: Application, *, actor=None, request=None) -> Application:
     with transaction.atomic():
         Application.objects.filter(pk=app.pk).update(status=Application.Status.ACTIVE)
         app.status = Application.Status.ACTIVE
-        events.record(
-            "app.oauth2.client.lifecycle.activate",
-            f"Activated app '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("activate", f"Activated app '{app.name}'", app, actor, request)
     return app
 
 
@@ -148,14 +128,7 @@ def deactivate_app(app: Application, *, actor=None, request=None) -> Application
         Application.objects.filter(pk=app.pk).update(status=Application.Status.INACTIVE)
         app.status = Application.Status.INACTIVE
         revoke_families(client=app, reason="app_deactivated", request=request)
-        events.record(
-            "app.oauth2.client.lifecycle.deactivate",
-            f"Deactivated app '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("deactivate", f"Deactivated app '{app.name}'", app, actor, request)
     return app
 
 
@@ -167,12 +140,5 @@ def delete_app(app: Application, *, actor=None, request=None) -> None:
     if app.is_active:
         raise AppIsActive(app.public_id)
     with transaction.atomic():
-        events.record(
-            "app.oauth2.client.lifecycle.delete",
-            f"Deleted app '{app.name}'",
-            request=request,
-            actor=_actor(actor),
-            targets=[events.app_ref(app)],
-            app=app,
-        )
+        _log("delete", f"Deleted app '{app.name}'", app, actor, request)
         app.delete()

@@ -124,8 +124,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         raise fail("invalid_scope", "The authorization request must include a scope.")
     if scope_rules.unknown(requested):
         raise fail("invalid_scope", INVALID_SCOPE)
-    if not app.issues_refresh_tokens:
-        requested = [s for s in requested if s != "offline_access"]  # no refresh token without the grant
+    requested = scope_rules.grantable(app, requested)
 
     challenge = params.get("code_challenge") or ""
     method = params.get("code_challenge_method")
@@ -168,7 +167,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
 
 
 def needs_login(req: AuthorizationRequest, user, auth_time: datetime | None) -> bool:
-    """Whether the user must (re)authenticate: signed out, prompt=login, or past max_age."""
+    """Whether the user must (re)authenticate: signed out, or signed in longer ago than max_age."""
     if not user.is_authenticated:
         return True
     if req.max_age is None:

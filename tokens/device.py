@@ -113,8 +113,7 @@ def start_authorization(server: AuthServer, params, authorization: str, request=
         raise OAuthError("invalid_scope", "The device authorization request must include a scope.")
     if scopes.unknown(requested):
         raise OAuthError("invalid_scope", INVALID_SCOPE)
-    if not app.issues_refresh_tokens:
-        requested = [s for s in requested if s != "offline_access"]  # no refresh token without the grant
+    requested = scopes.grantable(app, requested)
 
     device_code = new_token()
     lifetime = settings.ROTOR_DEVICE_CODE_SECONDS
@@ -196,17 +195,10 @@ def redeem(row: DeviceCode, server: AuthServer, app, request) -> dict:
         raise OAuthError("invalid_grant", INVALID_DEVICE_CODE)
     granted = list(row.scopes)
     now = timezone.now()
-    family = refresh = None
     with transaction.atomic():
-        if app.issues_refresh_tokens and "offline_access" in granted:
-            family, refresh = lifecycle.start_family(
-                client=app,
-                user=user,
-                server=server,
-                scopes=granted,
-                auth_time=row.auth_time,
-                grant_type=FAMILY_GRANT_TYPE,
-            )
+        family, refresh = lifecycle.start_family_if_offline(
+            client=app, user=user, server=server, scopes=granted, auth_time=row.auth_time, grant_type=FAMILY_GRANT_TYPE
+        )
         won = DeviceCode.objects.filter(pk=row.pk, status=APPROVED, expires_at__gt=now).update(
             status=REDEEMED, redeemed_at=now, family=family
         )

@@ -27,6 +27,11 @@ def user_ref(user) -> dict:
     return {"id": user.uid, "type": "User", "alternateId": user.username, "displayName": name}
 
 
+def actor_ref(user) -> dict:
+    """Who did it: the admin or user, or the system (commands, cron) when nobody is signed in."""
+    return user_ref(user) if user is not None else {"id": "system", "type": "System"}
+
+
 def family_ref(family) -> dict:
     return {"id": family.public_id, "type": "RefreshTokenFamily", "alternateId": family.server}
 
@@ -113,7 +118,7 @@ def record_key_rollover(server_id: str, before, after) -> Event:
     return record(
         server.event_type("key.rollover"),
         f"Signing keys of {server.name} rotated",
-        actor={"id": "system", "type": "System"},
+        actor=actor_ref(None),
         targets=[{"id": k.kid, "type": "SigningKey", "alternateId": k.status} for k in after],
         debug={"before": [[k.kid, k.status] for k in before], "after": [[k.kid, k.status] for k in after]},
     )

@@ -198,20 +198,16 @@ def authorization_code_grant(server: AuthServer, app, params, request) -> dict:
 
     user = code.user
     granted = list(code.scopes)
-    wants_refresh = app.issues_refresh_tokens and "offline_access" in granted
-    jti_family = None
-    refresh = None
     now = timezone.now()
     with transaction.atomic():
-        if wants_refresh:
-            jti_family, refresh = lifecycle.start_family(
-                client=app,
-                user=user,
-                server=server,
-                scopes=granted,
-                auth_time=code.auth_time,
-                grant_type=GRANT_AUTHORIZATION_CODE,
-            )
+        jti_family, refresh = lifecycle.start_family_if_offline(
+            client=app,
+            user=user,
+            server=server,
+            scopes=granted,
+            auth_time=code.auth_time,
+            grant_type=GRANT_AUTHORIZATION_CODE,
+        )
         jti = minting.access_jti(jti_family.public_id if jti_family else None)
         won = AuthorizationCode.objects.filter(pk=code.pk, redeemed_at__isnull=True).update(
             redeemed_at=now,

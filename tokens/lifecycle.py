@@ -54,6 +54,22 @@ def start_family(
     return family, token
 
 
+def wants_refresh_token(client, scopes: list[str]) -> bool:
+    """SPEC §1: a refresh token only when the app allows the grant AND `offline_access` was granted."""
+    return client.issues_refresh_tokens and "offline_access" in scopes
+
+
+def start_family_if_offline(
+    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+) -> tuple[TokenFamily | None, str | None]:
+    """Start a family when the sign-in earns a refresh token; (None, None) otherwise."""
+    if not wants_refresh_token(client, scopes):
+        return None, None
+    return start_family(
+        client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
+    )
+
+
 def narrow_scopes(granted: list[str], requested: list[str] | None) -> list[str]:
     """Scopes for one refresh response: the granted ones, or a subset asked for (SPEC §1)."""
     if not requested:

@@ -44,3 +44,8 @@ def user_claims(user, scopes: list[str]) -> dict:
     if "email" in scopes and user.email:
         claims.update(email=user.email, email_verified=True)
     return claims
+
+
+def grantable(app, requested: list[str]) -> list[str]:
+    """The scopes a sign-in may grant the app: `offline_access` only with the refresh grant (SPEC §1)."""
+    return requested if app.issues_refresh_tokens else [s for s in requested if s != "offline_access"]

@@ -4,12 +4,14 @@ The ORM code in tokens/lifecycle.py is the reference, the SQLite path, and the p
 rare branch (grace, replay, revocation). On PostgreSQL the two common branches run here with a
 fraction of the CPU and round trips (bench/README.md has the before/after figures):
 
-- `find_token` loads token, family, user and client in one prepared-once SELECT;
+- `find_token` loads token, family, user and client in one SELECT whose text is built once per
+  process, and `find_client` the app of a client_id, both straight into model instances;
 - a rotation is ONE statement: the conditional UPDATE, the INSERT of the successor and the
   INSERT of the grant events, chained in a CTE that commits atomically on its own. The
   `rotated_at IS NULL` condition sits on the updated row itself, which PostgreSQL re-checks
   after waiting for a concurrent writer, so exactly one request rotates a token;
-- a persistent (STATIC) refresh touches `last_used` and logs its events in one statement.
+- a persistent (STATIC) refresh touches `last_used` and logs its events in one statement;
+- events go in as one JSON parameter, in one statement with no BEGIN/COMMIT of its own.
 """
 
 import json
@@ -33,20 +35,23 @@ def enabled() -> bool:
 
 
 def _columns(alias: str, model) -> tuple[list[str], tuple]:
+    """The model's columns under `alias`, and how to turn them back into an instance: the model,
+    the attribute names, and the positions of JSON columns (which psycopg hands over as text)."""
     fields = model._meta.concrete_fields
-    return [f'{alias}."{f.column}"' for f in fields], (model, fields, len(fields))
+    json_positions = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+    return [f'{alias}."{f.column}"' for f in fields], (model, [f.attname for f in fields], json_positions)
 
 
 def _instances(values, layout) -> list:
     """Model instances from one row of raw columns, JSON decoded as the ORM would."""
     instances, start = [], 0
-    for model, fields, count in layout:
-        chunk = list(values[start : start + count])
-        for i, field in enumerate(fields):
-            if isinstance(field, JSONField) and isinstance(chunk[i], str):
+    for model, attnames, json_positions in layout:
+        chunk = list(values[start : start + len(attnames)])
+        for i in json_positions:
+            if isinstance(chunk[i], str):
                 chunk[i] = json.loads(chunk[i])
-        instances.append(model.from_db(connection.alias, [f.attname for f in fields], chunk))
-        start += count
+        instances.append(model.from_db(connection.alias, attnames, chunk))
+        start += len(attnames)
     return instances
 
 

@@ -158,18 +158,9 @@ def authorize(request, server_id):
     server = get_server(server_id)
     params = request.GET if request.method == "GET" else request.POST
     try:
-        req = authorization.parse_request(server, params)
+        return _authorize(request, authorization.parse_request(server, params), params)
     except authorization.PageError as exc:
         return render(request, "oauth/error.html", {"error": exc.error, "description": exc.description}, status=400)
-    except authorization.RedirectError as exc:
-        return _respond(
-            request,
-            exc.redirect_uri,
-            exc.response_mode,
-            {"error": exc.error, "error_description": exc.description, "state": exc.state},
-        )
-    try:
-        return _authorize(request, req, params)
     except authorization.RedirectError as exc:
         return _respond(
             request,

@@ -116,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so the live gunicorn of the end-to-end tests opens the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_rotor.sqlite3")}
+elif env_bool("DB_PREPARED_STATEMENTS", True):
+    # The token endpoint's statements (tokens/store.py) are prepared once per connection; Django's
+    # own cursors bind client-side and are never prepared. Turn off behind a pooler that cannot keep
+    # prepared statements (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

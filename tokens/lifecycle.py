@@ -136,8 +136,6 @@ def refresh(
     if family.client_id != client.pk or family.server != server.id or not is_live(row, now):
         raise invalid_grant_refresh()
     scopes = narrow_scopes(family.scopes, requested_scopes)
-    this_row = RefreshToken.objects.filter(pk=row.pk)
-
     is_static = row.rotated_at is None and client.rotation_type == client.Rotation.STATIC
     if store.enabled() and row.rotated_at is None:  # the two common branches, one statement each
         grant_events = _grant_events(server, family, scopes, new_refresh=not is_static, request=request)
@@ -149,6 +147,7 @@ def refresh(
             return Refreshed(family, token, scopes)
         # Another request rotated it first: grace or replay, decided below.
 
+    this_row = RefreshToken.objects.filter(pk=row.pk)
     with transaction.atomic():
         if is_static:
             this_row.update(last_used=now)

@@ -39,6 +39,9 @@ class OAuthEndpoint(APIView):
     parser_classes = [FormParser]
     renderer_classes = [JSONRenderer]
 
+    def perform_authentication(self, request):
+        """Clients authenticate by their own rules (tokens/client_auth.py); skip DRF's user lookup."""
+
     def params(self, request):
         """The form parameters, refusing other content types and repeated parameters."""
         content_type = request.content_type.split(";")[0].strip().lower()

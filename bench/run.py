@@ -718,9 +718,22 @@ def build_loads(apps: dict[str, App], pools: dict[str, Path], codes: Path, acces
     ]
 
 
+def median_of(runs: tuple[dict, ...]) -> dict:
+    """One load's row from several rounds: the round with the median req/s, plus every round's
+    req/s (`rps_runs`). On a shared machine the spread says more than any single run."""
+    by_rate = sorted(runs, key=lambda r: r["rps"])
+    row = dict(by_rate[(len(by_rate) - 1) // 2])
+    row["rps_runs"] = [r["rps"] for r in runs]
+    row["ok"] = all(r["ok"] for r in runs)
+    row["non200"] = sum(r["non200"] for r in runs)
+    if len(runs) > 1:
+        row["rounds"] = list(runs)
+    return row
+
+
 def table(rows: list[dict], ceiling: float) -> str:
     head = f"{'load':<34}{'req/s':>8}{'p50':>8}{'p90':>8}{'p99':>8}{'non200':>7}{'SQL':>6}{'xact':>6}"
-    head += f"{'cpu ms':>8}{'db ms':>7}{'ceiling':>9}"
+    head += f"{'cpu ms':>8}{'db ms':>7}{'ceiling':>9}  runs (req/s)"
     lines = [head, "-" * len(head)]
     for r in rows:
         sql = r.get("sql_per_req")
@@ -729,6 +742,7 @@ def table(rows: list[dict], ceiling: float) -> str:
             f"{r['load']:<34}{r['rps']:>8.0f}{r['p50_ms']:>8.1f}{r['p90_ms']:>8.1f}{r['p99_ms']:>8.1f}"
             f"{r['non200']:>7}{(f'{sql:.1f}' if sql is not None else '-'):>6}{r['xact_per_req']:>6.1f}"
             f"{r['server_cpu_ms_per_req']:>8.2f}{r['db_cpu_ms_per_req']:>7.2f}{frac:>9}"
+            + ("  " + " ".join(f"{x:.0f}" for x in r["rps_runs"]) if len(r.get("rps_runs", [])) > 1 else "")
         )
     return "\n".join(lines)
 
@@ -745,6 +759,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=8, help="users signed in through the form (minting threads)")
     parser.add_argument("--quick", action="store_true", help="warm-up 1 s, 5 s measured, 300 tokens, no sweep")
     parser.add_argument("--profile", action="store_true", help="py-spy one worker under refresh ROTATE public")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all loads; the table shows each median")
     parser.add_argument("--only", default="", help="comma-separated load names to run (substring match)")
     parser.add_argument("--database", default="rotor_bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
@@ -814,18 +829,24 @@ def main() -> int:
             wanted = [w.strip() for w in args.only.split(",")]
             loads = [ld for ld in loads if any(w in ld.name for w in wanted)]
 
-        rows = []
+        rounds: list[list[dict]] = []
         log(f"Loads: wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.duration:g} s measured")
-        for load in loads:
-            if load.name == "code exchange":
-                # Codes live 300 s: mint just enough right before, from the best refresh rate seen.
-                best = max([r["rps"] for r in rows if r["refresh"]] or [300])
-                n = int(best * 1.5 * (args.warmup + args.duration)) + 200
-                t0 = time.monotonic()
-                load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
-                log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
-            rows.append(run_load(nodes, load, args))
+        for i in range(args.repeat):
+            if args.repeat > 1:
+                log(f"Round {i + 1} of {args.repeat}")
+            rows = []
+            for load in loads:
+                if load.name == "code exchange":
+                    # Codes live 300 s: mint just enough right before, from the best refresh rate seen.
+                    best = max([r["rps"] for r in rows if r["refresh"]] or [300])
+                    n = int(best * 1.5 * (args.warmup + args.duration)) + 200
+                    t0 = time.monotonic()
+                    load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
+                    log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
+                rows.append(run_load(nodes, load, args))
+            rounds.append(rows)
         rotated_until = next((r["ended"] for r in rows if r["load"] == "refresh ROTATE public"), time.monotonic())
+        rows = [median_of(runs) for runs in zip(*rounds, strict=True)]
 
         if args.mode == "one-node" and args.sweep:
             log("Worker sweep under refresh ROTATE public")
@@ -872,7 +893,7 @@ def main() -> int:
     ceiling = sign["refresh_ceiling_per_s"]
     for r in rows:
         r["ceiling_fraction"] = round(r["rps"] / ceiling, 4) if r["refresh"] else None
-    for r in rows + report.get("worker_sweep", []):
+    for r in rows + report.get("worker_sweep", []) + [x for row in rows for x in row.get("rounds", [])]:
         r.pop("ended", None)
     report["loads"] = rows
     report["machine"]["loadavg_end"] = loadavg()

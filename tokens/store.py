@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import JSONField
+from psycopg.pq import Format
 
 from accounts.models import User
 from clients.models import Application
@@ -67,7 +68,9 @@ def _cursor():
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        cursor = ServerBindingCursor(connection.connection)
+        cursor.format = Format.BINARY  # results in binary: timestamps and JSON load faster than from text
+        return connection._prepare_cursor(cursor)
 
 
 def _fetch(sql: str, params: list, layout):

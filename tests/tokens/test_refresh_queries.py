@@ -64,3 +64,54 @@ def test_static_refresh_statement_count(client, make_app, end_user, fast):
     count, body, sql = _count(client, app, token, secret)
     assert body["refresh_token"] == token
     assert count == _expected(fast, rotate=False), "\n".join(sql)
+
+
+@pytest.mark.postgres
+def test_hot_statements_stay_prepared_on_the_connection(client, make_app, end_user, settings):
+    """The lookup and the rotation are planned once per connection, not once per refresh: PostgreSQL
+    lists them among the connection's prepared statements, and a third refresh adds none."""
+    settings.ROTOR_FAST_SQL = True
+    app, secret = make_app(
+        label="p",
+        application_type="browser",
+        grant_types=["authorization_code", "refresh_token"],
+        rotation_type="ROTATE",
+    )
+    token = start(client, app, end_user, secret=secret)["refresh_token"]
+    for _ in range(2):
+        token = do_refresh(client, app, token, secret=secret).json()["refresh_token"]
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = prepared()
+    assert any("FROM tokens_refreshtoken r JOIN tokens_tokenfamily f" in s for s in before), before
+    assert any("WITH rotated AS (" in s for s in before), before
+    assert do_refresh(client, app, token, secret=secret).status_code == 200
+    assert sorted(prepared()) == sorted(before)
+
+
+def test_without_prepared_statements_the_refresh_still_works(client, make_app, end_user, settings):
+    """DB_PREPARED_STATEMENTS=0 (a pooler that cannot keep them) changes speed, not behaviour."""
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = getattr(raw, "prepare_threshold", None)
+    if connection.vendor == "postgresql":
+        raw.prepare_threshold = None  # what DB_PREPARED_STATEMENTS=0 leaves on every connection
+    try:
+        app, secret = make_app(
+            label="n",
+            application_type="web",
+            grant_types=["authorization_code", "refresh_token"],
+            rotation_type="ROTATE",
+        )
+        token = start(client, app, end_user, secret=secret)["refresh_token"]
+        body = do_refresh(client, app, token, secret=secret).json()
+        assert body["refresh_token"] != token
+        assert do_refresh(client, app, body["refresh_token"], secret=secret).status_code == 200
+        assert do_refresh(client, app, token, secret=secret).status_code == 200  # grace (default leeway)
+    finally:
+        if connection.vendor == "postgresql":
+            raw.prepare_threshold = threshold

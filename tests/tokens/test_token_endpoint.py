@@ -264,6 +264,28 @@ def test_unknown_grant_type_lists_the_configured_grants(client, confidential_app
     }
 
 
+@pytest.mark.parametrize("accept", ["application/xml", "text/html", "application/json;q=0"])
+def test_answers_json_whatever_the_accept_header_asks(client, confidential_app, accept):
+    """RFC 6749 §5.1/§5.2: the token endpoint speaks JSON; an Accept header is no reason for a 406."""
+    response = post(
+        client,
+        {"grant_type": "urn:example:magic"},
+        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+    )
+    plain = response.json()
+    response = client.post(
+        TOKEN,
+        urlencode({"grant_type": "urn:example:magic"}),
+        content_type=FORM,
+        HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret),
+        HTTP_ACCEPT=accept,
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == plain
+
+
 def test_grant_not_enabled_on_the_app_is_unauthorized_client(client, confidential_app):
     response = token_request(
         client,

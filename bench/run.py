@@ -59,16 +59,20 @@ def basic(client_id: str, secret: str) -> str:
 # Processes and CPU ----------------------------------------------------------------------------
 
 
-def cpu_ms(pids: list[int]) -> float:
-    """utime + stime of these processes, in ms (/proc/<pid>/stat fields 14 and 15)."""
-    total = 0
+def cpu_each(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each of these processes still alive, in ms (/proc/<pid>/stat fields 14, 15)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total * 1000 / CLK_TCK
+        found[pid] = (int(fields[11]) + int(fields[12])) * 1000 / CLK_TCK
+    return found
+
+
+def cpu_ms(pids: list[int]) -> float:
+    return sum(cpu_each(pids).values())
 
 
 def children(pid: int) -> list[int]:
@@ -191,7 +195,7 @@ def db_stats() -> dict:
         )
         backends = [pid for (pid,) in cursor.fetchall()]
     names = ("xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_fetched", "blks_hit")
-    return dict(zip(names, row, strict=True)) | {"backends": backends, "backend_cpu_ms": cpu_ms(backends)}
+    return dict(zip(names, row, strict=True)) | {"backends": backends, "backend_cpu": cpu_each(backends)}
 
 
 def create_fixtures(users: int) -> dict:
@@ -367,7 +371,9 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         _join_pool(load.pool, pools)
     requests_done = sum(r["requests"] for r in results)
     per = max(requests_done, 1)
-    db_cpu = cpu_ms(before_db["backends"]) - before_db["backend_cpu_ms"]
+    # Backends that ended during the run (a closed connection) drop out rather than count negative.
+    after_backends = cpu_each(before_db["backends"])
+    db_cpu = sum(ms - before_db["backend_cpu"][pid] for pid, ms in after_backends.items())
     row = {
         "load": label or load.name,
         "nodes": len(nodes),

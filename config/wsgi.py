@@ -38,7 +38,7 @@ _browser = get_wsgi_application()
 _machine = MachineHandler()
 
 # What is loaded by now lives as long as the worker: keep it out of the cyclic collector's full
-# passes, which otherwise walk every module and model on each one (0.035 -> 0.014 ms of GC per
+# passes, which otherwise walk every module and model on each one (0.035 -> 0.017 ms of GC per
 # refresh, bench/README.md).
 gc.freeze()
 

@@ -32,6 +32,17 @@ def _expected(fast: bool, rotate: bool) -> int:
     return 4 if rotate else 3  # + BEGIN/COMMIT in production
 
 
+def _signed_in(client, make_app, end_user, app_type: str, rotation: str = "ROTATE"):
+    """An app of `app_type` with the refresh grant, and a first refresh token for `end_user`."""
+    app, secret = make_app(
+        label="q",
+        application_type=app_type,
+        grant_types=["authorization_code", "refresh_token"],
+        rotation_type=rotation,
+    )
+    return app, secret, start(client, app, end_user, secret=secret)["refresh_token"]
+
+
 @pytest.fixture(params=[True, False], ids=["fast-sql", "orm"])
 def fast(request, settings):
     if request.param and connection.vendor != "postgresql":
@@ -42,13 +53,7 @@ def fast(request, settings):
 
 @pytest.mark.parametrize("app_type", ["browser", "web"])
 def test_rotation_statement_count(client, make_app, end_user, app_type, fast):
-    app, secret = make_app(
-        label="q",
-        application_type=app_type,
-        grant_types=["authorization_code", "refresh_token"],
-        rotation_type="ROTATE",
-    )
-    token = start(client, app, end_user, secret=secret)["refresh_token"]
+    app, secret, token = _signed_in(client, make_app, end_user, app_type)
     token = do_refresh(client, app, token, secret=secret).json()["refresh_token"]  # warm the key cache
     count, body, sql = _count(client, app, token, secret)
     assert body["refresh_token"] != token
@@ -56,10 +61,7 @@ def test_rotation_statement_count(client, make_app, end_user, app_type, fast):
 
 
 def test_static_refresh_statement_count(client, make_app, end_user, fast):
-    app, secret = make_app(
-        label="q", application_type="web", grant_types=["authorization_code", "refresh_token"], rotation_type="STATIC"
-    )
-    token = start(client, app, end_user, secret=secret)["refresh_token"]
+    app, secret, token = _signed_in(client, make_app, end_user, "web", rotation="STATIC")
     do_refresh(client, app, token, secret=secret)
     count, body, sql = _count(client, app, token, secret)
     assert body["refresh_token"] == token
@@ -71,13 +73,7 @@ def test_hot_statements_stay_prepared_on_the_connection(client, make_app, end_us
     """The lookup and the rotation are planned once per connection, not once per refresh: PostgreSQL
     lists them among the connection's prepared statements, and a third refresh adds none."""
     settings.ROTOR_FAST_SQL = True
-    app, secret = make_app(
-        label="p",
-        application_type="browser",
-        grant_types=["authorization_code", "refresh_token"],
-        rotation_type="ROTATE",
-    )
-    token = start(client, app, end_user, secret=secret)["refresh_token"]
+    app, secret, token = _signed_in(client, make_app, end_user, "browser")
     for _ in range(2):
         token = do_refresh(client, app, token, secret=secret).json()["refresh_token"]
 
@@ -93,7 +89,7 @@ def test_hot_statements_stay_prepared_on_the_connection(client, make_app, end_us
     assert sorted(prepared()) == sorted(before)
 
 
-def test_without_prepared_statements_the_refresh_still_works(client, make_app, end_user, settings):
+def test_without_prepared_statements_the_refresh_still_works(client, make_app, end_user):
     """DB_PREPARED_STATEMENTS=0 (a pooler that cannot keep them) changes speed, not behaviour."""
     connection.ensure_connection()
     raw = connection.connection
@@ -101,13 +97,7 @@ def test_without_prepared_statements_the_refresh_still_works(client, make_app, e
     if connection.vendor == "postgresql":
         raw.prepare_threshold = None  # what DB_PREPARED_STATEMENTS=0 leaves on every connection
     try:
-        app, secret = make_app(
-            label="n",
-            application_type="web",
-            grant_types=["authorization_code", "refresh_token"],
-            rotation_type="ROTATE",
-        )
-        token = start(client, app, end_user, secret=secret)["refresh_token"]
+        app, secret, token = _signed_in(client, make_app, end_user, "web")
         body = do_refresh(client, app, token, secret=secret).json()
         assert body["refresh_token"] != token
         assert do_refresh(client, app, body["refresh_token"], secret=secret).status_code == 200

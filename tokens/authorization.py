@@ -17,7 +17,7 @@ from clients.models import GRANT_AUTHORIZATION_CODE, Application
 
 from . import scopes as scope_rules
 from .crypto import hash_token, new_token
-from .errors import DUPLICATE_PARAMETER, INVALID_SCOPE
+from .errors import DUPLICATE_PARAMETER, OAuthError
 from .models import AuthorizationCode, ConsentGrant
 from .servers import AuthServer
 
@@ -119,12 +119,10 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
     if not app.allows_grant(GRANT_AUTHORIZATION_CODE):
         raise fail("unauthorized_client", "The client is not authorized to use the authorization code grant.")
 
-    requested = scope_rules.parse(params.get("scope"))
-    if not requested:
-        raise fail("invalid_scope", "The authorization request must include a scope.")
-    if scope_rules.unknown(requested):
-        raise fail("invalid_scope", INVALID_SCOPE)
-    requested = scope_rules.grantable(app, requested)
+    try:
+        requested = scope_rules.for_sign_in(app, params.get("scope"), request_name="authorization request")
+    except OAuthError as exc:
+        raise fail(exc.error, exc.description) from None
 
     challenge = params.get("code_challenge") or ""
     method = params.get("code_challenge_method")

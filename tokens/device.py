@@ -23,7 +23,7 @@ from clients.models import GRANT_DEVICE_CODE
 from . import events, grants, lifecycle, scopes, throttle
 from .client_auth import authenticate_client
 from .crypto import hash_token, new_token
-from .errors import INVALID_SCOPE, OAuthError, missing
+from .errors import OAuthError, missing
 from .models import DeviceCode
 from .servers import AuthServer, get_server
 
@@ -108,12 +108,7 @@ def start_authorization(server: AuthServer, params, authorization: str, request=
     """Authenticate the client, store a new device authorization and return the RFC 8628 §3.2 body."""
     app = authenticate_client(params, authorization, request=request)
     check_app(app)
-    requested = scopes.parse(params.get("scope"))
-    if not requested:
-        raise OAuthError("invalid_scope", "The device authorization request must include a scope.")
-    if scopes.unknown(requested):
-        raise OAuthError("invalid_scope", INVALID_SCOPE)
-    requested = scopes.grantable(app, requested)
+    requested = scopes.for_sign_in(app, params.get("scope"), request_name="device authorization request")
 
     device_code = new_token()
     lifetime = settings.ROTOR_DEVICE_CODE_SECONDS

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from .errors import INVALID_SCOPE, OAuthError
+
 OIDC_SCOPES = {
     "openid": "Sign you in",
     "profile": "See your name and username",
@@ -49,3 +51,14 @@ def user_claims(user, scopes: list[str]) -> dict:
 def grantable(app, requested: list[str]) -> list[str]:
     """The scopes a sign-in may grant the app: `offline_access` only with the refresh grant (SPEC §1)."""
     return requested if app.issues_refresh_tokens else [s for s in requested if s != "offline_access"]
+
+
+def for_sign_in(app, value: str | None, *, request_name: str) -> list[str]:
+    """The scopes a sign-in (authorize, device authorization) asks for, as the app may be granted them.
+    Raises OAuthError `invalid_scope` for none or an unknown one; `request_name` names the request."""
+    requested = parse(value)
+    if not requested:
+        raise OAuthError("invalid_scope", f"The {request_name} must include a scope.")
+    if unknown(requested):
+        raise OAuthError("invalid_scope", INVALID_SCOPE)
+    return grantable(app, requested)

@@ -63,7 +63,7 @@ class OAuthEndpoint(APIView):
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
             raise OAuthError("invalid_request", "The request must be sent as application/x-www-form-urlencoded.")
-        data = request._request.POST  # Django's own form parsing; DRF's adds nothing here but time
+        data = request.data
         if any(len(values) > 1 for _, values in data.lists()):
             raise OAuthError("invalid_request", DUPLICATE_PARAMETER)
         return data

@@ -29,14 +29,20 @@ def _token_param(params) -> str:
     return token
 
 
-def _live_access_claims(server: AuthServer, token: str) -> dict | None:
-    """Claims of an unexpired, unrevoked access token signed by `server`."""
+def _access_claims(server: AuthServer, token: str) -> dict | None:
+    """Claims of an unexpired access token signed by `server` (revoked or not)."""
     if not minting.looks_like_jwt(token):
         return None
     claims = minting.verify(server, token)
     if claims is None or "cid" not in claims or not str(claims.get("jti", "")).startswith("AT."):
         return None
-    if lifecycle.is_access_token_revoked(claims["jti"], minting.family_of_jti(claims["jti"])):
+    return claims
+
+
+def _live_access_claims(server: AuthServer, token: str) -> dict | None:
+    """Claims of an unexpired, unrevoked access token signed by `server`."""
+    claims = _access_claims(server, token)
+    if claims is None or lifecycle.is_access_token_revoked(claims["jti"], minting.family_of_jti(claims["jti"])):
         return None
     return claims
 
@@ -49,8 +55,8 @@ def revoke(server: AuthServer, params, authorization: str, request=None) -> None
     if hint not in (None, "", "access_token", "refresh_token", "device_secret"):
         raise OAuthError("unsupported_token_type", f"The token type '{hint}' is not supported.")
     if minting.looks_like_jwt(token):
-        claims = minting.verify(server, token)
-        if claims and claims.get("cid") == app.client_id and str(claims.get("jti", "")).startswith("AT."):
+        claims = _access_claims(server, token)
+        if claims is not None and claims["cid"] == app.client_id:
             lifecycle.revoke_access_token(claims["jti"], claims["exp"])
         return
     row = lifecycle.find_token(token)

@@ -138,14 +138,15 @@ def jwks_max_age() -> int:
 
 def public_key(server: str, kid: str):
     """The verification key for `kid`, or None if that key is no longer published."""
-    for jwk in published_jwks(server):
-        if jwk["kid"] == kid:
-            return RSAAlgorithm.from_jwk(jwk)
-    _jwks_cache.pop(server, None)  # a key minted by another worker in the last few seconds
-    for jwk in published_jwks(server):
-        if jwk["kid"] == kid:
-            return RSAAlgorithm.from_jwk(jwk)
-    return None
+    jwk = _published(server, kid)
+    if jwk is None:
+        _jwks_cache.pop(server, None)  # a key minted by another worker in the last few seconds
+        jwk = _published(server, kid)
+    return None if jwk is None else RSAAlgorithm.from_jwk(jwk)
+
+
+def _published(server: str, kid: str) -> dict | None:
+    return next((jwk for jwk in published_jwks(server) if jwk["kid"] == kid), None)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Each function validates with clients/validation.py, writes in one transaction, r
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from tokens import events
 from tokens.lifecycle import revoke_families
@@ -116,8 +117,8 @@ def rotate_secret(app: Application, *, actor=None, request=None) -> str:
 
 def activate_app(app: Application, *, actor=None, request=None) -> Application:
     with transaction.atomic():
-        Application.objects.filter(pk=app.pk).update(status=Application.Status.ACTIVE)
-        app.status = Application.Status.ACTIVE
+        app.status, app.updated = Application.Status.ACTIVE, timezone.now()
+        Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
         _log("activate", f"Activated app '{app.name}'", app, actor, request)
     return app
 
@@ -125,8 +126,8 @@ def activate_app(app: Application, *, actor=None, request=None) -> Application:
 def deactivate_app(app: Application, *, actor=None, request=None) -> Application:
     """Deactivate the app and revoke every token family it holds (SPEC §3, implicit revocation)."""
     with transaction.atomic():
-        Application.objects.filter(pk=app.pk).update(status=Application.Status.INACTIVE)
-        app.status = Application.Status.INACTIVE
+        app.status, app.updated = Application.Status.INACTIVE, timezone.now()
+        Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
         revoke_families(client=app, reason="app_deactivated", request=request)
         _log("deactivate", f"Deactivated app '{app.name}'", app, actor, request)
     return app

@@ -45,11 +45,13 @@ def _fast_hasher_and_clean_caches(request, settings):
             "django.contrib.auth.hashers.MD5PasswordHasher",
             "clients.hashers.ClientSecretSHA256Hasher",
         ]
-    from tokens import keys
+    from tokens import client_cache, keys
 
     keys.clear_cache()
+    client_cache.clear()
     yield
     keys.clear_cache()
+    client_cache.clear()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import check_password
 
 from clients.models import Application
 
-from . import events, store
+from . import client_cache, events, store
 from .errors import CLIENT_AUTH_FAILED, NO_CLIENT_CREDENTIALS, OAuthError
 
 MULTIPLE_CREDENTIALS = (
@@ -52,15 +52,20 @@ def read_credentials(params, authorization: str) -> tuple[str, str | None]:
     raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
 
 
+def _proves(app: Application, secret: str | None) -> bool:
+    """Whether `secret` proves `app`: a public app presents none, a confidential one its own."""
+    if app.is_public:
+        return not secret
+    return bool(secret) and check_password(secret, app.client_secret)
+
+
 def check_client(app: Application | None, secret: str | None, *, request=None) -> Application:
     """`app` if it is active and `secret` proves it (public apps: no secret at all)."""
     if app is None or not app.is_active:
         raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
-    if app.is_public:
-        if secret:
-            raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+    if _proves(app, secret):
         return app
-    if not secret or not check_password(secret, app.client_secret):
+    if not app.is_public:
         events.record(
             "app.oauth2.invalid_client_credentials",
             "Client authentication failed",
@@ -70,8 +75,18 @@ def check_client(app: Application | None, secret: str | None, *, request=None) -
             actor=events.app_ref(app),
             app=app,
         )
-        raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
-    return app
+    raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
+
+
+def cached_client(params, authorization: str, grant_type: str) -> Application | None:
+    """The app from tokens/client_cache.py if these credentials prove it and it allows `grant_type`.
+
+    None means "ask the database", never "refused"; the caller confirms a hit when it writes."""
+    client_id, secret = read_credentials(params, authorization)
+    app = client_cache.get(client_id)
+    if app is not None and app.is_active and app.allows_grant(grant_type) and _proves(app, secret):
+        return app
+    return None
 
 
 def find_client(client_id: str) -> Application | None:

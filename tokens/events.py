@@ -105,15 +105,16 @@ def grant_events(
     ]
 
 
-def save_all(rows: list[dict]) -> None:
+def save_all(rows: list[dict], *, confirm=None) -> bool:
     """Save several events (`columns()` values) in one statement, with no transaction of its own
-    on PostgreSQL."""
+    on PostgreSQL. `confirm`: an app from tokens/client_cache.py, saved only while its row is
+    unchanged (False: nothing saved)."""
     from . import store
 
     if store.enabled():
-        store.insert_events(rows)
-    else:
-        Event.objects.bulk_create([Event(**row) for row in rows])
+        return store.insert_events(rows, confirm=confirm)
+    Event.objects.bulk_create([Event(**row) for row in rows])
+    return True
 
 
 def record(event_type: str, message: str, **kwargs) -> Event:

@@ -167,10 +167,25 @@ def rotate(row: RefreshToken, *, new_hash: str, now, grant_events: list[dict]) -
         return cursor.fetchone()[0] == 1
 
 
-def insert_events(rows: list[dict]) -> None:
-    """Save events in one autocommit statement (Django's bulk_create adds BEGIN and COMMIT)."""
+# The app row a cached client authentication relied on, unchanged (tokens/client_cache.py).
+_UNCHANGED_APP = (
+    " WHERE EXISTS (SELECT 1 FROM clients_application"
+    " WHERE id = %s AND updated = %s AND status = 'ACTIVE' AND client_secret = %s)"
+)
+
+
+def insert_events(rows: list[dict], *, confirm: Application | None = None) -> bool:
+    """Save events in one autocommit statement (Django's bulk_create adds BEGIN and COMMIT).
+
+    With `confirm`, only while that app's row is as it was loaded; False: it changed, nothing saved."""
+    params = [_events_json(rows)]
+    sql = _EVENTS
+    if confirm is not None:
+        sql += _UNCHANGED_APP
+        params += [confirm.pk, confirm.updated, confirm.client_secret]
     with _cursor() as cursor:
-        cursor.execute(_EVENTS, [_events_json(rows)])
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
 
 
 def touch(row: RefreshToken, *, now, grant_events: list[dict]) -> None:

@@ -2,6 +2,11 @@
 
 Tokens and codes are stored only as SHA-256 hex digests (tokens/crypto.py); private keys only
 Fernet-encrypted (tokens/keys.py). docs/architecture.md explains the family design.
+
+Digests and public ids are found by equality only, so they are unique through `_unique()` in Meta
+rather than `unique=True`: on PostgreSQL the field option adds a second, LIKE-only index
+(`varchar_pattern_ops`) that nothing queries, as large as the real one, and every insert (one per
+rotation) pays for it.
 """
 
 import uuid
@@ -14,6 +19,10 @@ from accounts.ids import new_id
 SERVER_ORG = "org"
 SERVER_DEFAULT = "default"
 SERVER_CHOICES = [(SERVER_ORG, "Org authorization server"), (SERVER_DEFAULT, "default")]
+
+
+def _unique(model: str, field: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=[field], name=f"{model}_{field}_uniq")
 
 
 class SigningKey(models.Model):
@@ -42,7 +51,7 @@ class SigningKey(models.Model):
 class AuthorizationCode(models.Model):
     """A single-use code; after redemption it remembers what it issued so a replay can revoke it."""
 
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64)
     client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     server = models.CharField(max_length=32, choices=SERVER_CHOICES)
@@ -57,6 +66,9 @@ class AuthorizationCode(models.Model):
     family = models.ForeignKey("TokenFamily", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     access_jti = models.CharField(max_length=80, blank=True, default="")
     access_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [_unique("authorizationcode", "code_hash")]
 
 
 def new_family_id() -> str:
@@ -74,9 +86,12 @@ class TokenFamily(models.Model):
         ACTIVE = "ACTIVE"
         REVOKED = "REVOKED"
 
-    public_id = models.CharField(max_length=20, unique=True, default=new_family_id, editable=False)
-    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="families")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="families")
+    public_id = models.CharField(max_length=20, default=new_family_id, editable=False)
+    # No index of their own: the (client, status) and (user, status) indexes lead with them.
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="families", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="families", db_index=False
+    )
     server = models.CharField(max_length=32, choices=SERVER_CHOICES)
     scopes = models.JSONField(default=list)
     grant_type = models.CharField(max_length=64, default="authorization_code")
@@ -90,6 +105,7 @@ class TokenFamily(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["client", "status"]), models.Index(fields=["user", "status"])]
+        constraints = [_unique("tokenfamily", "public_id")]
         ordering = ["-created"]
 
     def __str__(self):
@@ -99,7 +115,7 @@ class TokenFamily(models.Model):
 class RefreshToken(models.Model):
     """One refresh-token string of a family, by hash. `rotated_at` is set when a ROTATE use replaces it."""
 
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     family = models.ForeignKey(TokenFamily, on_delete=models.CASCADE, related_name="tokens")
     created = models.DateTimeField()
     last_used = models.DateTimeField()
@@ -108,14 +124,18 @@ class RefreshToken(models.Model):
     origin = models.CharField(max_length=8, default="issued")
 
     class Meta:
+        constraints = [_unique("refreshtoken", "token_hash")]
         ordering = ["created"]
 
 
 class RevokedAccessToken(models.Model):
     """The small revocation list of individually revoked access tokens, kept until they expire."""
 
-    jti = models.CharField(max_length=80, unique=True)
+    jti = models.CharField(max_length=80)
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [_unique("revokedaccesstoken", "jti")]
 
 
 class ConsentGrant(models.Model):
@@ -179,8 +199,8 @@ class DeviceCode(models.Model):
         DENIED = "DENIED"  # the user said no
         REDEEMED = "REDEEMED"  # tokens were issued, once
 
-    device_code_hash = models.CharField(max_length=64, unique=True)
-    user_code_hash = models.CharField(max_length=64, unique=True)
+    device_code_hash = models.CharField(max_length=64)
+    user_code_hash = models.CharField(max_length=64)
     client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
     server = models.CharField(max_length=32, choices=SERVER_CHOICES)
     scopes = models.JSONField(default=list)
@@ -196,6 +216,9 @@ class DeviceCode(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
     family = models.ForeignKey("TokenFamily", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [_unique("devicecode", "device_code_hash"), _unique("devicecode", "user_code_hash")]
 
     def __str__(self):
         return f"device authorization {self.pk} ({self.status})"

@@ -592,7 +592,17 @@ def race_checks(
         old == [401] * len(nodes) and 200 in new,
         f"(old secret {old}, new secret {new})",
     )
+    # The same for client_credentials, whose app every worker has cached (tokens/client_cache.py).
     service = apps["service"]
+    new_secret = rotate_secret(Application.objects.get(client_id=service.client_id))
+    old = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]
+    service.secret = new_secret
+    new = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]
+    check(
+        "a rotated secret is refused at once on every node for client_credentials",
+        old == [401] * len(nodes) and new == [200] * len(nodes),
+        f"(old secret {old}, new secret {new})",
+    )
     before = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]
     deactivate_app(Application.objects.get(client_id=service.client_id))
     after = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]

@@ -122,6 +122,17 @@ elif env_bool("DB_PREPARED_STATEMENTS", True):
     # prepared statements (PgBouncer before 1.21 in transaction mode).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
+# A PostgreSQL read replica for what may lag a moment behind the primary: the system log in the
+# console and /api/v1/logs, and the dashboard's counts (tokens/events.py `log_reads`). Everything
+# that decides about a token, a client or a session reads the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL.")
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -20,3 +20,8 @@ from config.settings import *  # noqa: E402, F403
 # In-process tests render templates without running collectstatic; the live server runs it.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+
+# In-process tests run inside a transaction that a second (replica) connection would not see; only
+# the live server of tests/test_read_replica.py keeps its replica.
+if not os.environ.get("ROTOR_TEST_LIVE_REPLICA"):
+    DATABASES.pop("replica", None)  # noqa: F405

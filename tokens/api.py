@@ -21,7 +21,7 @@ from clients.pagination import paginate
 
 from . import events, keys
 from .lifecycle import revoke_families, revoke_family
-from .models import SERVER_DEFAULT, Event, SigningKey, TokenFamily
+from .models import SERVER_DEFAULT, SigningKey, TokenFamily
 from .serializers import (
     ClientSerializer,
     KeyRotateSerializer,
@@ -250,7 +250,7 @@ class LogsView(ManagementAPIView):
         responses={200: LogEventSerializer(many=True)},
     )
     def get(self, request):
-        queryset = Event.objects.all()
+        queryset = events.log_reads()
         since, until = _time_param(request, "since"), _time_param(request, "until")
         if since:
             queryset = queryset.filter(published__gte=since)

@@ -13,7 +13,7 @@ from accounts.decorators import staff_required
 from . import events, keys, reports
 from .forms import LogFilterForm
 from .lifecycle import revoke_family
-from .models import Event, TokenFamily
+from .models import TokenFamily
 from .servers import SERVER_IDS, all_servers, get_server
 
 
@@ -96,8 +96,9 @@ def server_rotate(request, server_id):
 @staff_required
 def system_log(request):
     form = LogFilterForm(request.GET or None)
-    events = form.filter(Event.objects.order_by("-id")) if request.GET else Event.objects.order_by("-id")
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    log = events.log_reads().order_by("-id")
+    log = form.filter(log) if request.GET else log
+    page = Paginator(log, 25).get_page(request.GET.get("page"))
     for event in page:
         event.details_json = reports.event_details(event)
     query = request.GET.copy()

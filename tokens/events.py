@@ -5,6 +5,7 @@ Events name tokens only by hash or id, never by value (SPEC §8).
 
 import uuid
 
+from django.conf import settings
 from django.utils import timezone
 
 from .models import Event
@@ -103,6 +104,14 @@ def grant_events(
         )
         for kind in kinds
     ]
+
+
+def log_reads():
+    """Events to read the system log from: the read replica when DATABASE_REPLICA_URL is set.
+
+    The log only grows, and the people and SIEM pollers who read it tolerate a moment of lag;
+    nothing that decides about a token reads it, so it is the one place the replica serves."""
+    return Event.objects.using("replica" if "replica" in settings.DATABASES else "default")
 
 
 def save_all(rows: list[dict], *, confirm=None) -> bool:

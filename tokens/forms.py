@@ -1,7 +1,7 @@
 from django import forms
 from django.db.models import Q
 
-from .models import Event
+from . import events
 
 
 class LogFilterForm(forms.Form):
@@ -19,7 +19,7 @@ class LogFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = Event.objects.order_by("event_type").values_list("event_type", flat=True).distinct()
+        types = events.log_reads().order_by("event_type").values_list("event_type", flat=True).distinct()
         self.fields["event_type"].choices = [("", "All events")] + [(t, t) for t in types]
 
     def clean(self):

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from . import events
 from .models import Event, RefreshToken, TokenFamily
 
 REUSE_TYPES = ["app.oauth2.token.detect_reuse", "app.oauth2.as.token.detect_reuse"]
@@ -154,7 +155,7 @@ def dashboard(now: datetime | None = None) -> dict:
 
     now = now or timezone.now()
     since = now - timedelta(hours=24)
-    recent = Event.objects.filter(published__gt=since)
+    recent = events.log_reads().filter(published__gt=since)
     refreshes = recent.filter(event_type__in=REFRESH_GRANT_TYPES, debug_data__grantType="refresh_token")
     reuses = recent.filter(event_type__in=REUSE_TYPES)
 

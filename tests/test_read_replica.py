@@ -83,3 +83,24 @@ def test_a_replica_beside_sqlite_is_refused_at_startup():
     )
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL." in result.stderr
+
+
+def test_an_unreachable_replica_leaves_the_log_on_the_primary(live_server_factory, live_db):
+    from accounts.services import create_api_token, create_user
+    from tests.live import free_port
+
+    dead = f"postgres://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
+    server = live_server_factory(workers=1, extra_env={"DATABASE_REPLICA_URL": dead, "ROTOR_TEST_LIVE_REPLICA": "1"})
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    admin = create_user(username=f"{name}@example.com", is_staff=True)
+    api = {"Authorization": f"SSWS {create_api_token(admin, name)[1]}", "Accept": "application/json"}
+
+    response = requests.get(
+        f"{server.url}/api/v1/logs",
+        params={"filter": 'eventType eq "system.api_token.create"'},
+        headers=api,
+        timeout=30,
+    )
+
+    assert response.status_code == 200, response.text
+    assert any(name in e["displayMessage"] for e in response.json())  # read from the primary

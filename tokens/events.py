@@ -3,12 +3,16 @@
 Events name tokens only by hash or id, never by value (SPEC §8).
 """
 
+import logging
 import uuid
 
 from django.conf import settings
+from django.db import OperationalError, connections
 from django.utils import timezone
 
 from .models import Event
+
+logger = logging.getLogger(__name__)
 
 
 def _request_client(request) -> dict:
@@ -110,8 +114,16 @@ def log_reads():
     """Events to read the system log from: the read replica when DATABASE_REPLICA_URL is set.
 
     The log only grows, and the people and SIEM pollers who read it tolerate a moment of lag;
-    nothing that decides about a token reads it, so it is the one place the replica serves."""
-    return Event.objects.using("replica" if "replica" in settings.DATABASES else "default")
+    nothing that decides about a token reads it, so it is the one place the replica serves. A
+    replica that cannot be reached is skipped for the primary, so the log never fails with it."""
+    if "replica" not in settings.DATABASES:
+        return Event.objects.all()
+    try:
+        connections["replica"].ensure_connection()
+    except OperationalError:
+        logger.warning("The read replica cannot be reached; the system log is read from the primary.")
+        return Event.objects.all()
+    return Event.objects.using("replica")
 
 
 def save_all(rows: list[dict], *, confirm=None) -> bool:

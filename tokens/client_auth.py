@@ -78,15 +78,13 @@ def check_client(app: Application | None, secret: str | None, *, request=None) -
     raise OAuthError("invalid_client", CLIENT_AUTH_FAILED)
 
 
-def cached_client(params, authorization: str, grant_type: str) -> Application | None:
-    """The app from tokens/client_cache.py if these credentials prove it and it allows `grant_type`.
-
-    None means "ask the database", never "refused"; the caller confirms a hit when it writes."""
+def cached_client(params, authorization: str) -> Application | None:
+    """The app from tokens/client_cache.py if these credentials prove it (it holds only apps that
+    passed authentication and the grant check). None means "ask the database", never "refused";
+    the caller confirms a hit when it writes."""
     client_id, secret = read_credentials(params, authorization)
     app = client_cache.get(client_id)
-    if app is not None and app.is_active and app.allows_grant(grant_type) and _proves(app, secret):
-        return app
-    return None
+    return app if app is not None and _proves(app, secret) else None
 
 
 def find_client(client_id: str) -> Application | None:

@@ -1,4 +1,4 @@
-"""A short-lived per-process cache of the apps that passed client authentication for client_credentials.
+"""A bounded per-process cache of the apps that passed client authentication for client_credentials.
 
 A service calls /token with the same credentials many times a second, and loading its app was one
 of the grant's two statements. The cache may only ever shorten a success:
@@ -12,42 +12,34 @@ of the grant's two statements. The cache may only ever shorten a success:
   (clients/services.py), so a secret rotation, a deactivation or a grant-type change made through
   any node takes effect at the next request on every other node, as it did without the cache.
 
+An entry needs no expiry: it is confirmed on every use. Only apps that passed authentication and
+the grant check are put here, so an entry is always active and allows client_credentials as loaded.
 Only the PostgreSQL fast path (store.enabled()) uses it; elsewhere every request reads the row.
 """
-
-import time
 
 from clients.models import Application
 
 from . import store
 
-TTL_SECONDS = 300  # memory hygiene only: the confirmation above is what keeps entries honest
-MAX_ENTRIES = 1024
+MAX_ENTRIES = 1024  # bounds memory; a full cache starts again empty
 
-_apps: dict[str, tuple[float, Application]] = {}
+_apps: dict[str, Application] = {}
 
 
 class Stale(Exception):
     """The cached app's row changed before the grant was written; start again from the database."""
 
 
-def enabled() -> bool:
-    return store.enabled()
-
-
 def get(client_id: str) -> Application | None:
-    entry = _apps.get(client_id)
-    if entry is None or entry[0] < time.monotonic():
-        return None
-    return entry[1]
+    return _apps.get(client_id)
 
 
 def put(app: Application) -> None:
-    if not enabled():
+    if not store.enabled():
         return
     if len(_apps) >= MAX_ENTRIES:
         _apps.clear()
-    _apps[app.client_id] = (time.monotonic() + TTL_SECONDS, app)
+    _apps[app.client_id] = app
 
 
 def forget(client_id: str) -> None:

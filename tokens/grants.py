@@ -54,7 +54,7 @@ def token_response(server: AuthServer, params, authorization: str, request=None)
 def _client_credentials(server: AuthServer, params, authorization: str, request) -> dict:
     """client_credentials with the app from tokens/client_cache.py when it proves the request; the
     grant's event insert confirms the cached row, or the request starts again from the database."""
-    app = cached_client(params, authorization, GRANT_CLIENT_CREDENTIALS)
+    app = cached_client(params, authorization)
     if app is not None:
         try:
             return client_credentials_grant(server, app, params, request, confirm=True)

@@ -77,6 +77,18 @@ def test_a_rotated_secret_is_refused_at_once(client, service):
     assert cc(client, app, old).status_code == 401
 
 
+def test_a_new_secret_is_accepted_at_once_while_the_old_row_is_cached(client, service):
+    """The cached row does not know the new secret; that is a miss, not a refusal."""
+    from clients.services import rotate_secret
+
+    app, old = service
+    assert cc(client, app, old).status_code == 200
+    new = rotate_secret(app)
+
+    assert cc(client, app, new).status_code == 200
+    assert cc(client, app, old).json() == AUTH_FAILED
+
+
 def test_a_secret_changed_behind_the_services_back_is_refused_at_once(client, service):
     """The confirmation compares the secret itself, not only `updated`."""
     from django.contrib.auth.hashers import make_password

@@ -1,7 +1,5 @@
 """`/api/v1/users`: Okta's Users API (create, list, read, deactivate, delete) over accounts/services.py."""
 
-import re
-
 from django.db import IntegrityError
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
@@ -9,22 +7,21 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from clients.api import AFTER, LIMIT
-from clients.api_base import ManagementAPIView, query_bool, query_param
-from clients.api_errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
-from clients.pagination import paginate
+from core.api.errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
+from core.api.pagination import AFTER, LIMIT, paginate
+from core.api.params import query_bool, query_param
+from core.api.views import ManagementAPIView, looks_like_id
+from core.systemlog.audit import Audit
 
 from . import services
 from .models import User
 from .serializers import FIELD_PATHS, UserRequestSerializer, UserSerializer, user_json
 
-_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
-
 
 def get_user(user_id: str) -> User:
     """By Okta id, or by login as Okta also allows."""
     user = None
-    if _ID.match(user_id):
+    if looks_like_id(user_id):
         user = User.objects.filter(uid=user_id).first()
     if user is None and len(user_id) <= 150 and "\x00" not in user_id:
         user = User.objects.filter(username__iexact=user_id).first()
@@ -69,9 +66,7 @@ class UserListView(ManagementAPIView):
         serializer.is_valid(raise_exception=True)
         activate = query_bool(request, "activate", True)
         try:
-            user = services.create_user(
-                **serializer.to_user_data(), activate=activate, actor=request.user, request=request
-            )
+            user = services.create_user(**serializer.to_user_data(), activate=activate, audit=Audit.of(request))
         except services.UserValidationError as exc:
             raise ApiValidationFailed({FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
         except IntegrityError:  # the same login created by a concurrent request
@@ -90,7 +85,7 @@ class UserDetailView(ManagementAPIView):
     def delete(self, request, user_id):
         user = get_user(user_id)
         try:
-            services.delete_user(user, actor=request.user, request=request)
+            services.delete_user(user, audit=Audit.of(request))
         except services.UserIsActive:
             raise UserStatusForbids(causes=["Deactivate the user before deleting it."]) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -101,5 +96,5 @@ class UserDeactivateView(ManagementAPIView):
 
     @extend_schema(operation_id="deactivateUser", request=None, responses={200: OpenApiResponse(None)})
     def post(self, request, user_id):
-        services.deactivate_user(get_user(user_id), actor=request.user, request=request)
+        services.deactivate_user(get_user(user_id), audit=Audit.of(request))
         return Response({})

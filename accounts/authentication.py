@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 
-from clients.api_errors import InvalidToken
+from core.api.errors import InvalidToken
 
 from .services import authenticate_api_token
 

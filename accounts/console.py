@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from core.console import confirm_page, staff_required
+from core.systemlog.audit import Audit
 from tokens import reports
 
 from . import services
-from .decorators import staff_required
 from .forms import ApiTokenForm, ConsoleAuthenticationForm, UserCreateForm, UserSearchForm
 from .models import ApiToken, User
 
@@ -30,20 +31,6 @@ class ConsoleLogoutView(auth_views.LogoutView):
         return response
 
 
-def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="", next_url="", danger=True):
-    """The plain confirmation page every destructive console action shows before its POST."""
-    ctx = {
-        "title": title,
-        "message": message,
-        "detail": detail,
-        "confirm_label": confirm_label,
-        "cancel_url": cancel_url,
-        "next": next_url,
-        "danger": danger,
-    }
-    return render(request, "console/confirm.html", ctx)
-
-
 @staff_required
 def user_list(request):
     form = UserSearchForm(request.GET)
@@ -57,7 +44,7 @@ def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.create_user(**form.cleaned_data, actor=request.user, request=request)
+            user = services.create_user(**form.cleaned_data, audit=Audit.of(request))
         except services.UserValidationError as exc:
             form.add_service_errors(exc.errors)
         else:
@@ -84,7 +71,7 @@ def user_deactivate(request, uid):
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("accounts:user-detail", uid=user.uid)
     if request.method == "POST":
-        services.deactivate_user(user, actor=request.user, request=request)
+        services.deactivate_user(user, audit=Audit.of(request))
         messages.success(request, f"Deactivated {user.username} and revoked their tokens.")
         return redirect("accounts:user-detail", uid=user.uid)
     return confirm_page(
@@ -100,7 +87,7 @@ def user_deactivate(request, uid):
 @require_POST
 def user_activate(request, uid):
     user = get_object_or_404(User, uid=uid, is_active=False)
-    services.activate_user(user, actor=request.user, request=request)
+    services.activate_user(user, audit=Audit.of(request))
     messages.success(request, f"Activated {user.username}.")
     return redirect("accounts:user-detail", uid=user.uid)
 
@@ -112,7 +99,7 @@ def user_delete(request, uid):
         messages.error(request, "Deactivate the user before deleting them.")
         return redirect("accounts:user-detail", uid=user.uid)
     if request.method == "POST":
-        services.delete_user(user, actor=request.user, request=request)
+        services.delete_user(user, audit=Audit.of(request))
         messages.success(request, f"Deleted user {user.username}.")
         return redirect("accounts:user-list")
     return confirm_page(
@@ -130,7 +117,7 @@ def api_token_list(request):
     form = ApiTokenForm(request.POST or None)
     created = plaintext = None
     if request.method == "POST" and form.is_valid():
-        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], request=request)
+        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], audit=Audit.of(request))
         form = ApiTokenForm()
     tokens = ApiToken.objects.select_related("user").order_by("-created")
     response = render(
@@ -147,7 +134,7 @@ def api_token_list(request):
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk)
     if request.method == "POST":
-        services.revoke_api_token(token, actor=request.user, request=request)
+        services.revoke_api_token(token, audit=Audit.of(request))
         messages.success(request, f"Revoked API token '{token.name}'.")
         return redirect("accounts:api-token-list")
     return confirm_page(

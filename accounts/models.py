@@ -1,7 +1,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .ids import new_user_id
+from core.ids import new_id
+
+
+def new_user_id() -> str:
+    return new_id("00u")
 
 
 class User(AbstractUser):

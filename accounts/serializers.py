@@ -3,7 +3,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from clients.strict_fields import StrictCharField
+from core.api.fields import StrictCharField
+from core.isotime import iso
 
 from .models import User
 
@@ -47,10 +48,6 @@ class UserRequestSerializer(serializers.Serializer):
         }
 
 
-def _iso(dt) -> str | None:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z") if dt else None
-
-
 def user_json(user: User) -> dict:
     """A user as Okta's Users API returns one; never a password or its hash."""
     base = f"{settings.ROTOR_ISSUER}/api/v1/users/{user.uid}"
@@ -60,11 +57,11 @@ def user_json(user: User) -> dict:
     return {
         "id": user.uid,
         "status": user.status,
-        "created": _iso(user.date_joined),
-        "activated": _iso(user.date_joined) if user.is_active else None,
+        "created": iso(user.date_joined),
+        "activated": iso(user.date_joined) if user.is_active else None,
         "statusChanged": None,
-        "lastLogin": _iso(user.last_login),
-        "lastUpdated": _iso(user.date_joined),
+        "lastLogin": iso(user.last_login),
+        "lastUpdated": iso(user.date_joined),
         "passwordChanged": None,
         "type": {"id": "oty00000000000000000"},
         "profile": {

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tokens import events
-from tokens.crypto import hash_token, new_token
-from tokens.lifecycle import revoke_families
+from core.crypto import hash_token, new_token
+from core.systemlog import recording, types
+from core.systemlog.audit import SYSTEM, Audit
+from tokens.lifecycle.revocation import revoke_families
 
 from .models import ApiToken, User
 
@@ -18,14 +19,14 @@ class UserValidationError(Exception):
         self.errors = errors
 
 
-def _log(action: str, message: str, user: User, actor, request) -> None:
+def _log(action: str, message: str, user: User, audit: Audit) -> None:
     """Record `user.lifecycle.<action>` for `user`."""
-    events.record(
-        f"user.lifecycle.{action}",
+    recording.record(
+        types.user_lifecycle(action),
         message,
-        request=request,
-        actor=events.actor_ref(actor),
-        targets=[events.user_ref(user)],
+        audit=audit,
+        actor=recording.actor_ref(audit.user),
+        targets=[recording.user_ref(user)],
         user=user,
     )
 
@@ -39,8 +40,7 @@ def create_user(
     password: str | None = None,
     is_staff: bool = False,
     activate: bool = True,
-    actor=None,
-    request=None,
+    audit: Audit = SYSTEM,
 ) -> User:
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -64,25 +64,25 @@ def create_user(
         if not password:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        _log("create", f"Created user {username}", user, actor, request)
+        _log("create", f"Created user {username}", user, audit)
     return user
 
 
-def deactivate_user(user: User, *, actor=None, request=None) -> User:
+def deactivate_user(user: User, *, audit: Audit = SYSTEM) -> User:
     """Deactivate a user and revoke every token family they hold (SPEC §3)."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
-        revoke_families(user=user, reason="user_deactivated", request=request)
-        _log("deactivate", f"Deactivated user {user.username}", user, actor, request)
+        revoke_families(user=user, reason="user_deactivated", audit=audit)
+        _log("deactivate", f"Deactivated user {user.username}", user, audit)
     return user
 
 
-def activate_user(user: User, *, actor=None, request=None) -> User:
+def activate_user(user: User, *, audit: Audit = SYSTEM) -> User:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=True)
         user.is_active = True
-        _log("activate", f"Activated user {user.username}", user, actor, request)
+        _log("activate", f"Activated user {user.username}", user, audit)
     return user
 
 
@@ -90,26 +90,26 @@ class UserIsActive(Exception):
     """Only a deactivated user can be deleted."""
 
 
-def delete_user(user: User, *, actor=None, request=None) -> None:
+def delete_user(user: User, *, audit: Audit = SYSTEM) -> None:
     if user.is_active:
         raise UserIsActive(user.uid)
     with transaction.atomic():
-        _log("delete", f"Deleted user {user.username}", user, actor, request)
+        _log("delete", f"Deleted user {user.username}", user, audit)
         user.delete()
 
 
-def create_api_token(user: User, name: str, *, request=None) -> tuple[ApiToken, str]:
+def create_api_token(user: User, name: str, *, audit: Audit = SYSTEM) -> tuple[ApiToken, str]:
     """Make an API token owned by `user`; returns it with the plaintext, which is shown once and never stored."""
     plain = "00" + new_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user, name=name.strip() or "API token", token_hash=hash_token(plain), prefix=plain[:6]
         )
-        events.record(
-            "system.api_token.create",
+        recording.record(
+            types.api_token("create"),
             f"Created API token '{token.name}' ({token.prefix}…)",
-            request=request,
-            actor=events.user_ref(user),
+            audit=audit,
+            actor=recording.user_ref(user),
             targets=[{"id": str(token.pk), "type": "Token", "alternateId": token.prefix, "displayName": token.name}],
             user=user,
         )
@@ -126,14 +126,14 @@ def authenticate_api_token(plain: str) -> ApiToken | None:
     return token
 
 
-def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
+def revoke_api_token(token: ApiToken, *, audit: Audit = SYSTEM) -> None:
     """Delete an API token; the next management-API call with it gets 401."""
     with transaction.atomic():
-        events.record(
-            "system.api_token.revoke",
+        recording.record(
+            types.api_token("revoke"),
             f"Revoked API token '{token.name}' ({token.prefix}…)",
-            request=request,
-            actor=events.actor_ref(actor),
+            audit=audit,
+            actor=recording.actor_ref(audit.user),
             targets=[{"id": str(token.pk), "type": "Token", "alternateId": token.prefix, "displayName": token.name}],
             user=token.user,
         )

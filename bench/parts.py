@@ -82,9 +82,14 @@ def main() -> None:
 
     from accounts.services import create_user
     from clients.services import create_app
-    from tokens import events, grants, keys, lifecycle, minting
-    from tokens.crypto import hash_token, new_token
-    from tokens.servers import get_server
+    from core.crypto import hash_token, new_token
+    from core.systemlog import recording as events
+    from core.systemlog.audit import SYSTEM
+    from tokens.lifecycle import families as lifecycle
+    from tokens.oauth import minting
+    from tokens.oauth import token as grants
+    from tokens.servers import keys
+    from tokens.servers.registry import get_server
 
     call_command("migrate", verbosity=0)
     n = args.requests
@@ -143,14 +148,14 @@ def main() -> None:
     def token_response(token):
         params = QueryDict(mutable=True)
         params.update({"grant_type": "refresh_token", "refresh_token": token, "client_id": public.client_id})
-        grants.token_response(server, params, "", None)
+        grants.token_response(server, params, "", SYSTEM)
 
     def find_and_refresh(token):
         row = lifecycle.find_token(token)
         lifecycle.refresh(row=row, presented=token, client=public, server=server, requested_scopes=None)
 
     family = lifecycle.find_token(tokens(public, 1)[0]).family
-    grant_rows = lambda: lifecycle._grant_events(server, family, scopes, new_refresh=True, request=None)  # noqa: E731
+    grant_rows = lambda: lifecycle._grant_events(server, family, scopes, new_refresh=True, audit=SYSTEM)  # noqa: E731
     key = keys.signing_key(server.id).private_key
     many = list(range(n))
 
@@ -171,8 +176,8 @@ def main() -> None:
     timed("lifecycle.find_token + lifecycle.refresh", find_and_refresh, tokens(public, n))
     timed("events.save_all of the 3 grant events", lambda _: events.save_all(grant_rows()), many)
     timed(
-        "grants.issue: access token + ID token",
-        lambda _: grants.issue(
+        "minting.issue: access token + ID token",
+        lambda _: minting.issue(
             server, public, user=user, granted=scopes, family=family, refresh_token="x", auth_time=1
         ),
         many,

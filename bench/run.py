@@ -124,7 +124,7 @@ def _sign_for(seconds: float, queue) -> None:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # Rotor's key size (tokens/keys.py)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # Rotor's key size (tokens/servers/keys.py)
     message = secrets.token_bytes(600)  # about a JWT header + payload
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -495,7 +495,7 @@ def _both_at_once(nodes: list[Server], app: App, token: str) -> list[requests.Re
 
 
 def _family_status(token: str) -> tuple[str, str]:
-    from tokens.lifecycle import find_token
+    from tokens.lifecycle.families import find_token
 
     family = find_token(token).family
     return family.status, family.revoked_reason
@@ -510,7 +510,7 @@ def race_checks(
     """
     from clients.models import Application
     from clients.services import deactivate_app, rotate_secret
-    from tokens.crypto import hash_token
+    from core.crypto import hash_token
     from tokens.models import RefreshToken, TokenFamily
 
     checks: list[dict] = []
@@ -592,7 +592,7 @@ def race_checks(
         old == [401] * len(nodes) and 200 in new,
         f"(old secret {old}, new secret {new})",
     )
-    # The same for client_credentials, whose app every worker has cached (tokens/client_cache.py).
+    # The same for client_credentials, whose app every worker has cached (tokens/oauth/client_cache.py).
     service = apps["service"]
     new_secret = rotate_secret(Application.objects.get(client_id=service.client_id))
     old = [service.post(n.url, {"grant_type": "client_credentials"}).status_code for n in nodes]

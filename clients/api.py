@@ -8,30 +8,27 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.ids import new_id
+from core.api.errors import ApiValidationFailed, AppIsActive
+from core.api.pagination import AFTER, LIMIT, paginate
+from core.api.params import query_bool, query_param
+from core.api.views import ManagementAPIView, find_or_404
+from core.ids import new_id
+from core.isotime import iso
+from core.systemlog.audit import Audit
 
 from . import services
-from .api_base import ManagementAPIView, query_bool, query_param
-from .api_errors import ApiValidationFailed, AppIsActive, ResourceNotFound
 from .models import Application
-from .pagination import paginate
 from .representation import app_json
 from .serializers import AppRequestSerializer, AppSerializer, NewSecretSerializer, okta_paths
 from .validation import AppValidationError
 
-_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
 _STATUS_FILTER = re.compile(r'^\s*status\s+eq\s+"(ACTIVE|INACTIVE)"\s*$')
 
-LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 20, at most 200).")
-AFTER = OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from the `next` Link header.")
 ACTIVATE = OpenApiParameter("activate", OpenApiTypes.BOOL, description="Create the app ACTIVE (default true).")
 
 
 def get_app(app_id: str) -> Application:
-    app = Application.objects.filter(public_id=app_id).first() if _ID.match(app_id) else None
-    if app is None:
-        raise ResourceNotFound(f"{app_id} (AppInstance)")
-    return app
+    return find_or_404(Application.objects, "AppInstance", public_id=app_id)
 
 
 def parse_app_request(request) -> dict:
@@ -77,7 +74,7 @@ class AppListView(ManagementAPIView):
         data = parse_app_request(request)
         activate = query_bool(request, "activate", True)
         try:
-            app, secret = services.create_app(data, actor=request.user, activate=activate, request=request)
+            app, secret = services.create_app(data, activate=activate, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
         except IntegrityError:  # the same client_id created by a concurrent request
@@ -107,7 +104,7 @@ class AppDetailView(ManagementAPIView):
         if errors:
             raise ApiValidationFailed(okta_paths(errors))
         try:
-            app, secret = services.update_app(app, data, actor=request.user, request=request)
+            app, secret = services.update_app(app, data, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
         return Response(app_json(app, client_secret=secret))
@@ -116,7 +113,7 @@ class AppDetailView(ManagementAPIView):
     def delete(self, request, app_id):
         app = get_app(app_id)
         try:
-            services.delete_app(app, actor=request.user, request=request)
+            services.delete_app(app, audit=Audit.of(request))
         except services.AppIsActive:
             raise AppIsActive() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -127,7 +124,7 @@ class AppActivateView(ManagementAPIView):
 
     @extend_schema(operation_id="activateApplication", request=None, responses={200: OpenApiResponse(None)})
     def post(self, request, app_id):
-        services.activate_app(get_app(app_id), actor=request.user, request=request)
+        services.activate_app(get_app(app_id), audit=Audit.of(request))
         return Response({})
 
 
@@ -136,7 +133,7 @@ class AppDeactivateView(ManagementAPIView):
 
     @extend_schema(operation_id="deactivateApplication", request=None, responses={200: OpenApiResponse(None)})
     def post(self, request, app_id):
-        services.deactivate_app(get_app(app_id), actor=request.user, request=request)
+        services.deactivate_app(get_app(app_id), audit=Audit.of(request))
         return Response({})
 
 
@@ -147,10 +144,10 @@ class AppSecretView(ManagementAPIView):
     def post(self, request, app_id):
         app = get_app(app_id)
         try:
-            secret = services.rotate_secret(app, actor=request.user, request=request)
+            secret = services.rotate_secret(app, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        stamp = app.updated.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        stamp = iso(app.updated)
         return Response(
             {
                 "id": new_id("ocs"),

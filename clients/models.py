@@ -1,7 +1,7 @@
 from django.db import models
 from oauth2_provider.models import AbstractApplication
 
-from accounts.ids import new_id
+from core.ids import new_id
 
 GRANT_AUTHORIZATION_CODE = "authorization_code"
 GRANT_REFRESH_TOKEN = "refresh_token"

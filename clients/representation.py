@@ -2,11 +2,9 @@
 
 from django.conf import settings
 
+from core.isotime import iso
+
 from .models import GRANT_REFRESH_TOKEN, Application
-
-
-def _iso(dt) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def app_json(app: Application, *, client_secret: str | None = None) -> dict:
@@ -39,8 +37,8 @@ def app_json(app: Application, *, client_secret: str | None = None) -> dict:
         "name": "oidc_client",
         "label": app.name,
         "status": app.status,
-        "created": _iso(app.created),
-        "lastUpdated": _iso(app.updated),
+        "created": iso(app.created),
+        "lastUpdated": iso(app.updated),
         "signOnMode": "OPENID_CONNECT",
         "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
         "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}},

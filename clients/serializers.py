@@ -7,14 +7,15 @@ document; the views return app_json() itself.
 
 from rest_framework import serializers
 
-from .models import GRANT_TYPES
-from .strict_fields import (
+from core.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
     StrictIntegerField,
     StrictListField,
 )
+
+from .models import GRANT_TYPES
 from .validation import APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
 
 # validate_app() field -> where it lives in Okta's app JSON (for E0000001 causes).

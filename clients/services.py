@@ -9,8 +9,9 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from tokens import events
-from tokens.lifecycle import revoke_families
+from core.systemlog import recording, types
+from core.systemlog.audit import SYSTEM, Audit
+from tokens.lifecycle.revocation import revoke_families
 
 from .models import Application
 from .validation import AppValidationError, validate_app
@@ -53,19 +54,19 @@ def _apply(app: Application, clean: dict) -> None:
     app.initiate_login_uri = clean["initiate_login_uri"]
 
 
-def _log(action: str, message: str, app: Application, actor, request) -> None:
+def _log(action: str, message: str, app: Application, audit: Audit) -> None:
     """Record `app.oauth2.client.lifecycle.<action>` for `app`."""
-    events.record(
-        f"app.oauth2.client.lifecycle.{action}",
+    recording.record(
+        types.client_lifecycle(action),
         message,
-        request=request,
-        actor=events.actor_ref(actor),
-        targets=[events.app_ref(app)],
+        audit=audit,
+        actor=recording.actor_ref(audit.user),
+        targets=[recording.app_ref(app)],
         app=app,
     )
 
 
-def create_app(data: dict, *, actor=None, activate: bool = True, request=None) -> tuple[Application, str | None]:
+def create_app(data: dict, *, activate: bool = True, audit: Audit = SYSTEM) -> tuple[Application, str | None]:
     """Create an app; returns it with its plaintext secret (None for public clients), shown once."""
     clean = validate_app(data)
     app = Application(application_type=clean["application_type"], user=None)
@@ -79,11 +80,11 @@ def create_app(data: dict, *, actor=None, activate: bool = True, request=None) -
     app.status = Application.Status.ACTIVE if activate else Application.Status.INACTIVE
     with transaction.atomic():
         app.save()
-        _log("create", f"Created app '{app.name}'", app, actor, request)
+        _log("create", f"Created app '{app.name}'", app, audit)
     return app, secret
 
 
-def update_app(app: Application, changes: dict, *, actor=None, request=None) -> tuple[Application, str | None]:
+def update_app(app: Application, changes: dict, *, audit: Audit = SYSTEM) -> tuple[Application, str | None]:
     """Apply `changes` on top of the app's settings. Switching to a secret-based method makes a secret."""
     data = settings_of(app) | {k: v for k, v in changes.items() if v is not None}
     clean = validate_app(data, instance=app)
@@ -97,11 +98,11 @@ def update_app(app: Application, changes: dict, *, actor=None, request=None) -> 
         app.client_secret = ""
     with transaction.atomic():
         app.save()
-        _log("update", f"Updated app '{app.name}'", app, actor, request)
+        _log("update", f"Updated app '{app.name}'", app, audit)
     return app, secret
 
 
-def rotate_secret(app: Application, *, actor=None, request=None) -> str:
+def rotate_secret(app: Application, *, audit: Audit = SYSTEM) -> str:
     """Replace the client secret; the old one stops working at once on every node."""
     if app.is_public:
         raise AppValidationError({"client_secret": ["A public client (authentication 'none') has no secret."]})
@@ -111,25 +112,25 @@ def rotate_secret(app: Application, *, actor=None, request=None) -> str:
         app.save(
             update_fields=["client_secret", "hash_client_secret", "client_type", "authorization_grant_type", "updated"]
         )
-        _log("update", f"Regenerated the client secret of '{app.name}'", app, actor, request)
+        _log("update", f"Regenerated the client secret of '{app.name}'", app, audit)
     return secret
 
 
-def activate_app(app: Application, *, actor=None, request=None) -> Application:
+def activate_app(app: Application, *, audit: Audit = SYSTEM) -> Application:
     with transaction.atomic():
         app.status, app.updated = Application.Status.ACTIVE, timezone.now()
         Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
-        _log("activate", f"Activated app '{app.name}'", app, actor, request)
+        _log("activate", f"Activated app '{app.name}'", app, audit)
     return app
 
 
-def deactivate_app(app: Application, *, actor=None, request=None) -> Application:
+def deactivate_app(app: Application, *, audit: Audit = SYSTEM) -> Application:
     """Deactivate the app and revoke every token family it holds (SPEC §3, implicit revocation)."""
     with transaction.atomic():
         app.status, app.updated = Application.Status.INACTIVE, timezone.now()
         Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
-        revoke_families(client=app, reason="app_deactivated", request=request)
-        _log("deactivate", f"Deactivated app '{app.name}'", app, actor, request)
+        revoke_families(client=app, reason="app_deactivated", audit=audit)
+        _log("deactivate", f"Deactivated app '{app.name}'", app, audit)
     return app
 
 
@@ -137,9 +138,9 @@ class AppIsActive(Exception):
     """Only an INACTIVE app can be deleted (Okta E0000056)."""
 
 
-def delete_app(app: Application, *, actor=None, request=None) -> None:
+def delete_app(app: Application, *, audit: Audit = SYSTEM) -> None:
     if app.is_active:
         raise AppIsActive(app.public_id)
     with transaction.atomic():
-        _log("delete", f"Deleted app '{app.name}'", app, actor, request)
+        _log("delete", f"Deleted app '{app.name}'", app, audit)
         app.delete()

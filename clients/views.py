@@ -1,4 +1,4 @@
-"""Console pages for app integrations. Views parse a form and call clients/services.py or tokens/lifecycle.py."""
+"""Console pages for app integrations. Views parse a form and call clients/services.py or tokens/lifecycle/."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.console import confirm_page
-from accounts.decorators import staff_required
-from tokens import events, reports
-from tokens.lifecycle import revoke_families
+from core.console import confirm_page, staff_required
+from core.systemlog.audit import Audit
+from tokens import reports
+from tokens.lifecycle.revocation import revoke_families
 
 from . import services
 from .forms import AppSearchForm, AppSettingsForm, AppTypeForm
@@ -62,7 +62,7 @@ def app_create(request, app_type):
     form = AppSettingsForm(request.POST or None, app_type=app_type)
     if request.method == "POST" and form.is_valid():
         try:
-            app, secret = services.create_app(form.to_data(), actor=request.user, request=request)
+            app, secret = services.create_app(form.to_data(), audit=Audit.of(request))
         except AppValidationError as exc:  # a concurrent create took the client ID
             for field, errors in exc.errors.items():
                 for error in errors:
@@ -84,7 +84,7 @@ def app_edit(request, public_id):
     app = _app(public_id)
     form = AppSettingsForm(request.POST or None, app_type=app.application_type, instance=app)
     if request.method == "POST" and form.is_valid():
-        app, secret = services.update_app(app, form.to_data(), actor=request.user, request=request)
+        app, secret = services.update_app(app, form.to_data(), audit=Audit.of(request))
         messages.success(request, "Saved the general settings.")
         if secret:
             return _general(request, app, new_secret=secret)
@@ -99,7 +99,7 @@ def app_secret_rotate(request, public_id):
         messages.error(request, "This app is a public client and has no secret.")
         return redirect("clients:app-detail", public_id=app.public_id)
     if request.method == "POST":
-        secret = services.rotate_secret(app, actor=request.user, request=request)
+        secret = services.rotate_secret(app, audit=Audit.of(request))
         messages.success(request, "Generated a new client secret. The old one no longer works.")
         return _general(request, app, new_secret=secret)
     return confirm_page(
@@ -115,7 +115,7 @@ def app_secret_rotate(request, public_id):
 @require_POST
 def app_activate(request, public_id):
     app = _app(public_id)
-    services.activate_app(app, actor=request.user, request=request)
+    services.activate_app(app, audit=Audit.of(request))
     messages.success(request, f"Activated '{app.name}'.")
     return redirect("clients:app-detail", public_id=app.public_id)
 
@@ -124,7 +124,7 @@ def app_activate(request, public_id):
 def app_deactivate(request, public_id):
     app = _app(public_id)
     if request.method == "POST":
-        services.deactivate_app(app, actor=request.user, request=request)
+        services.deactivate_app(app, audit=Audit.of(request))
         messages.success(request, f"Deactivated '{app.name}' and revoked its tokens.")
         return redirect("clients:app-detail", public_id=app.public_id)
     return confirm_page(
@@ -143,7 +143,7 @@ def app_delete(request, public_id):
         messages.error(request, "Deactivate the app before deleting it.")
         return redirect("clients:app-detail", public_id=app.public_id)
     if request.method == "POST":
-        services.delete_app(app, actor=request.user, request=request)
+        services.delete_app(app, audit=Audit.of(request))
         messages.success(request, f"Deleted '{app.name}'.")
         return redirect("clients:app-list")
     return confirm_page(
@@ -167,9 +167,7 @@ def app_tokens(request, public_id):
 def app_tokens_revoke_all(request, public_id):
     app = _app(public_id)
     if request.method == "POST":
-        count = revoke_families(
-            client=app, reason="revoked_by_admin", request=request, actor=events.user_ref(request.user)
-        )
+        count = revoke_families(client=app, reason="revoked_by_admin", audit=Audit.of(request))
         messages.success(request, f"Revoked {count} token famil{'y' if count == 1 else 'ies'} of '{app.name}'.")
         return redirect("clients:app-tokens", public_id=app.public_id)
     return confirm_page(

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
+    "core",
     "accounts",
     "clients",
     "tokens",
@@ -117,13 +118,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so the live gunicorn of the end-to-end tests opens the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_rotor.sqlite3")}
 elif env_bool("DB_PREPARED_STATEMENTS", True):
-    # The token endpoint's statements (tokens/store.py) are prepared once per connection; Django's
+    # The token endpoint's statements (tokens/lifecycle/postgres.py) are prepared once per connection; Django's
     # own cursors bind client-side and are never prepared. Turn off behind a pooler that cannot keep
     # prepared statements (PgBouncer before 1.21 in transaction mode).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 
 # A PostgreSQL read replica for what may lag a moment behind the primary: the system log in the
-# console and /api/v1/logs, and the dashboard's counts (tokens/events.py `log_reads`). Everything
+# console and /api/v1/logs, and the dashboard's counts (core/systemlog/reading.py `log_reads`). Everything
 # that decides about a token, a client or a session reads the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -176,7 +177,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Okta's error body for /api/v1 views only; every other DRF view keeps DRF's default handling.
-    "EXCEPTION_HANDLER": "clients.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
@@ -187,12 +188,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["clients.api_schema.only_management_api"],
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_management_api"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "clients.api_schema.add_okta_errors",
+        "core.api.schema.add_okta_errors",
     ],
 }
+ROTOR_API_AUTHENTICATION = ["accounts.authentication.SSWSAuthentication"]  # `Authorization: SSWS <api token>`
 ROTOR_API_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_API_RATE_LIMIT_PER_MINUTE", 600)  # per API token and bucket
 ROTOR_API_MAX_BODY_BYTES = 64 * 1024  # larger management-API bodies are a 400
 
@@ -224,7 +226,9 @@ ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolut
 ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
 ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
 ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
-ROTOR_FAST_SQL = env_bool("ROTOR_FAST_SQL", True)  # token endpoint's hand-written SQL on PostgreSQL (tokens/store.py)
+ROTOR_FAST_SQL = env_bool(
+    "ROTOR_FAST_SQL", True
+)  # token endpoint's hand-written SQL on PostgreSQL (tokens/lifecycle/postgres.py)
 ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
 # JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
 # shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("api/v1/", include("clients.api_urls")),
+    path("api/v1/", include("config.api_urls")),
     path("", include("tokens.urls")),
     path("", include("accounts.urls")),
     path("", include("clients.urls")),

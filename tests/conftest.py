@@ -45,7 +45,8 @@ def _fast_hasher_and_clean_caches(request, settings):
             "django.contrib.auth.hashers.MD5PasswordHasher",
             "clients.hashers.ClientSecretSHA256Hasher",
         ]
-    from tokens import client_cache, keys
+    from tokens.oauth import client_cache
+    from tokens.servers import keys
 
     keys.clear_cache()
     client_cache.clear()

@@ -2,15 +2,15 @@
 
 from django.utils import timezone
 
-from tokens import lifecycle
-from tokens.servers import get_server
+from tokens.lifecycle import families as lifecycle
+from tokens.servers.registry import get_server
 
 
 def use(app, token: str, *, server: str = "default"):
     """Redeem a refresh token as the token endpoint does (find its row, then refresh)."""
     row = lifecycle.find_token(token)
     if row is None:
-        from tokens.errors import invalid_grant_refresh
+        from tokens.oauth.errors import invalid_grant_refresh
 
         raise invalid_grant_refresh()
     return lifecycle.refresh(row=row, presented=token, client=app, server=get_server(server), requested_scopes=None)

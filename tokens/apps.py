@@ -5,5 +5,4 @@ class TokensConfig(AppConfig):
     name = "tokens"
 
     def ready(self):
-        # System checks, and the device_code grant with the token endpoint, register on import.
-        from . import checks, device  # noqa: F401
+        from . import checks  # noqa: F401  (system checks register on import)

@@ -1,20 +1,19 @@
-"""Console pages for the token side: dashboard, token families, authorization servers and keys, system log."""
+"""Console pages for the token side: dashboard, token families, authorization servers and keys."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.console import confirm_page
-from accounts.decorators import staff_required
+from core.console import confirm_page, staff_required
+from core.systemlog.audit import Audit
 
-from . import events, keys, reports
-from .forms import LogFilterForm
-from .lifecycle import revoke_family
+from . import reports
+from .lifecycle.revocation import revoke_family
 from .models import TokenFamily
-from .servers import SERVER_IDS, all_servers, get_server
+from .servers import keys
+from .servers.registry import SERVER_IDS, all_servers, get_server
 
 
 @staff_required
@@ -46,7 +45,7 @@ def family_revoke(request, public_id):
     family = get_object_or_404(TokenFamily.objects.select_related("client", "user"), public_id=public_id)
     back = _safe_next(request, reverse("tokens:family-detail", args=[family.public_id]))
     if request.method == "POST":
-        if revoke_family(family, reason="revoked_by_admin", request=request, actor=_actor(request)):
+        if revoke_family(family, reason="revoked_by_admin", audit=Audit.of(request)):
             messages.success(request, f"Revoked token family {family.public_id}; its tokens stop working now.")
         else:
             messages.info(request, f"Token family {family.public_id} was already revoked.")
@@ -60,10 +59,6 @@ def family_revoke(request, public_id):
         cancel_url=back,
         next_url=back,
     )
-
-
-def _actor(request) -> dict:
-    return events.user_ref(request.user)
 
 
 @staff_required
@@ -91,16 +86,3 @@ def server_rotate(request, server_id):
         confirm_label="Rotate keys now",
         cancel_url=reverse("tokens:server-list"),
     )
-
-
-@staff_required
-def system_log(request):
-    form = LogFilterForm(request.GET or None)
-    log = events.log_reads().order_by("-id")
-    log = form.filter(log) if request.GET else log
-    page = Paginator(log, 25).get_page(request.GET.get("page"))
-    for event in page:
-        event.details_json = reports.event_details(event)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "tokens/system_log.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -1,7 +1,7 @@
-"""Signing keys, authorization codes, refresh-token families and the system log.
+"""Signing keys, authorization codes, refresh-token families, consents and device codes.
 
-Tokens and codes are stored only as SHA-256 hex digests (tokens/crypto.py); private keys only
-Fernet-encrypted (tokens/keys.py). docs/architecture.md explains the family design.
+Tokens and codes are stored only as SHA-256 hex digests (core/crypto.py); private keys only
+Fernet-encrypted (tokens/servers/keys.py). docs/architecture.md explains the family design.
 
 Digests and public ids are found by equality only, so they are unique through `_unique()` in Meta
 rather than `unique=True`: on PostgreSQL the field option adds a second, LIKE-only index
@@ -9,12 +9,10 @@ rather than `unique=True`: on PostgreSQL the field option adds a second, LIKE-on
 rotation) pays for it.
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 
-from accounts.ids import new_id
+from core.ids import new_id
 
 SERVER_ORG = "org"
 SERVER_DEFAULT = "default"
@@ -150,40 +148,6 @@ class ConsentGrant(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "client"], name="one_consent_per_user_app")]
 
 
-class Event(models.Model):
-    """A system-log event (Okta's LogEvent). `id` is the monotonic order; never holds a token.
-
-    The indexed id columns let the console and `/api/v1/logs` filter by app, user and family
-    without a JSON query, and survive the deletion of what they name. Plain indexes (Meta), not
-    `db_index`: on PostgreSQL that adds a second, LIKE-only index per column, which nothing queries
-    and every token grant would pay for three times.
-    """
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    published = models.DateTimeField(db_index=True)
-    event_type = models.CharField(max_length=80)
-    severity = models.CharField(max_length=8, default="INFO")
-    display_message = models.CharField(max_length=255)
-    outcome_result = models.CharField(max_length=16, default="SUCCESS")
-    outcome_reason = models.CharField(max_length=255, blank=True, default="")
-    actor = models.JSONField(default=dict)
-    client_info = models.JSONField(default=dict)
-    targets = models.JSONField(default=list)
-    debug_data = models.JSONField(default=dict)
-    app_id = models.CharField(max_length=100, blank=True, default="")
-    user_id = models.CharField(max_length=20, blank=True, default="")
-    family_id = models.CharField(max_length=20, blank=True, default="")
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["event_type"], name="event_type_idx"),
-            models.Index(fields=["app_id"], name="event_app_idx"),
-            models.Index(fields=["user_id"], name="event_user_idx"),
-            models.Index(fields=["family_id"], name="event_family_idx"),
-        ]
-
-
 class DeviceCode(models.Model):
     """A device authorization (RFC 8628): the device polls with `device_code`, a user approves `user_code`.
 
@@ -222,17 +186,3 @@ class DeviceCode(models.Model):
 
     def __str__(self):
         return f"device authorization {self.pk} ({self.status})"
-
-
-class AttemptCounter(models.Model):
-    """Attempts counted per key and fixed time window, in the database so every worker shares them.
-
-    `key` names a scope and a hashed subject (`activate-ip:<sha256>`), never a raw IP or session key.
-    """
-
-    key = models.CharField(max_length=100)
-    window_start = models.DateTimeField(db_index=True)
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")]

@@ -6,7 +6,7 @@ What is kept, and why (README "Running Rotor" has the operator's version):
   retention period (ROTOR_PURGE_RETENTION_DAYS) so the console timeline and the system log can
   still show it, then deleted with its refresh tokens. Its access tokens stay rejected: a `jti`
   whose family no longer exists introspects inactive.
-- A rotated refresh token of a live family is kept for as long as `lifecycle.refresh` can still
+- A rotated refresh token of a live family is kept for as long as `tokens.lifecycle.families.refresh` can still
   act on it. Reuse detection needs its hash to recognise a replay, but `refresh` checks the
   presented token's idle window before anything else, so once `last_used + idle window` has
   passed, a replay of it is refused with the same `invalid_grant` and no family revocation
@@ -32,13 +32,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import AuthorizationCode, Event, RefreshToken, RevokedAccessToken, TokenFamily
+from core.systemlog.models import Event
+
+from .models import AuthorizationCode, DeviceCode, RefreshToken, RevokedAccessToken, TokenFamily
 
 ACTIVE = TokenFamily.Status.ACTIVE
 REVOKED = TokenFamily.Status.REVOKED
@@ -121,17 +122,13 @@ def expired_codes(policy: Policy) -> QuerySet:
 
 
 # A device keeps polling a while after its code expires and should hear `expired_token`, not
-# `invalid_grant`, so device codes outlive their expiry by a day (as tokens/device.py does).
+# `invalid_grant`, so device codes outlive their expiry by a day (as tokens/device/grant.py does).
 DEVICE_CODE_GRACE = timedelta(days=1)
 
 
 def expired_device_codes(policy: Policy) -> QuerySet:
     """Device authorizations (RFC 8628) a day past expiry; their token families live on."""
-    try:
-        model = apps.get_model("tokens", "DeviceCode")
-    except LookupError:  # a build without the device grant
-        return AuthorizationCode.objects.none()
-    return model.objects.filter(expires_at__lt=policy.now - DEVICE_CODE_GRACE)
+    return DeviceCode.objects.filter(expires_at__lt=policy.now - DEVICE_CODE_GRACE)
 
 
 def expired_revocations(policy: Policy) -> QuerySet:

@@ -1,9 +1,8 @@
 """Read-only views of the token data for the console: family rows, a family's timeline, dashboard counts.
 
-Nothing here writes; the lifecycle (tokens/lifecycle.py) is the only writer of families and tokens.
+Nothing here writes; the lifecycle (tokens/lifecycle/) is the only writer of families and tokens.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,12 +10,12 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from . import events
-from .models import Event, RefreshToken, TokenFamily
+from clients.models import Application
+from core.systemlog import types
+from core.systemlog.models import Event
+from core.systemlog.reading import log_reads
 
-REUSE_TYPES = ["app.oauth2.token.detect_reuse", "app.oauth2.as.token.detect_reuse"]
-REVOKE_TYPES = ["app.oauth2.token.revoke", "app.oauth2.as.token.revoke"]
-REFRESH_GRANT_TYPES = ["app.oauth2.token.grant.access_token", "app.oauth2.as.token.grant.access_token"]
+from .models import RefreshToken, TokenFamily
 
 
 def family_rows(*, client=None, user=None, active_only: bool = False):
@@ -37,8 +36,6 @@ def family_rows(*, client=None, user=None, active_only: bool = False):
 
 def apps_of_user(user):
     """The apps a user has signed in to (has or had a token family with), by label."""
-    from clients.models import Application
-
     return Application.objects.filter(families__user=user).distinct().order_by("name")
 
 
@@ -93,7 +90,7 @@ def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list
     minted_seconds = {int(t.created.timestamp()) + d for t in tokens for d in (0, 1)}
     family_events = list(Event.objects.filter(family_id=family.public_id).order_by("-id")[:limit])[::-1]
     for event in family_events:
-        if event.event_type in REUSE_TYPES:
+        if event.event_type in types.REUSE:
             entries.append(
                 TimelineEntry(
                     event.published,
@@ -102,11 +99,11 @@ def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list
                     _REUSE_DETAIL,
                 )
             )
-        elif event.event_type in REVOKE_TYPES:
+        elif event.event_type in types.REVOKE:
             reason = (event.debug_data or {}).get("reason", "")
             entries.append(TimelineEntry(event.published, "revoke", "Revoked", reason.replace("_", " ")))
         elif (
-            event.event_type in REFRESH_GRANT_TYPES
+            event.event_type in types.ACCESS_TOKEN_GRANT
             and (event.debug_data or {}).get("grantType") == "refresh_token"
             and int(event.published.timestamp()) not in minted_seconds
         ):
@@ -151,13 +148,11 @@ class HourBar:
 
 def dashboard(now: datetime | None = None) -> dict:
     """The numbers an admin checks first, and refreshes / reuse detections per hour for the last 24 h."""
-    from clients.models import Application
-
     now = now or timezone.now()
     since = now - timedelta(hours=24)
-    recent = events.log_reads().filter(published__gt=since)
-    refreshes = recent.filter(event_type__in=REFRESH_GRANT_TYPES, debug_data__grantType="refresh_token")
-    reuses = recent.filter(event_type__in=REUSE_TYPES)
+    recent = log_reads().filter(published__gt=since)
+    refreshes = recent.filter(event_type__in=types.ACCESS_TOKEN_GRANT, debug_data__grantType="refresh_token")
+    reuses = recent.filter(event_type__in=types.REUSE)
 
     def per_hour(qs) -> dict:
         rows = qs.annotate(hour=TruncHour("published")).values("hour").annotate(n=Count("id"))
@@ -184,25 +179,3 @@ def dashboard(now: datetime | None = None) -> dict:
         "peak": peak,
         "recent_reuse": list(reuses.order_by("-id")[:5]),
     }
-
-
-def event_details(event: Event) -> str:
-    """An event in Okta's LogEvent shape, pretty-printed for the system log's expanded row.
-
-    Events hold ids and hashes only (tokens/events.py), so this shows no token.
-    """
-    return json.dumps(
-        {
-            "uuid": str(event.uuid),
-            "published": event.published.isoformat(),
-            "eventType": event.event_type,
-            "severity": event.severity,
-            "displayMessage": event.display_message,
-            "outcome": {"result": event.outcome_result, "reason": event.outcome_reason},
-            "actor": event.actor,
-            "client": event.client_info,
-            "target": event.targets,
-            "debugContext": {"debugData": event.debug_data},
-        },
-        indent=2,
-    )

@@ -1,4 +1,4 @@
-"""Management-API JSON for token families (Okta's OAuth2RefreshToken), signing keys and log events.
+"""Management-API JSON for token families (Okta's OAuth2RefreshToken) and signing keys.
 
 A token object never contains a token: a family is named by its public id (SPEC §5).
 """
@@ -8,17 +8,12 @@ import hashlib
 from django.conf import settings
 from rest_framework import serializers
 
-from clients.strict_fields import StrictChoiceField
+from core.api.fields import StrictChoiceField
+from core.isotime import iso
 
-from .models import Event, SigningKey, TokenFamily
-from .scopes import supported_scopes
-from .servers import get_server
-
-
-def iso(dt) -> str | None:
-    if dt is None:
-        return None
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+from .models import SigningKey, TokenFamily
+from .servers.registry import get_server
+from .servers.scopes import supported_scopes
 
 
 def scope_id(name: str) -> str:
@@ -101,57 +96,6 @@ def key_json(row: SigningKey, server_id: str) -> dict:
     }
 
 
-def _ref(ref: dict) -> dict:
-    return {
-        "id": ref.get("id"),
-        "type": ref.get("type"),
-        "alternateId": ref.get("alternateId"),
-        "displayName": ref.get("displayName"),
-        "detailEntry": None,
-    }
-
-
-def event_json(event: Event) -> dict:
-    """An event in Okta's LogEvent shape."""
-    client = event.client_info or {}
-    return {
-        "uuid": str(event.uuid),
-        "published": iso(event.published),
-        "eventType": event.event_type,
-        "version": "0",
-        "severity": event.severity,
-        "legacyEventType": None,
-        "displayMessage": event.display_message,
-        "actor": _ref(event.actor or {}),
-        "client": {
-            "userAgent": {
-                "rawUserAgent": (client.get("userAgent") or {}).get("rawUserAgent"),
-                "os": None,
-                "browser": None,
-            },
-            "zone": None,
-            "device": None,
-            "id": None,
-            "ipAddress": client.get("ipAddress") or None,
-            "geographicalContext": None,
-        },
-        "outcome": {"result": event.outcome_result, "reason": event.outcome_reason or None},
-        "target": [_ref(target) for target in event.targets or []],
-        "transaction": {"type": "WEB", "id": str(event.id), "detail": {}},
-        "debugContext": {"debugData": event.debug_data or {}},
-        "authenticationContext": {
-            "authenticationProvider": None,
-            "credentialProvider": None,
-            "credentialType": None,
-            "issuer": None,
-            "externalSessionId": None,
-            "interface": None,
-        },
-        "securityContext": {"asNumber": None, "asOrg": None, "isp": None, "domain": None, "isProxy": None},
-        "request": {"ipChain": []},
-    }
-
-
 class KeyRotateSerializer(serializers.Serializer):
     use = StrictChoiceField(choices=["sig"])
 
@@ -202,35 +146,3 @@ class KeySerializer(serializers.Serializer):
     kty = serializers.CharField()
     use = serializers.CharField()
     _links = serializers.DictField()
-
-
-class LogActorSerializer(serializers.Serializer):
-    id = serializers.CharField(allow_null=True)
-    type = serializers.CharField(allow_null=True)
-    alternateId = serializers.CharField(allow_null=True)
-    displayName = serializers.CharField(allow_null=True)
-    detailEntry = serializers.DictField(allow_null=True)
-
-
-class LogOutcomeSerializer(serializers.Serializer):
-    result = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
-
-
-class LogEventSerializer(serializers.Serializer):
-    uuid = serializers.CharField()
-    published = serializers.CharField()
-    eventType = serializers.CharField()
-    version = serializers.CharField()
-    severity = serializers.CharField()
-    legacyEventType = serializers.CharField(allow_null=True)
-    displayMessage = serializers.CharField()
-    actor = LogActorSerializer()
-    client = serializers.DictField()
-    outcome = LogOutcomeSerializer()
-    target = LogActorSerializer(many=True)
-    transaction = serializers.DictField()
-    debugContext = serializers.DictField()
-    authenticationContext = serializers.DictField()
-    securityContext = serializers.DictField()
-    request = serializers.DictField()

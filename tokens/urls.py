@@ -1,53 +1,69 @@
-"""Both authorization servers' endpoints: the org server under /oauth2/v1, `default` under /oauth2/default/v1."""
+"""Both authorization servers' endpoints: the org server under /oauth2/v1, `default` under
+/oauth2/default/v1, each with its discovery documents; the device activation pages; the console.
+
+`machine_paths()` lists the endpoints that apps call without cookies, so config/wsgi.py can
+serve them with the lean middleware stack."""
 
 from django.urls import path
 
-from . import console, device_views, views
+from core.systemlog.console import system_log
+
+from . import console
+from .device.views import DeviceAuthorizeView, activate, activate_done
+from .models import SERVER_DEFAULT, SERVER_ORG
+from .oauth.authorize import authorize
+from .oauth.discovery import jwks_view, oauth_metadata_view, openid_configuration_view
+from .oauth.introspect import IntrospectView
+from .oauth.logout import logout_view
+from .oauth.revoke import RevokeView
+from .oauth.token import TokenView
+from .oauth.userinfo import userinfo_view
 
 app_name = "tokens"
 
-
-def _server_patterns(prefix: str, server_id: str, name: str) -> list:
-    kw = {"server_id": server_id}
-    return [
-        path(f"{prefix}v1/authorize", views.authorize, kw, name=f"{name}-authorize"),
-        path(f"{prefix}v1/token", views.TokenView.as_view(), kw, name=f"{name}-token"),
-        path(f"{prefix}v1/revoke", views.RevokeView.as_view(), kw, name=f"{name}-revoke"),
-        path(f"{prefix}v1/introspect", views.IntrospectView.as_view(), kw, name=f"{name}-introspect"),
-        path(f"{prefix}v1/keys", views.jwks, kw, name=f"{name}-keys"),
-        path(f"{prefix}v1/userinfo", views.userinfo, kw, name=f"{name}-userinfo"),
-        path(f"{prefix}v1/logout", views.logout_view, kw, name=f"{name}-logout"),
-        path(f"{prefix}v1/device/authorize", device_views.DeviceAuthorizeView.as_view(), kw, name=f"{name}-device"),
-    ]
-
-
-_org_discovery = [
-    path(
-        ".well-known/openid-configuration",
-        views.openid_configuration,
-        {"server_id": "org"},
-        name="org-openid-configuration",
-    ),
-    path(
-        ".well-known/oauth-authorization-server",
-        views.oauth_authorization_server,
-        {"server_id": "org"},
-        name="org-oauth-metadata",
-    ),
+# (name, view, whether apps call it server-to-server or by CORS, without cookies)
+_ENDPOINTS = [
+    ("authorize", authorize, False),
+    ("token", TokenView.as_view(), True),
+    ("revoke", RevokeView.as_view(), True),
+    ("introspect", IntrospectView.as_view(), True),
+    ("keys", jwks_view, True),
+    ("userinfo", userinfo_view, True),
+    ("logout", logout_view, False),
+    ("device/authorize", DeviceAuthorizeView.as_view(), True),
 ]
-_default_discovery = [
-    path(
-        "oauth2/default/.well-known/openid-configuration",
-        views.openid_configuration,
-        {"server_id": "default"},
-        name="default-openid-configuration",
-    ),
-    path(
-        "oauth2/default/.well-known/oauth-authorization-server",
-        views.oauth_authorization_server,
-        {"server_id": "default"},
-        name="default-oauth-metadata",
-    ),
+_URL_NAMES = {"device/authorize": "device"}
+_DISCOVERY = [
+    ("openid-configuration", openid_configuration_view, "openid-configuration"),
+    ("oauth-authorization-server", oauth_metadata_view, "oauth-metadata"),
+]
+# server id -> (URL prefix, URL name prefix)
+_SERVERS = {SERVER_ORG: ("", "org"), SERVER_DEFAULT: ("oauth2/default/", "default")}
+
+
+def _server_patterns(server_id: str) -> list:
+    base, name = _SERVERS[server_id]
+    kw = {"server_id": server_id}
+    endpoints = [
+        path(f"{base or 'oauth2/'}v1/{route}", view, kw, name=f"{name}-{_URL_NAMES.get(route, route)}")
+        for route, view, _machine in _ENDPOINTS
+    ]
+    discovery = [path(f"{base}.well-known/{doc}", view, kw, name=f"{name}-{url}") for doc, view, url in _DISCOVERY]
+    return endpoints + discovery
+
+
+def machine_paths() -> list[str]:
+    """The paths of every endpoint apps call without cookies, discovery included."""
+    found = []
+    for base, _name in _SERVERS.values():
+        found += [f"/{base or 'oauth2/'}v1/{route}" for route, _view, machine in _ENDPOINTS if machine]
+        found += [f"/{base}.well-known/{doc}" for doc, _view, _url in _DISCOVERY]
+    return found
+
+
+_device_activation = [
+    path("activate", activate, name="device-activate"),
+    path("activate/done", activate_done, name="device-activate-done"),
 ]
 
 _console = [
@@ -56,19 +72,7 @@ _console = [
     path("console/families/<str:public_id>/revoke/", console.family_revoke, name="family-revoke"),
     path("console/security/authorization-servers/", console.server_list, name="server-list"),
     path("console/security/authorization-servers/<str:server_id>/rotate/", console.server_rotate, name="server-rotate"),
-    path("console/system-log/", console.system_log, name="system-log"),
+    path("console/system-log/", system_log, name="system-log"),
 ]
 
-_device_activation = [
-    path("activate", device_views.activate, name="device-activate"),
-    path("activate/done", device_views.activate_done, name="device-activate-done"),
-]
-
-urlpatterns = (
-    _server_patterns("oauth2/", "org", "org")
-    + _server_patterns("oauth2/default/", "default", "default")
-    + _org_discovery
-    + _default_discovery
-    + _device_activation
-    + _console
-)
+urlpatterns = _server_patterns(SERVER_ORG) + _server_patterns(SERVER_DEFAULT) + _device_activation + _console

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import authenticate_api_token, create_api_token
-from tokens.crypto import hash_token
-from tokens.models import Event, TokenFamily
+from core.crypto import hash_token
+from core.models import Event
+from tokens.models import TokenFamily
 
 
 def user_body(login="bob@example.com", password="Bob password 12345", **profile):

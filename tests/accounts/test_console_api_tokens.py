@@ -2,9 +2,9 @@
 
 from accounts.models import ApiToken
 from accounts.services import authenticate_api_token, create_api_token
+from core.crypto import hash_token
+from core.models import Event
 from tests.console_helpers import text
-from tokens.crypto import hash_token
-from tokens.models import Event
 
 
 def test_create_shows_the_token_once_and_stores_a_hash(console_client, owner):

@@ -1,8 +1,9 @@
 """Console: Users — list, search, create, the user page, deactivate, activate, delete."""
 
 from accounts.models import User
+from core.models import Event
 from tests.console_helpers import sign_in, text
-from tokens.models import Event, TokenFamily
+from tokens.models import TokenFamily
 
 
 def test_list_shows_users_with_status_and_role(console_client, end_user, other_user):

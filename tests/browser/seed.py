@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from clients import services as clients
+from core.systemlog.audit import Audit
 from tests.console_helpers import use
-from tokens import events, lifecycle
-from tokens.errors import OAuthError
-from tokens.servers import get_server
+from tokens.lifecycle import families as lifecycle
+from tokens.lifecycle import revocation
+from tokens.oauth.errors import OAuthError
+from tokens.servers.registry import get_server
 
 
 def seed(tag: str, admin) -> dict:
@@ -24,7 +26,7 @@ def seed(tag: str, admin) -> dict:
             first_name=first,
             last_name=last,
             password="a long demo password 1",
-            actor=admin,
+            audit=Audit(user=admin),
         )
         for first, last in [("Grace", "Hopper"), ("Alan", "Turing"), ("Katherine", "Johnson"), ("Edsger", "Dijkstra")]
     ]
@@ -39,7 +41,7 @@ def seed(tag: str, admin) -> dict:
             "rotation_type": "ROTATE",
             "leeway": 10,
         },
-        actor=admin,
+        audit=Audit(user=admin),
     )
     web, _ = clients.create_app(
         {
@@ -49,7 +51,7 @@ def seed(tag: str, admin) -> dict:
             "redirect_uris": ["https://billing.example.com/oidc/callback"],
             "consent_method": "REQUIRED",
         },
-        actor=admin,
+        audit=Audit(user=admin),
     )
     native, _ = clients.create_app(
         {
@@ -58,18 +60,20 @@ def seed(tag: str, admin) -> dict:
             "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
             "redirect_uris": ["com.example.app:/callback"],
         },
-        actor=admin,
+        audit=Audit(user=admin),
     )
-    service, _ = clients.create_app({"label": f"Nightly export job {tag}", "application_type": "service"}, actor=admin)
+    service, _ = clients.create_app(
+        {"label": f"Nightly export job {tag}", "application_type": "service"}, audit=Audit(user=admin)
+    )
     old, _ = clients.create_app(
         {
             "label": f"Legacy intranet {tag}",
             "application_type": "web",
             "redirect_uris": ["https://intra.example.com/cb"],
         },
-        actor=admin,
+        audit=Audit(user=admin),
     )
-    clients.deactivate_app(old, actor=admin)
+    clients.deactivate_app(old, audit=Audit(user=admin))
 
     server = get_server("default")
     now = timezone.now()
@@ -111,7 +115,7 @@ def seed(tag: str, admin) -> dict:
         auth_time=now,
         grant_type="authorization_code",
     )
-    lifecycle.revoke_family(static, reason="revoked_by_admin", actor=events.user_ref(admin))
+    revocation.revoke_family(static, reason="revoked_by_admin", audit=Audit(user=admin))
     token_obj, plain = accounts.create_api_token(admin, f"CI deploys {tag}")
     accounts.authenticate_api_token(plain)  # it has been used
     accounts.create_api_token(admin, f"Terraform {tag}")

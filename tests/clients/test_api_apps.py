@@ -6,7 +6,8 @@ import pytest
 
 from accounts.services import create_api_token
 from clients.models import Application
-from tokens.models import Event, TokenFamily
+from core.models import Event
+from tokens.models import TokenFamily
 
 
 def app_body(**oauth):
@@ -428,7 +429,7 @@ def test_error_handler_leaves_other_drf_views_alone(rf):
     from rest_framework.exceptions import ParseError
     from rest_framework.request import Request
 
-    from clients.api_errors import exception_handler
+    from core.api.errors import exception_handler
 
     request = Request(rf.post("/oauth2/v1/token"))
     response = exception_handler(ParseError("bad"), {"request": request, "view": None})

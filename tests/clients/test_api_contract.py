@@ -15,8 +15,8 @@ from schemathesis import GenerationMode, checks
 from accounts.models import User
 from accounts.services import create_api_token
 from clients.services import create_app
-from tokens.lifecycle import start_family
-from tokens.servers import get_server
+from tokens.lifecycle.families import start_family
+from tokens.servers.registry import get_server
 
 
 def test_schema_documents_every_management_endpoint(client, db):

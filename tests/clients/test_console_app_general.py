@@ -1,8 +1,8 @@
 """Console: an app's General tab — client credentials, secret regeneration, General Settings edit."""
 
 from clients.models import Application
+from core.models import Event
 from tests.console_helpers import text
-from tokens.models import Event
 
 
 def test_general_tab_shows_credentials_and_settings(console_client, public_app):

@@ -1,8 +1,9 @@
 """Console: an app's Tokens tab — its refresh-token families, revoke one, revoke all."""
 
+from core.models import Event
 from tests.console_helpers import sign_in, text, use
-from tokens.errors import OAuthError
-from tokens.models import Event, TokenFamily
+from tokens.models import TokenFamily
+from tokens.oauth.errors import OAuthError
 
 
 def test_tokens_tab_lists_families_with_user_scopes_and_rotations(console_client, public_app, end_user):

@@ -3,8 +3,9 @@
 import pytest
 
 from clients.models import Application
+from core.models import Event
 from tests.console_helpers import sign_in, text
-from tokens.models import Event, TokenFamily
+from tokens.models import TokenFamily
 
 
 def test_list_shows_label_type_status_grants(console_client, confidential_app, public_app):

@@ -3,8 +3,9 @@
 import pytest
 
 from accounts.services import create_api_token
-from tokens.keys import published_jwks
-from tokens.models import Event, SigningKey
+from core.models import Event
+from tokens.models import SigningKey
+from tokens.servers.keys import published_jwks
 
 KEYS = "/api/v1/authorizationServers/default/credentials/keys"
 ROTATE = "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate"

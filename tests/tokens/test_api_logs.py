@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import create_api_token
-from tokens import events
-from tokens.models import Event
+from core.models import Event
+from core.systemlog import recording as events
 
 
 def assert_error(response, status: int, code: str):

@@ -4,10 +4,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import create_api_token
+from core.models import Event
 from tests.oauth import refresh
-from tokens.lifecycle import start_family
-from tokens.models import Event, TokenFamily
-from tokens.servers import get_server
+from tokens.lifecycle.families import start_family
+from tokens.models import TokenFamily
+from tokens.servers.registry import get_server
 
 
 @pytest.fixture

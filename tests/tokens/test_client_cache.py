@@ -1,7 +1,7 @@
 """client_credentials reuses the app it authenticated a moment ago, and no change to that app waits for it.
 
 Each worker keeps the apps that passed client authentication for client_credentials
-(tokens/client_cache.py), so a service's repeated calls skip loading its app: one statement per
+(tokens/oauth/client_cache.py), so a service's repeated calls skip loading its app: one statement per
 grant instead of two. What an admin changes must still apply to the very next request, in this
 process and in every other: a rotated secret, a deactivation, a removed grant type. The in-process
 tests below change the app while this process holds it; the live test does the same to four
@@ -16,10 +16,10 @@ import requests
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import Event
 from tests.oauth import token_request
-from tokens.models import Event
 
-pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/store.py)
+pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/lifecycle/postgres.py)
 
 AUTH_FAILED = {
     "error": "invalid_client",
@@ -49,7 +49,7 @@ def grants_logged(app) -> int:
 
 
 def test_a_service_that_called_before_costs_one_statement(client, service):
-    from tokens import client_cache
+    from tokens.oauth import client_cache
 
     app, secret = service
     assert cc(client, app, secret).status_code == 200  # loads the signing key, as a worker's first request does

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.models import Event
 from tests.console_helpers import sign_in, text, use
 from tokens import reports
-from tokens.errors import OAuthError
-from tokens.models import Event
+from tokens.oauth.errors import OAuthError
 
 
 # Mid-hour: the replay below is dated 31 s ahead, which in the last half-minute of an hour would

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.console_helpers import sign_in, text, use
 from tokens import reports
-from tokens.errors import OAuthError
+from tokens.oauth.errors import OAuthError
 
 
 def replay_after_leeway(app, token):

@@ -1,8 +1,8 @@
 """Console: Security → Authorization servers, with their keys and "Rotate keys now"."""
 
+from core.models import Event
 from tests.console_helpers import text
-from tokens import keys
-from tokens.models import Event
+from tokens.servers import keys
 
 
 def test_servers_page_shows_issuer_audience_and_keys(console_client, settings):

@@ -6,10 +6,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from core.models import Event
+from core.systemlog import recording as events
 from tests.console_helpers import sign_in, text, use
-from tokens import events
-from tokens.errors import OAuthError
-from tokens.models import Event
+from tokens.oauth.errors import OAuthError
 
 
 def test_log_lists_events_newest_first(console_client, confidential_app, public_app):

@@ -8,9 +8,10 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from core.models import AttemptCounter, Event
 from tests.device import device_authorize, tv_app_data
-from tokens import device
-from tokens.models import AttemptCounter, DeviceCode, Event
+from tokens.device import activation
+from tokens.models import DeviceCode
 
 WRONG = "BBBB-BBBB"
 
@@ -107,7 +108,7 @@ def test_a_wrong_code_gets_a_clear_message(signed_in, end_user, user_code):
     response = submit(signed_in, WRONG)
 
     assert response.status_code == 400
-    assert device.ActivationError.INVALID in page(response)
+    assert activation.ActivationError.INVALID in page(response)
     event = Event.objects.get(event_type="app.oauth2.device.activate")
     assert event.outcome_result == "FAILURE" and event.outcome_reason == "invalid_user_code"
     assert event.user_id == end_user.uid
@@ -118,7 +119,7 @@ def test_malformed_codes_get_the_same_message(signed_in, user_code, typed):
     response = submit(signed_in, typed)
 
     assert response.status_code == 400
-    assert device.ActivationError.INVALID in page(response)
+    assert activation.ActivationError.INVALID in page(response)
 
 
 def test_an_expired_code_says_to_start_again(signed_in, user_code):
@@ -156,7 +157,7 @@ def test_wrong_codes_are_limited_per_session(signed_in, settings, user_code):
     response = submit(signed_in, user_code, "approve")  # even the right code is refused now
 
     assert response.status_code == 429
-    assert device.ActivationError.TOO_MANY in page(response)
+    assert activation.ActivationError.TOO_MANY in page(response)
     assert DeviceCode.objects.get().status == "PENDING"
     assert Event.objects.filter(event_type="app.oauth2.device.activate", outcome_reason="rate_limited").exists()
 

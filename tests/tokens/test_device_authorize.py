@@ -4,10 +4,11 @@ import re
 
 import pytest
 
+from core.crypto import hash_token
+from core.models import Event
 from tests.device import DEVICE_GRANT, device_authorize, form_post, tv_app_data
-from tokens import device
-from tokens.crypto import hash_token
-from tokens.models import DeviceCode, Event
+from tokens.device import grant as device
+from tokens.models import DeviceCode
 
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 

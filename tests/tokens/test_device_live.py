@@ -92,15 +92,16 @@ def test_an_approved_device_code_yields_tokens_once_under_concurrent_polls(live,
     Without the conditional UPDATE, most rounds issue tokens two to four times; one round alone
     can miss the race, so the test runs five.
     """
-    from tokens import device
-    from tokens.crypto import hash_token
-    from tokens.models import DeviceCode, Event, TokenFamily
+    from core.crypto import hash_token
+    from core.models import Event
+    from tokens.device import activation
+    from tokens.models import DeviceCode, TokenFamily
 
     app = tv["app"]
     for round_no in range(ROUNDS):
         flow = _start(live.url, app.client_id)
         row = DeviceCode.objects.select_related("client").get(device_code_hash=hash_token(flow["device_code"]))
-        assert device.approve(row, tv["user"])
+        assert activation.approve(row, tv["user"])
 
         outcomes = _burst(live.url, app.client_id, flow["device_code"], POLLS)
 
@@ -210,7 +211,8 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
     assert done["refreshed"]["refresh_token"] == tokens["refresh_token"]  # native apps: persistent by default
     assert done["refreshed"]["access_token"] != tokens["access_token"]
 
-    from tokens.models import Event, TokenFamily
+    from core.models import Event
+    from tokens.models import TokenFamily
 
     family = TokenFamily.objects.get(client=app)
     assert family.grant_type == "device_code" and family.user_id == user.pk

@@ -6,11 +6,16 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.models import Event
+from core.systemlog.audit import SYSTEM
 from tests.device import DEVICE_GRANT, device_authorize, form_post, poll, tv_app_data
 from tests.oauth import refresh
-from tokens import device, minting
-from tokens.models import DeviceCode, Event, TokenFamily
-from tokens.servers import get_server
+from tokens import purge
+from tokens.device import activation
+from tokens.device import grant as device
+from tokens.models import DeviceCode, TokenFamily
+from tokens.oauth import minting
+from tokens.servers.registry import get_server
 
 
 @pytest.fixture
@@ -27,7 +32,7 @@ def started(client, tv_app):
 
 
 def approve(row, user):
-    assert device.approve(DeviceCode.objects.select_related("client").get(pk=row.pk), user)
+    assert activation.approve(DeviceCode.objects.select_related("client").get(pk=row.pk), user)
 
 
 def error_of(response) -> str:
@@ -144,7 +149,7 @@ def test_an_approved_code_that_was_never_polled_still_expires(client, tv_app, st
 
 def test_denial_answers_access_denied(client, tv_app, started, end_user):
     body, row = started
-    assert device.deny(DeviceCode.objects.select_related("client").get(pk=row.pk), end_user)
+    assert activation.deny(DeviceCode.objects.select_related("client").get(pk=row.pk), end_user)
 
     assert error_of(poll(client, tv_app, body["device_code"])) == "access_denied"
     assert error_of(poll(client, tv_app, body["device_code"])) == "access_denied"  # final, even polled fast
@@ -197,9 +202,9 @@ def test_redemption_happens_once_even_when_two_polls_read_the_approved_row(clien
     stale = DeviceCode.objects.select_related("user").get(pk=row.pk)
     server = get_server("org")
 
-    first = device.redeem(stale, server, tv_app, None)
+    first = device.redeem(stale, server, tv_app, SYSTEM)
     with pytest.raises(device.OAuthError) as second:
-        device.redeem(stale, server, tv_app, None)
+        device.redeem(stale, server, tv_app, SYSTEM)
 
     assert "access_token" in first
     assert second.value.error == "invalid_grant"
@@ -270,9 +275,9 @@ def test_purge_removes_old_device_codes_but_keeps_their_tokens(client, tv_app, s
     with time_machine.travel(start + timedelta(days=1), tick=False):
         device_authorize(client, tv_app)  # a newer code, still live at purge time
     with time_machine.travel(start + timedelta(days=1, seconds=599), tick=False):
-        assert device.purge_expired() == 0  # the old one expired less than a day ago
+        assert purge.purge(purge.Policy())["device codes"] == 0  # the old one expired less than a day ago
     with time_machine.travel(start + timedelta(days=1, seconds=601), tick=False):
-        assert device.purge_expired() == 1
+        assert purge.purge(purge.Policy())["device codes"] == 1
 
     assert not DeviceCode.objects.filter(pk=row.pk).exists()
     assert DeviceCode.objects.count() == 1

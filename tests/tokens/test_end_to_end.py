@@ -84,7 +84,7 @@ def test_code_flow_refresh_userinfo_introspect_revoke(live, live_app, server):
     id_claims = _verify(base, tokens["id_token"], audience=app.client_id, server_path=prefix, issuer=issuer)
     assert id_claims["nonce"] == "abc123" and id_claims["sub"] == live_app["user"].uid
     assert id_claims["email"] == live_app["user"].email
-    from tokens.crypto import half_hash
+    from core.crypto import half_hash
 
     assert id_claims["at_hash"] == half_hash(tokens["access_token"])
     assert "auth_time" in id_claims

@@ -5,8 +5,8 @@ import pytest
 from jwt.algorithms import RSAAlgorithm
 
 from tests.grants import tokens_for
-from tokens import keys
 from tokens.models import SigningKey
+from tokens.servers import keys
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 

@@ -9,11 +9,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from tokens import lifecycle, purge
-from tokens.crypto import hash_token
-from tokens.errors import OAuthError, invalid_grant_refresh
-from tokens.models import AuthorizationCode, Event, RefreshToken, RevokedAccessToken, TokenFamily
-from tokens.servers import get_server
+from core.crypto import hash_token
+from core.models import Event
+from tokens import purge
+from tokens.lifecycle import families as lifecycle
+from tokens.lifecycle import revocation
+from tokens.models import AuthorizationCode, RefreshToken, RevokedAccessToken, TokenFamily
+from tokens.oauth.errors import OAuthError, invalid_grant_refresh
+from tokens.servers.registry import get_server
 
 DAY = timedelta(days=1)
 WEEK_MINUTES = 7 * 24 * 60
@@ -69,7 +72,7 @@ def do_refresh(app, token, server="default"):
 @pytest.mark.django_db
 def test_a_family_revoked_within_the_retention_period_is_kept(start, now):
     family, _ = start()
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 6 * DAY)
 
     counts = run(now)
@@ -82,7 +85,7 @@ def test_a_family_revoked_within_the_retention_period_is_kept(start, now):
 @pytest.mark.django_db
 def test_a_family_revoked_longer_ago_goes_with_its_tokens(start, now):
     family, _ = start()
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 8 * DAY)
 
     counts = run(now)
@@ -95,7 +98,7 @@ def test_a_family_revoked_longer_ago_goes_with_its_tokens(start, now):
 @pytest.mark.django_db
 def test_the_retention_period_can_be_shortened(start, now):
     family, _ = start()
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - timedelta(hours=13))
     assert run(now, retention=timedelta(hours=14))["families"] == 0
     assert run(now, retention=timedelta(hours=12))["families"] == 1
@@ -146,20 +149,20 @@ def test_a_rotating_family_is_idle_only_when_its_newest_token_is(start, public_a
 def test_access_tokens_of_a_purged_family_stay_revoked(start, now):
     family, _ = start()
     jti = f"AT.abc.{family.public_id}"
-    lifecycle.revoke_family(family, reason="test")
-    assert lifecycle.is_access_token_revoked(jti, family.public_id)
+    revocation.revoke_family(family, reason="test")
+    assert revocation.is_access_token_revoked(jti, family.public_id)
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 8 * DAY)
 
     run(now)
 
-    assert lifecycle.is_access_token_revoked(jti, family.public_id)
+    assert revocation.is_access_token_revoked(jti, family.public_id)
 
 
 @pytest.mark.django_db
 def test_codes_that_issued_a_purged_family_are_unlinked_not_deleted(start, public_app, end_user, now):
     family, _ = start()
     code = make_code(public_app, end_user, expires_at=now + timedelta(minutes=5), family=family)
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 8 * DAY)
 
     run(now)
@@ -343,7 +346,7 @@ def test_revocation_entries_go_when_their_access_token_expires(now):
 
     assert not exists(expired) and exists(live)
     assert counts["revoked access tokens"] == 1
-    assert lifecycle.is_access_token_revoked("AT.live", None)
+    assert revocation.is_access_token_revoked("AT.live", None)
 
 
 def make_event(published) -> Event:
@@ -370,7 +373,7 @@ def test_events_go_after_their_retention_period(now):
 def test_small_batches_delete_everything_once_and_a_second_run_finds_nothing(start, now):
     for _ in range(5):
         family, _ = start()
-        lifecycle.revoke_family(family, reason="test")
+        revocation.revoke_family(family, reason="test")
     TokenFamily.objects.update(revoked_at=now - 8 * DAY)
     for i in range(7):
         make_event(now - (100 + i) * DAY)
@@ -385,7 +388,7 @@ def test_small_batches_delete_everything_once_and_a_second_run_finds_nothing(sta
 @pytest.mark.django_db
 def test_count_matches_what_the_purge_then_deletes(start, public_app, end_user, now):
     family, _ = start()
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 8 * DAY)
     rotate_twice(start, public_app, now, first_rotated_ago=9 * DAY)
     make_code(public_app, end_user, expires_at=now - DAY)
@@ -441,7 +444,7 @@ def test_plain_progress_lines_when_not_on_a_terminal(now):
 @pytest.mark.django_db
 def test_older_than_and_events_older_than_take_durations(start, now):
     family, _ = start()
-    lifecycle.revoke_family(family, reason="test")
+    revocation.revoke_family(family, reason="test")
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=timezone.now() - timedelta(hours=13))
     make_event(timezone.now() - 2 * DAY)
 

@@ -119,7 +119,7 @@ def _check_strict(bases, base, app, username):
     assert _family_status(app) == ["REVOKED"]
     assert _refresh(base, app, winner["refresh_token"]).json() == INVALID
     assert _introspect(base, app, winner["access_token"]) == {"active": False}
-    from tokens.models import Event
+    from core.models import Event
 
     assert Event.objects.filter(event_type="app.oauth2.token.detect_reuse", app_id=app.public_id).count() >= 1
 

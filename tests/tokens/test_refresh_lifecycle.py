@@ -7,11 +7,12 @@ import jwt
 import pytest
 import time_machine
 
+from core.models import Event
 from tests.oauth import form_post
 from tests.tokens.lifecycle_helpers import do_refresh, introspect, start
-from tokens.models import Event, RefreshToken, TokenFamily
+from tokens.models import RefreshToken, TokenFamily
 
-# Every behaviour holds on both refresh paths: tokens/store.py's SQL (PostgreSQL) and the ORM.
+# Every behaviour holds on both refresh paths: tokens/lifecycle/postgres.py's SQL (PostgreSQL) and the ORM.
 SQL_PATHS = [True, False] if os.environ.get("DATABASE_URL", "").startswith("postgres") else [False]
 
 
@@ -229,7 +230,7 @@ def test_bad_refresh_tokens_get_the_spec_error_never_a_500(client, rotating_app,
 
 
 def test_revoked_family_token_gets_the_same_body(client, rotating_app, end_user):
-    from tokens.lifecycle import revoke_family
+    from tokens.lifecycle.revocation import revoke_family
 
     token = start(client, rotating_app, end_user)["refresh_token"]
     revoke_family(TokenFamily.objects.get(), reason="test")

@@ -3,7 +3,7 @@
 Counted: every SQL statement Django sends, client authentication included, with the signing key
 already cached in the worker (as it is on every request but one per few seconds).
 
-- PostgreSQL fast path (tokens/store.py): one SELECT (token ⋈ family ⋈ user ⋈ client) and one
+- PostgreSQL fast path (tokens/lifecycle/postgres.py): one SELECT (token ⋈ family ⋈ user ⋈ client) and one
   statement that rotates, inserts the successor and logs the grant. No BEGIN/COMMIT: each
   statement is atomic on its own.
 - ORM path (SQLite, and PostgreSQL with ROTOR_FAST_SQL off): the same SELECT, then an

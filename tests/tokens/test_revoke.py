@@ -2,10 +2,11 @@
 
 import pytest
 
+from core.models import Event
 from tests.dbstate import changed_tables, row_counts
 from tests.grants import claims, form_post, tokens_for
 from tests.oauth import refresh
-from tokens.models import Event, RevokedAccessToken, TokenFamily
+from tokens.models import RevokedAccessToken, TokenFamily
 
 
 @pytest.fixture

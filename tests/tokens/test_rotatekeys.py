@@ -10,9 +10,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from tokens import keys, minting
-from tokens.models import Event, SigningKey
-from tokens.servers import get_server
+from core.models import Event
+from tokens.models import SigningKey
+from tokens.oauth import minting
+from tokens.servers import keys
+from tokens.servers.registry import get_server
 
 
 def statuses(server="org") -> dict[str, str]:

@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from django.db import connection
 
 from tests.oauth import exchange, refresh, sign_in
-from tokens import keys
 from tokens.models import SigningKey
+from tokens.servers import keys
 
 
 def dump_database() -> str:

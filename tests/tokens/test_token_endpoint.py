@@ -11,9 +11,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.models import Event
 from tests.dbstate import changed_tables, row_counts
 from tests.oauth import exchange, sign_in, token_request
-from tokens.models import AuthorizationCode, Event, RevokedAccessToken, TokenFamily
+from tokens.models import AuthorizationCode, RevokedAccessToken, TokenFamily
 
 TOKEN = "/oauth2/v1/token"
 FORM = "application/x-www-form-urlencoded"
@@ -105,7 +106,7 @@ def test_wrong_secret_is_refused_and_logged(client, confidential_app, grant):
     assert response.status_code == 401
     assert response.json() == AUTH_FAILED
     assert "WWW-Authenticate" in response
-    assert changed_tables(before) == {"tokens.Event": (before["tokens.Event"], before["tokens.Event"] + 1)}
+    assert changed_tables(before) == {"core.Event": (before["core.Event"], before["core.Event"] + 1)}
     event = Event.objects.get(event_type="app.oauth2.invalid_client_credentials")
     assert event.outcome_result == "FAILURE" and event.app_id == confidential_app.public_id
     assert "x" * 48 not in str(event.debug_data) + str(event.actor)

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from tokens import keys
 from tokens.models import SERVER_DEFAULT, SERVER_ORG
+from tokens.servers import keys
 
 SERVERS = {"org": [SERVER_ORG], "default": [SERVER_DEFAULT], "all": [SERVER_ORG, SERVER_DEFAULT]}
 

@@ -1,0 +1,50 @@
+"""Okta's cursor paging: `limit` and an opaque `after` cursor, with `Link` headers `self` and `next`.
+
+The cursor is the primary key of the last item returned, so a page boundary never shifts when
+rows are added or removed in between (unlike offsets).
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from .errors import ApiValidationFailed
+from .params import query_param
+
+LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 20, at most 200).")
+AFTER = OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from the `next` Link header.")
+
+
+def _int_param(request, name: str) -> int | None:
+    value = query_param(request, name)
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise ApiValidationFailed({name: [f"'{name}' must be a positive integer."]})
+    return int(value)
+
+
+def paginate(request, queryset, *, descending: bool = False, default_limit: int = 20, max_limit: int = 200):
+    """One page of `queryset` ordered by pk, and the `Link` header value for the response."""
+    limit = _int_param(request, "limit")
+    if limit is None:
+        limit = default_limit
+    if limit < 1:
+        raise ApiValidationFailed({"limit": ["'limit' must be at least 1."]})
+    limit = min(limit, max_limit)
+    after = _int_param(request, "after")
+    if after is not None:
+        queryset = queryset.filter(pk__lt=after) if descending else queryset.filter(pk__gt=after)
+    items = list(queryset.order_by("-pk" if descending else "pk")[: limit + 1])
+    has_next = len(items) > limit
+    items = items[:limit]
+
+    base = f"{settings.ROTOR_ISSUER}{request.path}"
+    params = {k: v for k, v in request.query_params.items() if k != "after"}
+    self_query = urlencode(request.query_params)
+    links = [f'<{base}{"?" + self_query if self_query else ""}>; rel="self"']
+    if has_next:
+        links.append(f'<{base}?{urlencode(params | {"after": items[-1].pk, "limit": limit})}>; rel="next"')
+    return items, ", ".join(links)

@@ -1,0 +1,36 @@
+"""The console's shared pieces: the staff-only decorator and the confirmation page."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+
+
+def staff_required(view):
+    """Console pages: signed-out visitors go to the console sign-in, signed-in non-staff get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:console-login"))
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied("The console is for administrators.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="", next_url="", danger=True):
+    """The plain confirmation page every destructive console action shows before its POST."""
+    ctx = {
+        "title": title,
+        "message": message,
+        "detail": detail,
+        "confirm_label": confirm_label,
+        "cancel_url": cancel_url,
+        "next": next_url,
+        "danger": danger,
+    }
+    return render(request, "console/confirm.html", ctx)

@@ -1,0 +1,35 @@
+"""Who acted and from where, taken from the request once, so domain code never sees the request."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The request's client IP and user agent, and the signed-in person (admin or end user).
+
+    `user` is None at the OAuth endpoints, where the app is the actor, and for the system
+    (commands, cron). `ip` is None when there was no request at all.
+    """
+
+    ip: str | None = None
+    user_agent: str = ""
+    user: object = None
+
+    @classmethod
+    def of(cls, request) -> "Audit":
+        meta = request.META
+        user = getattr(request, "user", None)
+        return cls(
+            ip=meta.get("REMOTE_ADDR", ""),
+            user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
+            user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        )
+
+    def client_info(self) -> dict:
+        """Okta's LogEvent `client`, as stored with each event."""
+        if self.ip is None:
+            return {}
+        return {"ipAddress": self.ip, "userAgent": {"rawUserAgent": self.user_agent}}
+
+
+SYSTEM = Audit()  # commands, cron and tests: no request, nobody signed in

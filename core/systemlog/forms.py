@@ -1,0 +1,58 @@
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from .reading import log_reads
+
+
+class LogFilterForm(forms.Form):
+    """System-log filters; an invalid value is reported beside its field and that filter is ignored."""
+
+    event_type = forms.ChoiceField(label="Event type", required=False)
+    app = forms.CharField(label="App", required=False, max_length=100, help_text="App ID (0oa…), client ID or label.")
+    user = forms.CharField(label="User", required=False, max_length=150, help_text="User ID (00u…) or username.")
+    since = forms.DateTimeField(
+        label="From (UTC)", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = forms.DateTimeField(
+        label="To (UTC)", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = log_reads().order_by("event_type").values_list("event_type", flat=True).distinct()
+        self.fields["event_type"].choices = [("", "All events")] + [(t, t) for t in types]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "'To' must be after 'From'.")
+        return data
+
+    def filter(self, qs):
+        User = get_user_model()
+        Application = apps.get_model(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("event_type"):
+            qs = qs.filter(event_type=data["event_type"])
+        if data.get("app"):
+            term = data["app"].strip()
+            ids = list(
+                Application.objects.filter(Q(public_id=term) | Q(client_id=term) | Q(name__iexact=term)).values_list(
+                    "public_id", flat=True
+                )
+            )
+            qs = qs.filter(app_id__in=ids + [term])
+        if data.get("user"):
+            term = data["user"].strip()
+            ids = list(User.objects.filter(Q(uid=term) | Q(username__iexact=term)).values_list("uid", flat=True))
+            qs = qs.filter(user_id__in=ids + [term])
+        if data.get("since"):
+            qs = qs.filter(published__gte=data["since"])
+        if data.get("until"):
+            qs = qs.filter(published__lte=data["until"])
+        return qs

@@ -1,0 +1,30 @@
+"""Event-type names. OAuth events of custom authorization servers insert `.as` (SPEC §8)."""
+
+
+def oauth2(suffix: str, *, custom: bool) -> str:
+    """`app.oauth2.<suffix>` on the org server, `app.oauth2.as.<suffix>` on custom servers."""
+    return f"app.oauth2.as.{suffix}" if custom else f"app.oauth2.{suffix}"
+
+
+def oauth2_both(suffix: str) -> list[str]:
+    """Both forms of an OAuth event type, for reading the log of every server at once."""
+    return [oauth2(suffix, custom=False), oauth2(suffix, custom=True)]
+
+
+REUSE = oauth2_both("token.detect_reuse")
+REVOKE = oauth2_both("token.revoke")
+ACCESS_TOKEN_GRANT = oauth2_both("token.grant.access_token")
+INVALID_CLIENT = "app.oauth2.invalid_client_credentials"
+DEVICE_ACTIVATE = "app.oauth2.device.activate"
+
+
+def client_lifecycle(action: str) -> str:
+    return f"app.oauth2.client.lifecycle.{action}"
+
+
+def user_lifecycle(action: str) -> str:
+    return f"user.lifecycle.{action}"
+
+
+def api_token(action: str) -> str:
+    return f"system.api_token.{action}"

@@ -1,0 +1,171 @@
+"""The refresh-token lifecycle: families, persistent and rotating tokens, grace, reuse, revocation.
+
+Each operation is one transaction whose decisions rest on conditional updates, never on a
+read followed by a write in another transaction, so it stays correct with many workers on
+PostgreSQL (docs/architecture.md walks through the races). The family's status is the one
+switch that revokes every refresh token and access token of a sign-in.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.crypto import hash_token, new_token
+from core.systemlog.audit import SYSTEM, Audit
+from tokens.models import RefreshToken, TokenFamily
+from tokens.oauth.errors import OAuthError, invalid_grant_refresh
+from tokens.servers.registry import AuthServer
+
+from .events import grant_events, save_events
+from .paths import database
+from .revocation import revoke_in_transaction
+
+MAX_TOKEN_LENGTH = 4096
+ACTIVE = TokenFamily.Status.ACTIVE
+
+
+@dataclass
+class Refreshed:
+    family: TokenFamily
+    refresh_token: str
+    scopes: list[str]
+
+
+def start_family(
+    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+) -> tuple[TokenFamily, str]:
+    """Start a family for one sign-in and return it with its first refresh token.
+
+    The lifetimes are fixed here, from the server's policy at sign-in, and never recomputed.
+    """
+    now = timezone.now()
+    lifetime = server.refresh_lifetime_minutes
+    family = TokenFamily.objects.create(
+        client=client,
+        user=user,
+        server=server.id,
+        scopes=scopes,
+        auth_time=auth_time,
+        grant_type=grant_type,
+        expires_at=now + timedelta(minutes=lifetime) if lifetime else None,
+        idle_minutes=server.refresh_window_minutes,
+    )
+    token = new_token()
+    RefreshToken.objects.create(token_hash=hash_token(token), family=family, created=now, last_used=now)
+    return family, token
+
+
+def wants_refresh_token(client, scopes: list[str]) -> bool:
+    """SPEC §1: a refresh token only when the app allows the grant AND `offline_access` was granted."""
+    return client.issues_refresh_tokens and "offline_access" in scopes
+
+
+def start_family_if_offline(
+    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+) -> tuple[TokenFamily | None, str | None]:
+    """Start a family when the sign-in earns a refresh token; (None, None) otherwise."""
+    if not wants_refresh_token(client, scopes):
+        return None, None
+    return start_family(
+        client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
+    )
+
+
+def narrow_scopes(granted: list[str], requested: list[str] | None) -> list[str]:
+    """Scopes for one refresh response: the granted ones, or a subset asked for (SPEC §1)."""
+    if not requested:
+        return list(granted)
+    denied = [s for s in requested if s not in granted]
+    if denied:
+        raise OAuthError(
+            "access_denied",
+            "Some of the scopes requested for the refresh request were not granted in the original "
+            f"authorize request. Denied scopes: [{', '.join(denied)}]",
+        )
+    return requested
+
+
+def _grant_events(server: AuthServer, family: TokenFamily, scopes: list[str], *, new_refresh: bool, audit: Audit):
+    return grant_events(
+        server, family.client, family.user, family, scopes, "refresh_token", audit, refresh_issued=new_refresh
+    )
+
+
+def is_live(row: RefreshToken, now) -> bool:
+    """Whether the token's family still grants anything: active, within both lifetimes, user active.
+
+    Rotation (grace or replay) is the caller's question; refresh and introspection both start here.
+    """
+    family = row.family
+    return (
+        family.status == ACTIVE
+        and (family.expires_at is None or family.expires_at > now)
+        and row.last_used + timedelta(minutes=family.idle_minutes) > now
+        and family.user.is_active
+    )
+
+
+def find_token(presented: str) -> RefreshToken | None:
+    """The refresh-token row for a presented string, with its family, user and client in one query."""
+    if not presented or len(presented) > MAX_TOKEN_LENGTH or "\x00" in presented:
+        return None
+    return database().find_token(hash_token(presented))
+
+
+def refresh(
+    *,
+    row: RefreshToken,
+    presented: str,
+    client,
+    server: AuthServer,
+    requested_scopes: list[str] | None,
+    audit: Audit = SYSTEM,
+) -> Refreshed:
+    """Redeem the refresh token `row` (from find_token) for an authenticated `client` at `server`.
+
+    STATIC returns the presented string again. ROTATE marks it rotated with a conditional
+    update, so exactly one request rotates it; the others are grace uses while the leeway
+    lasts, and replays after it, which revoke the family (`_after_rotation`).
+
+    The conditional update must test `rotated_at` on the updated row itself: PostgreSQL re-checks
+    only the target row's own conditions after waiting for a concurrent writer, so a condition
+    moved into a join subquery would let two requests rotate the same token. A revocation that
+    commits meanwhile still wins: the family's status decides whether any of its tokens work.
+    """
+    now = timezone.now()
+    family = row.family
+    if family.client_id != client.pk or family.server != server.id or not is_live(row, now):
+        raise invalid_grant_refresh()
+    scopes = narrow_scopes(family.scopes, requested_scopes)
+    if row.rotated_at is None:  # the two common branches: one operation of the database path each
+        is_static = client.rotation_type == client.Rotation.STATIC
+        events = _grant_events(server, family, scopes, new_refresh=not is_static, audit=audit)
+        if is_static:
+            database().touch(row, now=now, grant_events=events)
+            return Refreshed(family, presented, scopes)
+        token = new_token()
+        if database().rotate(row, new_hash=hash_token(token), now=now, grant_events=events):
+            return Refreshed(family, token, scopes)
+    return _after_rotation(row, client, server, scopes, now=now, audit=audit)
+
+
+def _after_rotation(row: RefreshToken, client, server: AuthServer, scopes: list[str], *, now, audit: Audit):
+    """A token that another request rotated (just now, or earlier): a grace use within the app's
+    leeway, which mints a fresh token in the family, or else a replay, which revokes the family."""
+    family = row.family
+    with transaction.atomic():
+        rotated_at = (
+            row.rotated_at or RefreshToken.objects.filter(pk=row.pk).values_list("rotated_at", flat=True).first()
+        )
+        if client.leeway > 0 and rotated_at is not None and now - rotated_at <= timedelta(seconds=client.leeway):
+            token = new_token()
+            RefreshToken.objects.create(
+                token_hash=hash_token(token), family=family, created=now, last_used=now, origin="grace"
+            )
+            save_events(_grant_events(server, family, scopes, new_refresh=True, audit=audit))
+            return Refreshed(family, token, scopes)
+        revoke_in_transaction(family, server, reason="reuse_detected", audit=audit, replayed_hash=row.token_hash)
+    # The revocation above is committed; only now answer the replay.
+    raise invalid_grant_refresh()

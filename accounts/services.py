@@ -68,22 +68,24 @@ def create_user(
     return user
 
 
-def deactivate_user(user: User, *, audit: Audit = SYSTEM) -> User:
-    """Deactivate a user and revoke every token family they hold (SPEC §3)."""
+def _set_active(user: User, is_active: bool, action: str, audit: Audit) -> User:
+    """Activate or deactivate; deactivation revokes every token family the user holds (SPEC §3)."""
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=False)
-        user.is_active = False
-        revoke_families(user=user, reason="user_deactivated", audit=audit)
-        _log("deactivate", f"Deactivated user {user.username}", user, audit)
+        User.objects.filter(pk=user.pk).update(is_active=is_active)
+        user.is_active = is_active
+        if not is_active:
+            revoke_families(user=user, reason="user_deactivated", audit=audit)
+        _log(action, f"{action.capitalize()}d user {user.username}", user, audit)
     return user
+
+
+def deactivate_user(user: User, *, audit: Audit = SYSTEM) -> User:
+    """Deactivate a user and revoke every token family they hold."""
+    return _set_active(user, False, "deactivate", audit)
 
 
 def activate_user(user: User, *, audit: Audit = SYSTEM) -> User:
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=True)
-        user.is_active = True
-        _log("activate", f"Activated user {user.username}", user, audit)
-    return user
+    return _set_active(user, True, "activate", audit)
 
 
 class UserIsActive(Exception):

@@ -116,22 +116,25 @@ def rotate_secret(app: Application, *, audit: Audit = SYSTEM) -> str:
     return secret
 
 
-def activate_app(app: Application, *, audit: Audit = SYSTEM) -> Application:
+def _set_status(app: Application, status: str, action: str, audit: Audit) -> Application:
+    """Move the app to `status`, revoking its token families when it goes inactive (SPEC §3,
+    implicit revocation). `updated` moves too, so every node's client cache sees the change."""
     with transaction.atomic():
-        app.status, app.updated = Application.Status.ACTIVE, timezone.now()
+        app.status, app.updated = status, timezone.now()
         Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
-        _log("activate", f"Activated app '{app.name}'", app, audit)
+        if status == Application.Status.INACTIVE:
+            revoke_families(client=app, reason="app_deactivated", audit=audit)
+        _log(action, f"{action.capitalize()}d app '{app.name}'", app, audit)
     return app
+
+
+def activate_app(app: Application, *, audit: Audit = SYSTEM) -> Application:
+    return _set_status(app, Application.Status.ACTIVE, "activate", audit)
 
 
 def deactivate_app(app: Application, *, audit: Audit = SYSTEM) -> Application:
-    """Deactivate the app and revoke every token family it holds (SPEC §3, implicit revocation)."""
-    with transaction.atomic():
-        app.status, app.updated = Application.Status.INACTIVE, timezone.now()
-        Application.objects.filter(pk=app.pk).update(status=app.status, updated=app.updated)
-        revoke_families(client=app, reason="app_deactivated", audit=audit)
-        _log("deactivate", f"Deactivated app '{app.name}'", app, audit)
-    return app
+    """Deactivate the app and revoke every token family it holds."""
+    return _set_status(app, Application.Status.INACTIVE, "deactivate", audit)
 
 
 class AppIsActive(Exception):

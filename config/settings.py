@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,8 +72,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AdminSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # django-csp: the Content-Security-Policy below
+    "core.middleware.NoStoreMiddleware",
 ]
 
 # The OAuth endpoints that apps call server-to-server or by CORS, with no cookies (config/wsgi.py).
@@ -165,10 +169,32 @@ if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = DEBUG
 
+SESSION_ENGINE = "core.sessions"  # database sessions, stored by a hash of the key (core/sessions.py)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG and ROTOR_ISSUER.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+ROTOR_ADMIN_SESSION_IDLE_MINUTES = env_int("ROTOR_ADMIN_SESSION_IDLE_MINUTES", 30)  # console: idle timeout
+ROTOR_ADMIN_SESSION_MAX_HOURS = env_int("ROTOR_ADMIN_SESSION_MAX_HOURS", 12)  # console: longest session
+# HSTS once Rotor is served over https (SecurityMiddleware sends it on secure requests only; behind a
+# TLS-terminating proxy that needs SECURE_PROXY_SSL_HEADER, README "Running Rotor").
+SECURE_HSTS_SECONDS = env_int("ROTOR_HSTS_SECONDS", 31536000) if ROTOR_ISSUER.startswith("https://") else 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# A strict CSP on every page: scripts and styles only from Rotor's own static files, never inline;
+# no framing (clickjacking). No form-action: consent and sign-in forms end in a redirect to the
+# client, which browsers would check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # OAuth and API bodies are small; larger ones get a 400
 
 REST_FRAMEWORK = {

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_page, staff_required
+from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 from tokens import reports
 
@@ -70,12 +70,15 @@ def user_deactivate(request, uid):
     if user == request.user:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("accounts:user-detail", uid=user.uid)
-    if request.method == "POST":
+
+    def deactivate():
         services.deactivate_user(user, audit=Audit.of(request))
         messages.success(request, f"Deactivated {user.username} and revoked their tokens.")
         return redirect("accounts:user-detail", uid=user.uid)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        deactivate,
         title=f"Deactivate {user.username}?",
         message="They will not be able to sign in, and every refresh token they hold is revoked now.",
         confirm_label="Deactivate user",
@@ -98,12 +101,15 @@ def user_delete(request, uid):
     if user.is_active:
         messages.error(request, "Deactivate the user before deleting them.")
         return redirect("accounts:user-detail", uid=user.uid)
-    if request.method == "POST":
+
+    def delete():
         services.delete_user(user, audit=Audit.of(request))
         messages.success(request, f"Deleted user {user.username}.")
         return redirect("accounts:user-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        delete,
         title=f"Delete {user.username}?",
         message="The user and their token families are removed for good. This cannot be undone.",
         confirm_label="Delete user",
@@ -133,12 +139,15 @@ def api_token_list(request):
 @staff_required
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk)
-    if request.method == "POST":
+
+    def revoke():
         services.revoke_api_token(token, audit=Audit.of(request))
         messages.success(request, f"Revoked API token '{token.name}'.")
         return redirect("accounts:api-token-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        revoke,
         title=f"Revoke API token '{token.name}'?",
         message="Anything still using this token will get 401 from the management API.",
         confirm_label="Revoke token",

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from core.console import confirm_then_act, staff_required
@@ -17,6 +18,9 @@ from .models import ApiToken, User
 
 
 class ConsoleLoginView(auth_views.LoginView):
+    """Admin sign-in. Django's LoginView already wraps dispatch in sensitive_post_parameters(): no error report
+    shows what was posted."""
+
     template_name = "accounts/console_login.html"
     authentication_form = ConsoleAuthenticationForm
     next_page = reverse_lazy("tokens:dashboard")
@@ -39,6 +43,7 @@ def user_list(request):
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 
+@sensitive_post_parameters("password")  # outermost: the request is marked before anything else can fail
 @staff_required
 def user_create(request):
     form = UserCreateForm(request.POST or None)

@@ -5,9 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_page, staff_required
+from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 from tokens import reports
 
@@ -17,6 +18,9 @@ from .models import ApiToken, User
 
 
 class ConsoleLoginView(auth_views.LoginView):
+    """Admin sign-in. Django's LoginView already wraps dispatch in sensitive_post_parameters(): no error report
+    shows what was posted."""
+
     template_name = "accounts/console_login.html"
     authentication_form = ConsoleAuthenticationForm
     next_page = reverse_lazy("tokens:dashboard")
@@ -39,6 +43,7 @@ def user_list(request):
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 
+@sensitive_post_parameters("password")  # outermost: the request is marked before anything else can fail
 @staff_required
 def user_create(request):
     form = UserCreateForm(request.POST or None)
@@ -70,12 +75,15 @@ def user_deactivate(request, uid):
     if user == request.user:
         messages.error(request, "You cannot deactivate your own account.")
         return redirect("accounts:user-detail", uid=user.uid)
-    if request.method == "POST":
+
+    def deactivate():
         services.deactivate_user(user, audit=Audit.of(request))
         messages.success(request, f"Deactivated {user.username} and revoked their tokens.")
         return redirect("accounts:user-detail", uid=user.uid)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        deactivate,
         title=f"Deactivate {user.username}?",
         message="They will not be able to sign in, and every refresh token they hold is revoked now.",
         confirm_label="Deactivate user",
@@ -98,12 +106,15 @@ def user_delete(request, uid):
     if user.is_active:
         messages.error(request, "Deactivate the user before deleting them.")
         return redirect("accounts:user-detail", uid=user.uid)
-    if request.method == "POST":
+
+    def delete():
         services.delete_user(user, audit=Audit.of(request))
         messages.success(request, f"Deleted user {user.username}.")
         return redirect("accounts:user-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        delete,
         title=f"Delete {user.username}?",
         message="The user and their token families are removed for good. This cannot be undone.",
         confirm_label="Delete user",
@@ -133,12 +144,15 @@ def api_token_list(request):
 @staff_required
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk)
-    if request.method == "POST":
+
+    def revoke():
         services.revoke_api_token(token, audit=Audit.of(request))
         messages.success(request, f"Revoked API token '{token.name}'.")
         return redirect("accounts:api-token-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        revoke,
         title=f"Revoke API token '{token.name}'?",
         message="Anything still using this token will get 401 from the management API.",
         confirm_label="Revoke token",

@@ -1,10 +1,13 @@
 """The per-type rules for app integrations, shared by the console, the API and `createclient`.
 
 `validate_app()` takes the app's settings in a flat form (the names of SPEC §5) and returns
-them cleaned, or raises AppValidationError with every problem keyed by field.
+them cleaned, or raises AppValidationError with every problem keyed by field. Each field or
+concern has its own small rule below; validate_app() runs them in a fixed order, so the errors
+of a field, and the fields themselves, always come out in the same order.
 """
 
 import string
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .models import (
@@ -33,6 +36,16 @@ GRANT_UNAVAILABLE_REASON = {
     GRANT_DEVICE_CODE: "Device Authorization is for native apps on input-constrained devices.",
     GRANT_AUTHORIZATION_CODE: "API service apps act for themselves, not for a signed-in user.",
     GRANT_REFRESH_TOKEN: "API service apps get new access tokens with Client Credentials instead.",
+}
+# What each app type needs at least one of, and what it says when it has none of them.
+NEEDED_GRANTS = {
+    "web": ([GRANT_AUTHORIZATION_CODE], "Web and single-page apps need the Authorization Code grant."),
+    "browser": ([GRANT_AUTHORIZATION_CODE], "Web and single-page apps need the Authorization Code grant."),
+    "native": (
+        [GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE],
+        "Native apps need Authorization Code or Device Authorization.",
+    ),
+    "service": ([GRANT_CLIENT_CREDENTIALS], "API service apps need the Client Credentials grant."),
 }
 GRANT_LABELS = {
     GRANT_AUTHORIZATION_CODE: "Authorization Code",
@@ -101,6 +114,202 @@ def _origin_problem(origin: object) -> str | None:
     return None
 
 
+@dataclass
+class _Check:
+    """One run of the rules: the app type, the settings being cleaned (rules normalise them in place) and the
+    problems found so far, per field in the order found."""
+
+    app_type: str = ""
+    clean: dict = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+def _application_type(check: _Check, value: object, instance: Application | None) -> str:
+    """The type the other rules check against: an existing app keeps its own. Without a known type nothing
+    else can be checked, so an unknown one is raised at once."""
+    if instance is not None:
+        if value not in (None, instance.application_type):
+            check.fail("application_type", "The application type cannot be changed after the app is created.")
+        value = instance.application_type
+    if value not in APP_TYPES:
+        check.fail("application_type", f"Application type must be one of: {', '.join(APP_TYPES)}.")
+        raise AppValidationError(check.errors)
+    return value
+
+
+def _label(check: _Check) -> None:
+    label = check.clean.get("label")
+    if not isinstance(label, str) or not label.strip():
+        check.fail("label", "The app name is required.")
+    elif len(label) > 100:
+        check.fail("label", "The app name must be at most 100 characters.")
+    else:
+        check.clean["label"] = label.strip()
+
+
+def _grant_types(check: _Check) -> None:
+    """Each grant on its own: known, and allowed for the type. Repeats are dropped, keeping the first."""
+    grants = check.clean["grant_types"]
+    if not isinstance(grants, list) or not grants or not all(isinstance(g, str) for g in grants):
+        check.fail("grant_types", "At least one grant type is required.")
+        grants = []
+    grants = list(dict.fromkeys(grants))
+    for grant in grants:
+        if grant not in GRANT_TYPES:
+            check.fail("grant_types", f"'{grant}' is not a supported grant type.")
+        elif grant not in ALLOWED_GRANTS[check.app_type]:
+            check.fail("grant_types", f"'{grant}' is not allowed for this app type. {GRANT_UNAVAILABLE_REASON[grant]}")
+    check.clean["grant_types"] = grants
+
+
+def _grant_combination(check: _Check) -> None:
+    """The grants together: one the type needs, and never Refresh Token alone (it only renews what another issued)."""
+    grants = check.clean["grant_types"]
+    needed, message = NEEDED_GRANTS[check.app_type]
+    if not set(needed) & set(grants):
+        check.fail("grant_types", message)
+    if grants == [GRANT_REFRESH_TOKEN]:
+        check.fail("grant_types", "Refresh Token needs a grant that signs a user in.")
+
+
+def _response_types(check: _Check) -> None:
+    """Derived from the grants whatever was sent: `code` for Authorization Code, else `token` for Client Credentials."""
+    grants = check.clean["grant_types"]
+    check.clean["response_types"] = (
+        ["code"] if GRANT_AUTHORIZATION_CODE in grants else (["token"] if GRANT_CLIENT_CREDENTIALS in grants else [])
+    )
+
+
+def _uri_list(check: _Check, name: str, kind: str) -> None:
+    """A list of redirect URIs: each one checked, repeats dropped; anything but a list is left as sent."""
+    uris = check.clean[name]
+    if not isinstance(uris, list):
+        check.fail(name, f"The {kind}s must be a list.")
+        return
+    for uri in uris:
+        problem = _uri_problem(uri, app_type=check.app_type, kind=kind)
+        if problem:
+            check.fail(name, problem)
+    check.clean[name] = list(dict.fromkeys(uris))
+
+
+def _redirect_uris(check: _Check) -> None:
+    _uri_list(check, "redirect_uris", "redirect URI")
+
+
+def _post_logout_redirect_uris(check: _Check) -> None:
+    _uri_list(check, "post_logout_redirect_uris", "sign-out redirect URI")
+
+
+def _redirect_uri_needed(check: _Check) -> None:
+    """Authorization Code has nowhere to send the code without one; not said again when the list is already wrong."""
+    grants = check.clean["grant_types"]
+    if GRANT_AUTHORIZATION_CODE in grants and not check.clean["redirect_uris"] and "redirect_uris" not in check.errors:
+        check.fail("redirect_uris", "At least one sign-in redirect URI is required for the Authorization Code grant.")
+
+
+def _trusted_origins(check: _Check) -> None:
+    origins = check.clean["trusted_origins"]
+    if not isinstance(origins, list):
+        check.fail("trusted_origins", "Trusted origins must be a list.")
+        return
+    for origin in origins:
+        problem = _origin_problem(origin)
+        if problem:
+            check.fail("trusted_origins", problem)
+    check.clean["trusted_origins"] = [o.rstrip("/") for o in dict.fromkeys(origins) if isinstance(o, str)]
+
+
+def _auth_method(check: _Check) -> None:
+    """A secret only where it can be kept: never in a single-page app, always in a web or service app."""
+    method = check.clean["token_endpoint_auth_method"]
+    if method not in AUTH_METHODS:
+        check.fail("token_endpoint_auth_method", f"Client authentication must be one of: {', '.join(AUTH_METHODS)}.")
+    elif check.app_type == "browser" and method != "none":
+        check.fail("token_endpoint_auth_method", "Single-page apps cannot keep a secret; use 'none' with PKCE.")
+    elif check.app_type in ("web", "service") and method == "none":
+        check.fail("token_endpoint_auth_method", "Web and API service apps must authenticate with a client secret.")
+
+
+def _pkce(check: _Check) -> None:
+    """A public client has only PKCE to bind the code to whoever asked for it."""
+    if not isinstance(check.clean["pkce_required"], bool):
+        check.fail("pkce_required", "PKCE required must be true or false.")
+    elif check.clean["token_endpoint_auth_method"] == "none" and not check.clean["pkce_required"]:
+        check.fail("pkce_required", "PKCE is required for public clients (client authentication 'none').")
+
+
+def _consent(check: _Check) -> None:
+    if check.clean["consent_method"] not in CONSENT_METHODS:
+        check.fail("consent_method", "Consent must be TRUSTED or REQUIRED.")
+
+
+def _rotation(check: _Check) -> None:
+    if check.clean["rotation_type"] not in ROTATION_TYPES:
+        check.fail("rotation_type", "Refresh token behavior must be ROTATE or STATIC.")
+
+
+def _leeway(check: _Check) -> None:
+    """The grace period for a rotated refresh token; `True` is an int to Python but not a number of seconds."""
+    leeway = check.clean["leeway"]
+    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 60:
+        check.fail("leeway", "The grace period must be a whole number of seconds from 0 to 60.")
+
+
+def _initiate_login_uri(check: _Check) -> None:
+    """Optional; a page we send the browser to, so held to the web rules whatever the app type."""
+    login_uri = check.clean["initiate_login_uri"]
+    if login_uri:
+        problem = _uri_problem(login_uri, app_type="web", kind="initiate login URI")
+        if problem:
+            check.fail("initiate_login_uri", problem)
+
+
+def _client_id(check: _Check) -> None:
+    """Create only, and optional (one is made when not sent); it must be unique."""
+    client_id = check.clean.get("client_id")
+    if client_id is None:
+        return
+    if not isinstance(client_id, str) or not 6 <= len(client_id) <= 100 or set(client_id) - _CLIENT_ID_CHARS:
+        check.fail("client_id", "A client ID must be 6 to 100 letters, digits, '-', '_' or '.'.")
+    elif Application.objects.filter(client_id=client_id).exists():
+        check.fail("client_id", "An app with this client ID already exists.")
+
+
+def _client_secret(check: _Check) -> None:
+    """Create only, and optional (one is made when not sent); a public client has none."""
+    secret = check.clean.get("client_secret")
+    if secret is None:
+        return
+    if not isinstance(secret, str) or not 14 <= len(secret) <= 100 or set(secret) - _PRINTABLE:
+        check.fail("client_secret", "A client secret must be 14 to 100 printable ASCII characters.")
+    if check.clean["token_endpoint_auth_method"] == "none":
+        check.fail("client_secret", "A public client (authentication 'none') has no secret.")
+
+
+# The order is the order of the fields in AppValidationError.errors; later rules read what earlier ones cleaned.
+_RULES = (
+    _label,
+    _grant_types,
+    _grant_combination,
+    _response_types,
+    _redirect_uris,
+    _post_logout_redirect_uris,
+    _redirect_uri_needed,
+    _trusted_origins,
+    _auth_method,
+    _pkce,
+    _consent,
+    _rotation,
+    _leeway,
+    _initiate_login_uri,
+)
+_CREATE_RULES = (_client_id, _client_secret)
+
+
 def validate_app(data: dict, *, instance: Application | None = None) -> dict:
     """Check `data` against SPEC §5 and the per-type rules; return the cleaned settings.
 
@@ -108,122 +317,13 @@ def validate_app(data: dict, *, instance: Application | None = None) -> dict:
     trusted_origins, token_endpoint_auth_method, pkce_required, consent_method, rotation_type,
     leeway, initiate_login_uri, and on create client_id and client_secret.
     """
-    errors: dict[str, list[str]] = {}
-
-    def fail(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    app_type = data.get("application_type")
-    if instance is not None:
-        if app_type not in (None, instance.application_type):
-            fail("application_type", "The application type cannot be changed after the app is created.")
-        app_type = instance.application_type
-    if app_type not in APP_TYPES:
-        fail("application_type", f"Application type must be one of: {', '.join(APP_TYPES)}.")
-        raise AppValidationError(errors)
-
-    clean = defaults_for(app_type)
-    clean.update({k: v for k, v in data.items() if v is not None})
-    clean["application_type"] = app_type
-
-    label = clean.get("label")
-    if not isinstance(label, str) or not label.strip():
-        fail("label", "The app name is required.")
-    elif len(label) > 100:
-        fail("label", "The app name must be at most 100 characters.")
-    else:
-        clean["label"] = label.strip()
-
-    grants = clean["grant_types"]
-    if not isinstance(grants, list) or not grants or not all(isinstance(g, str) for g in grants):
-        fail("grant_types", "At least one grant type is required.")
-        grants = []
-    grants = list(dict.fromkeys(grants))
-    for grant in grants:
-        if grant not in GRANT_TYPES:
-            fail("grant_types", f"'{grant}' is not a supported grant type.")
-        elif grant not in ALLOWED_GRANTS[app_type]:
-            fail("grant_types", f"'{grant}' is not allowed for this app type. {GRANT_UNAVAILABLE_REASON[grant]}")
-    if app_type in ("web", "browser") and GRANT_AUTHORIZATION_CODE not in grants:
-        fail("grant_types", "Web and single-page apps need the Authorization Code grant.")
-    if app_type == "native" and GRANT_AUTHORIZATION_CODE not in grants and GRANT_DEVICE_CODE not in grants:
-        fail("grant_types", "Native apps need Authorization Code or Device Authorization.")
-    if app_type == "service" and GRANT_CLIENT_CREDENTIALS not in grants:
-        fail("grant_types", "API service apps need the Client Credentials grant.")
-    if grants == [GRANT_REFRESH_TOKEN]:
-        fail("grant_types", "Refresh Token needs a grant that signs a user in.")
-    clean["grant_types"] = grants
-    clean["response_types"] = (
-        ["code"] if GRANT_AUTHORIZATION_CODE in grants else (["token"] if GRANT_CLIENT_CREDENTIALS in grants else [])
-    )
-
-    for field, kind in (("redirect_uris", "redirect URI"), ("post_logout_redirect_uris", "sign-out redirect URI")):
-        uris = clean[field]
-        if not isinstance(uris, list):
-            fail(field, f"The {kind}s must be a list.")
-            continue
-        for uri in uris:
-            problem = _uri_problem(uri, app_type=app_type, kind=kind)
-            if problem:
-                fail(field, problem)
-        clean[field] = list(dict.fromkeys(uris)) if isinstance(uris, list) else []
-    if GRANT_AUTHORIZATION_CODE in grants and not clean["redirect_uris"] and "redirect_uris" not in errors:
-        fail("redirect_uris", "At least one sign-in redirect URI is required for the Authorization Code grant.")
-
-    origins = clean["trusted_origins"]
-    if not isinstance(origins, list):
-        fail("trusted_origins", "Trusted origins must be a list.")
-    else:
-        for origin in origins:
-            problem = _origin_problem(origin)
-            if problem:
-                fail("trusted_origins", problem)
-        clean["trusted_origins"] = [o.rstrip("/") for o in dict.fromkeys(origins) if isinstance(o, str)]
-
-    method = clean["token_endpoint_auth_method"]
-    if method not in AUTH_METHODS:
-        fail("token_endpoint_auth_method", f"Client authentication must be one of: {', '.join(AUTH_METHODS)}.")
-    elif app_type == "browser" and method != "none":
-        fail("token_endpoint_auth_method", "Single-page apps cannot keep a secret; use 'none' with PKCE.")
-    elif app_type in ("web", "service") and method == "none":
-        fail("token_endpoint_auth_method", "Web and API service apps must authenticate with a client secret.")
-
-    if not isinstance(clean["pkce_required"], bool):
-        fail("pkce_required", "PKCE required must be true or false.")
-    elif method == "none" and not clean["pkce_required"]:
-        fail("pkce_required", "PKCE is required for public clients (client authentication 'none').")
-
-    if clean["consent_method"] not in CONSENT_METHODS:
-        fail("consent_method", "Consent must be TRUSTED or REQUIRED.")
-
-    if clean["rotation_type"] not in ROTATION_TYPES:
-        fail("rotation_type", "Refresh token behavior must be ROTATE or STATIC.")
-    leeway = clean["leeway"]
-    if isinstance(leeway, bool) or not isinstance(leeway, int) or not 0 <= leeway <= 60:
-        fail("leeway", "The grace period must be a whole number of seconds from 0 to 60.")
-
-    login_uri = clean["initiate_login_uri"]
-    if login_uri:
-        problem = _uri_problem(login_uri, app_type="web", kind="initiate login URI")
-        if problem:
-            fail("initiate_login_uri", problem)
-
-    if instance is None:
-        client_id = clean.get("client_id")
-        if client_id is not None and (
-            not isinstance(client_id, str) or not 6 <= len(client_id) <= 100 or set(client_id) - _CLIENT_ID_CHARS
-        ):
-            fail("client_id", "A client ID must be 6 to 100 letters, digits, '-', '_' or '.'.")
-        elif client_id is not None and Application.objects.filter(client_id=client_id).exists():
-            fail("client_id", "An app with this client ID already exists.")
-        secret = clean.get("client_secret")
-        if secret is not None and (
-            not isinstance(secret, str) or not 14 <= len(secret) <= 100 or set(secret) - _PRINTABLE
-        ):
-            fail("client_secret", "A client secret must be 14 to 100 printable ASCII characters.")
-        if secret is not None and method == "none":
-            fail("client_secret", "A public client (authentication 'none') has no secret.")
-
-    if errors:
-        raise AppValidationError(errors)
-    return clean
+    check = _Check()
+    check.app_type = _application_type(check, data.get("application_type"), instance)
+    check.clean = defaults_for(check.app_type)
+    check.clean.update({k: v for k, v in data.items() if v is not None})
+    check.clean["application_type"] = check.app_type
+    for rule in _RULES + (_CREATE_RULES if instance is None else ()):
+        rule(check)
+    if check.errors:
+        raise AppValidationError(check.errors)
+    return check.clean

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_page, staff_required
+from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 from tokens import reports
 from tokens.lifecycle.revocation import revoke_families
@@ -98,12 +98,15 @@ def app_secret_rotate(request, public_id):
     if app.is_public:
         messages.error(request, "This app is a public client and has no secret.")
         return redirect("clients:app-detail", public_id=app.public_id)
-    if request.method == "POST":
+
+    def rotate():
         secret = services.rotate_secret(app, audit=Audit.of(request))
         messages.success(request, "Generated a new client secret. The old one no longer works.")
         return _general(request, app, new_secret=secret)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        rotate,
         title="Generate a new client secret?",
         message=f"The current secret of '{app.name}' stops working at once. Clients using it must be updated.",
         confirm_label="Generate new secret",
@@ -123,12 +126,15 @@ def app_activate(request, public_id):
 @staff_required
 def app_deactivate(request, public_id):
     app = _app(public_id)
-    if request.method == "POST":
+
+    def deactivate():
         services.deactivate_app(app, audit=Audit.of(request))
         messages.success(request, f"Deactivated '{app.name}' and revoked its tokens.")
         return redirect("clients:app-detail", public_id=app.public_id)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        deactivate,
         title=f"Deactivate '{app.name}'?",
         message="Users can no longer sign in to it, and every refresh and access token it holds is revoked now.",
         confirm_label="Deactivate app",
@@ -142,12 +148,15 @@ def app_delete(request, public_id):
     if app.is_active:
         messages.error(request, "Deactivate the app before deleting it.")
         return redirect("clients:app-detail", public_id=app.public_id)
-    if request.method == "POST":
+
+    def delete():
         services.delete_app(app, audit=Audit.of(request))
         messages.success(request, f"Deleted '{app.name}'.")
         return redirect("clients:app-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        delete,
         title=f"Delete '{app.name}'?",
         message="The app integration, its credentials and its token families are removed for good.",
         confirm_label="Delete app",
@@ -166,12 +175,15 @@ def app_tokens(request, public_id):
 @staff_required
 def app_tokens_revoke_all(request, public_id):
     app = _app(public_id)
-    if request.method == "POST":
+
+    def revoke_all():
         count = revoke_families(client=app, reason="revoked_by_admin", audit=Audit.of(request))
         messages.success(request, f"Revoked {count} token famil{'y' if count == 1 else 'ies'} of '{app.name}'.")
         return redirect("clients:app-tokens", public_id=app.public_id)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        revoke_all,
         title=f"Revoke every token of '{app.name}'?",
         message="Every user signed in to this app will have to sign in again: all its refresh and access tokens "
         "stop working now.",

@@ -1,4 +1,4 @@
-"""The console's shared pieces: the staff-only decorator and the confirmation page."""
+"""The console's shared pieces: the staff-only decorator, the confirmation page and confirm-then-act."""
 
 from functools import wraps
 
@@ -34,3 +34,14 @@ def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="
         "danger": danger,
     }
     return render(request, "console/confirm.html", ctx)
+
+
+def confirm_then_act(request, act, **page):
+    """A destructive action's one view: any method but POST shows `confirm_page(**page)`, whose POST runs `act()`.
+
+    `act` does the work, adds its message and returns the response (usually a redirect), so a view states only
+    what it does and what its confirmation says.
+    """
+    if request.method == "POST":
+        return act()
+    return confirm_page(request, **page)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.console import confirm_page, staff_required
+from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 
 from . import reports
@@ -44,14 +44,17 @@ def _safe_next(request, default: str) -> str:
 def family_revoke(request, public_id):
     family = get_object_or_404(TokenFamily.objects.select_related("client", "user"), public_id=public_id)
     back = _safe_next(request, reverse("tokens:family-detail", args=[family.public_id]))
-    if request.method == "POST":
+
+    def revoke():
         if revoke_family(family, reason="revoked_by_admin", audit=Audit.of(request)):
             messages.success(request, f"Revoked token family {family.public_id}; its tokens stop working now.")
         else:
             messages.info(request, f"Token family {family.public_id} was already revoked.")
         return redirect(back)
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        revoke,
         title=f"Revoke token family {family.public_id}?",
         message=f"{family.user.username} will have to sign in to {family.client.name} again: every refresh "
         "token and access token from this sign-in stops working now.",
@@ -72,13 +75,16 @@ def server_rotate(request, server_id):
     if server_id not in SERVER_IDS:
         raise Http404("No such authorization server")
     server = get_server(server_id)
-    if request.method == "POST":
+
+    def rotate():
         _before, after = keys.rotate_keys(server.id)
         active = next((k.kid for k in after if k.status == "ACTIVE"), "?")
         messages.success(request, f"Rotated the keys of {server.name}. Now signing with {active}.")
         return redirect("tokens:server-list")
-    return confirm_page(
+
+    return confirm_then_act(
         request,
+        rotate,
         title=f"Rotate the signing keys of {server.name}?",
         message="The NEXT key starts signing, the ACTIVE key becomes EXPIRED (still published, so the tokens it "
         "signed keep verifying), the old EXPIRED key is dropped and a new NEXT key is made.",

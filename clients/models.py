@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.db import models
 from oauth2_provider.models import AbstractApplication
 
@@ -16,6 +18,14 @@ _DOT_GRANT = {
     GRANT_CLIENT_CREDENTIALS: AbstractApplication.GRANT_CLIENT_CREDENTIALS,
     GRANT_DEVICE_CODE: AbstractApplication.GRANT_DEVICE_CODE,
 }
+
+
+def _parsable(uri: str) -> bool:
+    try:
+        urlsplit(uri).port  # noqa: B018  (ValueError for "Port out of range" or a bad IPv6 literal)
+    except ValueError:
+        return False
+    return True
 
 
 def new_app_id() -> str:
@@ -95,6 +105,14 @@ class Application(AbstractApplication):
     @property
     def trusted_origin_list(self) -> list[str]:
         return self.allowed_origins.split()
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """DOT's exact match; a URI whose host or port cannot be parsed is simply not allowed
+        (DOT's matcher would raise ValueError, a 500)."""
+        return _parsable(uri) and super().redirect_uri_allowed(uri)
+
+    def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
+        return _parsable(uri) and super().post_logout_redirect_uri_allowed(uri)
 
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in self.grant_types

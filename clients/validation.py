@@ -87,7 +87,11 @@ def _uri_problem(uri: object, *, app_type: str, kind: str) -> str | None:
         return f"'{uri}' is not a valid {kind}."
     if any(ch.isspace() for ch in uri) or not uri.isprintable():
         return f"'{uri}' is not a valid {kind}: it contains spaces or control characters."
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
+    except ValueError:
+        return f"'{uri}' is not a valid {kind}: its host or port cannot be read."
     if "#" in uri:
         return f"'{uri}' is not a valid {kind}: it must not contain a fragment."
     if not parts.scheme:
@@ -107,7 +111,11 @@ def _uri_problem(uri: object, *, app_type: str, kind: str) -> str | None:
 def _origin_problem(origin: object) -> str | None:
     if not isinstance(origin, str):
         return f"'{origin}' is not a valid origin."
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
+    except ValueError:
+        return f"'{origin}' is not a valid origin: its host or port cannot be read."
     has_path = parts.path not in ("", "/")  # a trailing slash is dropped below
     if parts.scheme not in ("http", "https") or not parts.hostname or has_path or set("?#@") & set(origin):
         return f"'{origin}' is not a valid origin: use scheme://host[:port] with no path."

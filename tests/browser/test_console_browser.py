@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.oauth import pkce_pair
+from tests.kit.oauth import pkce_pair
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 

@@ -24,7 +24,7 @@ def createclient(*args) -> dict:
 
 def run_manage(*args) -> subprocess.CompletedProcess:
     """The command as an operator runs it: a separate process on the test database."""
-    from tests.live import database_url
+    from tests.kit.live import database_url
 
     env = dict(os.environ, DATABASE_URL=database_url(), SECRET_KEY="createclient-test", DEBUG="0")
     return subprocess.run(

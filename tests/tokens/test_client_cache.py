@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Event
-from tests.oauth import token_request
+from tests.kit.oauth import token_request
 
 pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/lifecycle/postgres.py)
 

@@ -13,7 +13,7 @@ import jwt
 import pytest
 import requests
 
-from tests.device import DEVICE_GRANT, tv_app_data
+from tests.kit.device import DEVICE_GRANT, tv_app_data
 
 pytestmark = [pytest.mark.live]
 
@@ -161,7 +161,7 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
     base = quick_server.url
     app, user = tv["app"], tv["user"]
     script = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "device_client.py"), base, app.client_id],
+        [sys.executable, str(ROOT / "tests" / "kit" / "device_client.py"), base, app.client_id],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

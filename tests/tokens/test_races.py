@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.oauth import live_sign_in
+from tests.kit.oauth import live_sign_in
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 

@@ -1,8 +1,11 @@
 """Helpers that act like a device (a TV) using the device authorization grant, in-process."""
 
+from pathlib import Path
+
 from tests.kit.oauth import form_post
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEVICE_CLIENT = Path(__file__).with_name("device_client.py")  # the same device as a script, for a live server
 
 
 def tv_app_data(**overrides) -> dict:

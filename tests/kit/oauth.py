@@ -17,6 +17,13 @@ import requests
 PREFIX = {"org": "/oauth2/v1", "default": "/oauth2/default/v1"}
 FORM = "application/x-www-form-urlencoded"
 
+# Error bodies of SPEC §6 that several files expect, word for word.
+AUTH_FAILED = {
+    "error": "invalid_client",
+    "error_description": "Client authentication failed. Either the client or the client credentials are invalid.",
+}
+INVALID_REFRESH = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}
+
 
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)

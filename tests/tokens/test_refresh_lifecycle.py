@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from core.models import Event
-from tests.kit.oauth import form_post, introspection, refresh, tokens_for
+from tests.kit.oauth import INVALID_REFRESH, form_post, introspection, refresh, tokens_for
 from tokens.models import RefreshToken, TokenFamily
 
 # Every behaviour holds on both refresh paths: tokens/lifecycle/postgres.py's SQL (PostgreSQL) and the ORM.
@@ -18,9 +18,6 @@ SQL_PATHS = [True, False] if os.environ.get("DATABASE_URL", "").startswith("post
 @pytest.fixture(autouse=True, params=SQL_PATHS, ids=lambda fast: "fast-sql" if fast else "orm")
 def refresh_path(request, settings):
     settings.ROTOR_FAST_SQL = request.param
-
-
-INVALID = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}
 
 
 @pytest.fixture
@@ -132,9 +129,9 @@ def test_replay_after_leeway_revokes_the_whole_family(client, rotating_app, end_
         rotated = refresh(client, rotating_app, issued["refresh_token"]).json()
         clock.shift(31)
         replay = refresh(client, rotating_app, issued["refresh_token"])
-        assert replay.status_code == 400 and replay.json() == INVALID
+        assert replay.status_code == 400 and replay.json() == INVALID_REFRESH
         # Every refresh token of the family and every access token issued from it is dead.
-        assert refresh(client, rotating_app, rotated["refresh_token"]).json() == INVALID
+        assert refresh(client, rotating_app, rotated["refresh_token"]).json() == INVALID_REFRESH
         for access in (issued["access_token"], rotated["access_token"]):
             assert introspection(client, rotating_app, access) == {"active": False}
         assert introspection(client, rotating_app, rotated["refresh_token"]) == {"active": False}
@@ -149,14 +146,14 @@ def test_replay_after_leeway_revokes_the_whole_family(client, rotating_app, end_
 def test_leeway_zero_lets_only_the_rotating_request_through(client, strict_app, end_user):
     first = tokens_for(client, strict_app, end_user, sign_out=False)["refresh_token"]
     assert refresh(client, strict_app, first).status_code == 200
-    assert refresh(client, strict_app, first).json() == INVALID
+    assert refresh(client, strict_app, first).json() == INVALID_REFRESH
     assert TokenFamily.objects.get().status == "REVOKED"
 
 
 def test_custom_server_records_the_as_form_of_detect_reuse(client, strict_app, end_user):
     first = tokens_for(client, strict_app, end_user, server="default", sign_out=False)["refresh_token"]
     assert refresh(client, strict_app, first, server="default").status_code == 200
-    assert refresh(client, strict_app, first, server="default").json() == INVALID
+    assert refresh(client, strict_app, first, server="default").json() == INVALID_REFRESH
     assert Event.objects.filter(event_type="app.oauth2.as.token.detect_reuse").count() == 1
 
 
@@ -181,7 +178,7 @@ def test_absolute_lifetime_is_never_extended_by_rotation(client, rotating_app, e
             assert response.status_code == 200
             token = response.json()["refresh_token"]
         clock.shift(dt.timedelta(minutes=16))  # 121 minutes after sign-in, 16 after the last use
-        assert refresh(client, rotating_app, token, server="default").json() == INVALID
+        assert refresh(client, rotating_app, token, server="default").json() == INVALID_REFRESH
 
 
 def test_idle_window_restarts_on_each_use(client, static_app, end_user, settings):
@@ -195,7 +192,7 @@ def test_idle_window_restarts_on_each_use(client, static_app, end_user, settings
             clock.shift(dt.timedelta(minutes=50))
             assert refresh(client, static_app, token, secret=secret, server="default").status_code == 200
         clock.shift(dt.timedelta(minutes=61))
-        assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID
+        assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID_REFRESH
 
 
 def test_family_keeps_the_lifetimes_it_was_issued_under(client, static_app, end_user, settings):
@@ -207,19 +204,19 @@ def test_family_keeps_the_lifetimes_it_was_issued_under(client, static_app, end_
         ]
         settings.ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = 10080
         clock.shift(dt.timedelta(minutes=61))
-        assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID
+        assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID_REFRESH
 
 
 def test_another_clients_token_is_invalid_grant(client, rotating_app, static_app, end_user):
     token = tokens_for(client, rotating_app, end_user, sign_out=False)["refresh_token"]
     response = refresh(client, static_app, token, secret=static_app.plain_secret)
-    assert response.status_code == 400 and response.json() == INVALID
+    assert response.status_code == 400 and response.json() == INVALID_REFRESH
     assert TokenFamily.objects.get().status == "ACTIVE"  # a foreign client cannot revoke it either
 
 
 def test_token_of_the_other_server_is_invalid_grant(client, rotating_app, end_user):
     token = tokens_for(client, rotating_app, end_user, server="org", sign_out=False)["refresh_token"]
-    assert refresh(client, rotating_app, token, server="default").json() == INVALID
+    assert refresh(client, rotating_app, token, server="default").json() == INVALID_REFRESH
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 10_000, "é∂ƒ©˙∆˚¬", "abc\x00def", "A" * 43])
@@ -229,7 +226,7 @@ def test_bad_refresh_tokens_get_the_spec_error_never_a_500(client, rotating_app,
     if bad == "":
         assert response.json()["error"] == "invalid_request"
     else:
-        assert response.json() == INVALID
+        assert response.json() == INVALID_REFRESH
 
 
 def test_revoked_family_token_gets_the_same_body(client, rotating_app, end_user):
@@ -237,7 +234,7 @@ def test_revoked_family_token_gets_the_same_body(client, rotating_app, end_user)
 
     token = tokens_for(client, rotating_app, end_user, sign_out=False)["refresh_token"]
     revoke_family(TokenFamily.objects.get(), reason="test")
-    assert refresh(client, rotating_app, token).json() == INVALID
+    assert refresh(client, rotating_app, token).json() == INVALID_REFRESH
 
 
 def test_scope_may_narrow_for_one_response_only(client, rotating_app, end_user):
@@ -284,7 +281,7 @@ def test_revoking_a_refresh_token_revokes_its_family_and_access_tokens(client, r
     )
     assert response.status_code == 200
     assert introspection(client, rotating_app, issued["access_token"]) == {"active": False}
-    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID
+    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID_REFRESH
     assert Event.objects.filter(event_type="app.oauth2.token.revoke").count() == 1
 
 
@@ -303,7 +300,7 @@ def test_deactivating_the_app_revokes_its_families(client, rotating_app, end_use
     issued = tokens_for(client, rotating_app, end_user, sign_out=False)
     deactivate_app(rotating_app)
     activate_app(rotating_app)
-    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID
+    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID_REFRESH
     assert introspection(client, rotating_app, issued["access_token"]) == {"active": False}
 
 
@@ -313,7 +310,7 @@ def test_deactivating_the_user_revokes_their_families(client, rotating_app, end_
     issued = tokens_for(client, rotating_app, end_user, sign_out=False)
     deactivate_user(end_user)
     activate_user(end_user)
-    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID
+    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID_REFRESH
     assert TokenFamily.objects.get().revoked_reason == "user_deactivated"
 
 
@@ -324,7 +321,7 @@ def test_deleting_the_user_or_app_leaves_no_usable_token(client, rotating_app, e
     deactivate_user(end_user)
     delete_user(end_user)
     assert not TokenFamily.objects.exists()
-    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID
+    assert refresh(client, rotating_app, issued["refresh_token"]).json() == INVALID_REFRESH
 
 
 def test_events_never_hold_a_token(client, rotating_app, end_user):

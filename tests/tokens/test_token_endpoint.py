@@ -13,15 +13,20 @@ from django.utils import timezone
 
 from core.models import Event
 from tests.kit.dbstate import changed_tables, row_counts
-from tests.kit.oauth import FORM, authorize_code, basic_auth, claims, exchange, introspection, token_request
+from tests.kit.oauth import (
+    AUTH_FAILED,
+    FORM,
+    authorize_code,
+    basic_auth,
+    claims,
+    exchange,
+    introspection,
+    token_request,
+)
 from tokens.models import AuthorizationCode, RevokedAccessToken, TokenFamily
 
 TOKEN = "/oauth2/v1/token"
 NO_CREDENTIALS = {"error": "invalid_client", "error_description": "No client credentials found."}
-AUTH_FAILED = {
-    "error": "invalid_client",
-    "error_description": "Client authentication failed. Either the client or the client credentials are invalid.",
-}
 INVALID_CODE = {"error": "invalid_grant", "error_description": "The authorization code is invalid or has expired."}
 DUPLICATE = {
     "error": "invalid_request",

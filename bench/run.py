@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from tests.live import free_port, start_gunicorn  # noqa: E402
-from tests.oauth import live_sign_in, pkce_pair  # noqa: E402
+from tests.kit.live import free_port, start_gunicorn  # noqa: E402
+from tests.kit.oauth import live_sign_in, pkce_pair  # noqa: E402
 
 TOKEN_PATH = "/oauth2/v1/token"
 SCOPE = "openid offline_access"

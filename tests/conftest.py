@@ -123,6 +123,30 @@ def public_app(make_app):
 
 
 @pytest.fixture
+def signed_in(client, end_user):
+    """The test client, signed in as the end user."""
+    client.force_login(end_user)
+    return client
+
+
+@pytest.fixture
+def issued(client, confidential_app, end_user):
+    """The token response of a whole code flow of `end_user` with `confidential_app` (the client is signed out)."""
+    from tests.kit.oauth import tokens_for
+
+    return tokens_for(client, confidential_app, end_user, secret=confidential_app.plain_secret)
+
+
+@pytest.fixture
+def tv_app(make_app):
+    """A native, public app with the device grant (tests.kit.device.tv_app_data)."""
+    from tests.kit.device import tv_app_data
+
+    app, _ = make_app(**tv_app_data())
+    return app
+
+
+@pytest.fixture
 def console_client(client, owner):
     client.force_login(owner)
     return client
@@ -143,7 +167,7 @@ def django_db_setup(django_test_environment, django_db_blocker):
 @pytest.fixture(scope="session")
 def live_server_factory(django_db_setup, django_db_blocker):
     """Start extra gunicorn servers on the test database (e.g. two nodes sharing it)."""
-    from tests.live import LiveServer
+    from tests.kit.live import LiveServer
 
     servers = []
 

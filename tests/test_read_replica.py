@@ -12,7 +12,7 @@ import pytest
 import requests
 from django.db import connection
 
-from tests.live import database_url
+from tests.kit.live import database_url
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 
@@ -87,7 +87,7 @@ def test_a_replica_beside_sqlite_is_refused_at_startup():
 
 def test_an_unreachable_replica_leaves_the_log_on_the_primary(live_server_factory, live_db):
     from accounts.services import create_api_token, create_user
-    from tests.live import free_port
+    from tests.kit.live import free_port
 
     dead = f"postgres://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
     server = live_server_factory(workers=1, extra_env={"DATABASE_REPLICA_URL": dead, "ROTOR_TEST_LIVE_REPLICA": "1"})

@@ -10,6 +10,7 @@ from accounts.models import ApiToken, User
 from accounts.services import authenticate_api_token, create_api_token
 from core.crypto import hash_token
 from core.models import Event
+from tests.kit.api import assert_error
 from tokens.models import TokenFamily
 
 
@@ -18,11 +19,6 @@ def user_body(login="bob@example.com", password="Bob password 12345", **profile)
     if password is not None:
         body["credentials"] = {"password": {"value": password}}
     return body
-
-
-def assert_error(response, status: int, code: str):
-    assert response.status_code == status, response.content
-    assert response.json()["errorCode"] == code
 
 
 def causes(response) -> str:

@@ -4,7 +4,7 @@ from accounts.models import ApiToken
 from accounts.services import authenticate_api_token, create_api_token
 from core.crypto import hash_token
 from core.models import Event
-from tests.console_helpers import text
+from tests.kit.console import text
 
 
 def test_create_shows_the_token_once_and_stores_a_hash(console_client, owner):

@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.console_helpers import sign_in
+from tests.kit.console import make_family
 
 
 class FormAudit(HTMLParser):
@@ -36,7 +36,7 @@ class FormAudit(HTMLParser):
 
 @pytest.fixture
 def pages(confidential_app, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user, rotations=1)
+    family, _, _ = make_family(public_app, end_user, rotations=1)
     return [
         "/console/",
         "/console/apps/",

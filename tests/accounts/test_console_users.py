@@ -2,7 +2,7 @@
 
 from accounts.models import User
 from core.models import Event
-from tests.console_helpers import sign_in, text
+from tests.kit.console import make_family, text
 from tokens.models import TokenFamily
 
 
@@ -75,8 +75,8 @@ def test_create_rejects_missing_fields_and_bad_email(console_client):
 
 
 def test_user_page_lists_apps_and_active_families(console_client, end_user, public_app, confidential_app):
-    active, _, _ = sign_in(public_app, end_user, rotations=1)
-    revoked, _, _ = sign_in(confidential_app, end_user)
+    active, _, _ = make_family(public_app, end_user, rotations=1)
+    revoked, _, _ = make_family(confidential_app, end_user)
     console_client.post(f"/console/families/{revoked.public_id}/revoke/")
     response = console_client.get(f"/console/users/{end_user.uid}/")
     assert response.status_code == 200
@@ -88,7 +88,7 @@ def test_user_page_lists_apps_and_active_families(console_client, end_user, publ
 
 
 def test_revoke_from_the_user_page_returns_to_it(console_client, end_user, public_app):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     back = f"/console/users/{end_user.uid}/"
     response = console_client.post(f"/console/families/{family.public_id}/revoke/", {"next": back})
     assert response["Location"] == back
@@ -97,7 +97,7 @@ def test_revoke_from_the_user_page_returns_to_it(console_client, end_user, publi
 
 
 def test_deactivate_asks_first_then_revokes_the_users_tokens(console_client, end_user, public_app):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     page = console_client.get(f"/console/users/{end_user.uid}/deactivate/")
     assert page.status_code == 200 and "Deactivate user" in text(page)
     end_user.refresh_from_db()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import services as accounts
 from clients import services as clients
 from core.systemlog.audit import Audit
-from tests.console_helpers import use
+from tests.kit.console import use
 from tokens.lifecycle import families as lifecycle
 from tokens.lifecycle import revocation
 from tokens.oauth.errors import OAuthError

@@ -7,26 +7,17 @@ tests/artifacts/screenshots/ for review.
 """
 
 import uuid
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 
-from tests.oauth import pkce_pair
+from tests.kit.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.kit.oauth import pkce_pair
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+SHOTS = ARTIFACTS / "screenshots"
 APP_ORIGIN = "http://spa.example.test"  # the app's origin; Chromium never resolves it (see `app_sign_in`)
 CALLBACK = f"{APP_ORIGIN}/callback"
 ADMIN_PASSWORD = "console admin password 1"

@@ -7,6 +7,7 @@ import pytest
 from accounts.services import create_api_token
 from clients.models import Application
 from core.models import Event
+from tests.kit.api import assert_okta_error
 from tokens.models import TokenFamily
 
 
@@ -30,15 +31,6 @@ def app_body(**oauth):
 
 def causes(response) -> list[str]:
     return [c["errorSummary"] for c in response.json()["errorCauses"]]
-
-
-def assert_error(response, status: int, code: str):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}
-    assert body["errorCode"] == code
-    assert body["errorLink"] == code
-    assert body["errorId"].startswith("oae")
 
 
 # Create ---------------------------------------------------------------------------------------
@@ -150,7 +142,7 @@ def test_each_validation_rule_names_the_field(api_client, change, path):
     label = change.pop("label", "Payroll")
     body = app_body(label=label, **change)
     response = api_client.post("/api/v1/apps", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     assert any(path in cause for cause in causes(response)), causes(response)
     assert not Application.objects.exists()
 
@@ -158,7 +150,7 @@ def test_each_validation_rule_names_the_field(api_client, change, path):
 def test_browser_app_cannot_use_a_secret(api_client):
     body = app_body(application_type="browser", credentials={"token_endpoint_auth_method": "client_secret_basic"})
     response = api_client.post("/api/v1/apps", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     summary = response.json()["errorSummary"]
     assert summary == "Api validation failed: credentials.oauthClient.token_endpoint_auth_method"
 
@@ -170,7 +162,7 @@ def test_public_native_app_must_keep_pkce(api_client):
         credentials={"token_endpoint_auth_method": "none", "pkce_required": False},
     )
     response = api_client.post("/api/v1/apps", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     assert any("pkce_required" in c for c in causes(response))
 
 
@@ -179,7 +171,7 @@ def test_wrong_name_or_sign_on_mode_is_rejected(api_client):
     body["name"] = "bookmark"
     body["signOnMode"] = "SAML_2_0"
     response = api_client.post("/api/v1/apps", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     assert any(c.startswith("name:") for c in causes(response))
     assert any(c.startswith("signOnMode:") for c in causes(response))
 
@@ -200,19 +192,19 @@ def test_oversized_body_is_400(api_client, settings):
     settings.ROTOR_API_MAX_BODY_BYTES = 1000
     body = app_body(redirect_uris=[f"https://a.example.com/{i}" for i in range(100)])
     response = api_client.post("/api/v1/apps", json.dumps(body), content_type="application/json")
-    assert_error(response, 400, "E0000003")
+    assert_okta_error(response, 400, "E0000003")
     assert "larger than 1000 bytes" in causes(response)[0]
     assert not Application.objects.exists()
 
 
 def test_non_json_content_type_is_415(api_client):
     response = api_client.post("/api/v1/apps", "label=x", content_type="application/x-www-form-urlencoded")
-    assert_error(response, 415, "E0000003")
+    assert_okta_error(response, 415, "E0000003")
 
 
 def test_bad_activate_flag_is_400(api_client):
     response = api_client.post("/api/v1/apps?activate=maybe", app_body())
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     assert not Application.objects.exists()
 
 
@@ -228,7 +220,7 @@ def test_get_one_never_shows_the_secret(api_client, confidential_app):
 
 def test_unknown_app_is_404(api_client, db):
     response = api_client.get("/api/v1/apps/0oaDoesNotExist")
-    assert_error(response, 404, "E0000007")
+    assert_okta_error(response, 404, "E0000007")
     assert "0oaDoesNotExist" in response.json()["errorSummary"]
 
 
@@ -271,7 +263,7 @@ def test_list_filter_by_status(api_client, make_app):
 @pytest.mark.parametrize("query", ['filter=label eq "x"', "limit=abc", "limit=0", "after=xyz", "q=%00"])
 def test_bad_list_parameters_are_400(api_client, db, query):
     response = api_client.get(f"/api/v1/apps?{query}")
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
 
 
 def test_limit_above_maximum_is_capped(api_client, make_app):
@@ -298,19 +290,19 @@ def test_put_changes_rotation_and_keeps_client_id(api_client, confidential_app):
 def test_put_cannot_change_type_client_id_or_secret(api_client, confidential_app):
     body = app_body(application_type="native", credentials={"client_id": "other-id", "client_secret": "x" * 20})
     response = api_client.put(f"/api/v1/apps/{confidential_app.public_id}", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     confidential_app.refresh_from_db()
     assert confidential_app.application_type == "web"
     body = app_body(application_type="native")
     response = api_client.put(f"/api/v1/apps/{confidential_app.public_id}", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     assert any("application_type" in c for c in causes(response))
 
 
 def test_put_invalid_leaves_app_unchanged(api_client, confidential_app):
     body = app_body(label="Renamed", redirect_uris=["https://x.example.com/#frag"])
     response = api_client.put(f"/api/v1/apps/{confidential_app.public_id}", body)
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
     confidential_app.refresh_from_db()
     assert confidential_app.name == "Confidential web app"
 
@@ -323,7 +315,7 @@ def test_deactivate_revokes_tokens_then_delete(api_client, confidential_app, end
         client=confidential_app, user=end_user, server="org", auth_time="2026-01-01T00:00Z", idle_minutes=60
     )
     response = api_client.delete(f"/api/v1/apps/{confidential_app.public_id}")
-    assert_error(response, 403, "E0000056")
+    assert_okta_error(response, 403, "E0000056")
     assert Application.objects.filter(pk=confidential_app.pk).exists()
 
     response = api_client.post(f"/api/v1/apps/{confidential_app.public_id}/lifecycle/deactivate")
@@ -360,7 +352,7 @@ def test_new_secret_is_returned_once_and_replaces_the_old(api_client, confidenti
 
 def test_public_app_has_no_secret_to_regenerate(api_client, public_app):
     response = api_client.post(f"/api/v1/apps/{public_app.public_id}/credentials/secrets")
-    assert_error(response, 400, "E0000001")
+    assert_okta_error(response, 400, "E0000001")
 
 
 # Authentication, permission, methods, limits --------------------------------------------------
@@ -368,14 +360,14 @@ def test_public_app_has_no_secret_to_regenerate(api_client, public_app):
 
 def test_no_token_is_401(client, db):
     response = client.get("/api/v1/apps")
-    assert_error(response, 401, "E0000011")
+    assert_okta_error(response, 401, "E0000011")
     assert response.json()["errorSummary"] == "Invalid token provided"
 
 
 @pytest.mark.parametrize("header", ["SSWS wrong", "SSWS", "Bearer abc", "SSWS a b"])
 def test_bad_token_is_401(client, db, header):
     response = client.get("/api/v1/apps", HTTP_AUTHORIZATION=header)
-    assert_error(response, 401, "E0000011")
+    assert_okta_error(response, 401, "E0000011")
 
 
 def test_token_without_space_is_accepted(client, api_token):
@@ -391,23 +383,23 @@ def test_token_records_last_use(api_client, owner):
 def test_non_admin_token_is_403(client, other_user):
     _, plain = create_api_token(other_user, "mallory")
     response = client.get("/api/v1/apps", HTTP_AUTHORIZATION=f"SSWS {plain}")
-    assert_error(response, 403, "E0000006")
+    assert_okta_error(response, 403, "E0000006")
 
 
 def test_deactivated_owner_token_is_401(client, owner, api_token):
     owner.is_active = False
     owner.save()
     response = client.get("/api/v1/apps", HTTP_AUTHORIZATION=f"SSWS {api_token}")
-    assert_error(response, 401, "E0000011")
+    assert_okta_error(response, 401, "E0000011")
 
 
 def test_wrong_method_is_405(api_client, db):
     response = api_client.patch("/api/v1/apps", {})
-    assert_error(response, 405, "E0000022")
+    assert_okta_error(response, 405, "E0000022")
 
 
 def test_unknown_path_is_404(api_client, db):
-    assert_error(api_client.get("/api/v1/widgets"), 404, "E0000007")
+    assert_okta_error(api_client.get("/api/v1/widgets"), 404, "E0000007")
 
 
 def test_rate_limit_headers_and_429(api_client, db, settings):
@@ -418,7 +410,7 @@ def test_rate_limit_headers_and_429(api_client, db, settings):
     assert int(first["X-Rate-Limit-Reset"]) > 0
     api_client.get("/api/v1/apps")
     third = api_client.get("/api/v1/apps")
-    assert_error(third, 429, "E0000047")
+    assert_okta_error(third, 429, "E0000047")
     assert third["X-Rate-Limit-Remaining"] == "0"
     # Another bucket has its own counter.
     assert api_client.get("/api/v1/users").status_code == 200

@@ -2,7 +2,7 @@
 
 from clients.models import Application
 from core.models import Event
-from tests.console_helpers import text
+from tests.kit.console import text
 
 
 def test_general_tab_shows_credentials_and_settings(console_client, public_app):

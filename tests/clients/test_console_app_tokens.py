@@ -1,13 +1,13 @@
 """Console: an app's Tokens tab — its refresh-token families, revoke one, revoke all."""
 
 from core.models import Event
-from tests.console_helpers import sign_in, text, use
+from tests.kit.console import make_family, text, use
 from tokens.models import TokenFamily
 from tokens.oauth.errors import OAuthError
 
 
 def test_tokens_tab_lists_families_with_user_scopes_and_rotations(console_client, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user, rotations=3, scopes=("openid", "profile", "offline_access"))
+    family, _, _ = make_family(public_app, end_user, rotations=3, scopes=("openid", "profile", "offline_access"))
     response = console_client.get(f"/console/apps/{public_app.public_id}/tokens/")
     assert response.status_code == 200
     body = text(response)
@@ -19,8 +19,8 @@ def test_tokens_tab_lists_families_with_user_scopes_and_rotations(console_client
 
 
 def test_tokens_tab_only_shows_this_apps_families(console_client, public_app, confidential_app, end_user):
-    mine, _, _ = sign_in(public_app, end_user)
-    theirs, _, _ = sign_in(confidential_app, end_user)
+    mine, _, _ = make_family(public_app, end_user)
+    theirs, _, _ = make_family(confidential_app, end_user)
     body = text(console_client.get(f"/console/apps/{public_app.public_id}/tokens/"))
     assert mine.public_id in body and theirs.public_id not in body
 
@@ -32,8 +32,8 @@ def test_tokens_tab_without_families_says_so(console_client, public_app):
 
 
 def test_revoke_one_family_from_the_tokens_tab(console_client, public_app, end_user, other_user):
-    family, token, _ = sign_in(public_app, end_user)
-    keep, _, _ = sign_in(public_app, other_user)
+    family, token, _ = make_family(public_app, end_user)
+    keep, _, _ = make_family(public_app, other_user)
     back = f"/console/apps/{public_app.public_id}/tokens/"
     confirm = console_client.get(f"/console/families/{family.public_id}/revoke/", {"next": back})
     assert confirm.status_code == 200
@@ -55,8 +55,8 @@ def test_revoke_one_family_from_the_tokens_tab(console_client, public_app, end_u
 
 
 def test_revoke_all_asks_first_then_revokes_every_family(console_client, public_app, end_user, other_user):
-    sign_in(public_app, end_user)
-    sign_in(public_app, other_user)
+    make_family(public_app, end_user)
+    make_family(public_app, other_user)
     page = console_client.get(f"/console/apps/{public_app.public_id}/tokens/revoke/")
     assert page.status_code == 200 and "Revoke all tokens" in text(page)
     assert TokenFamily.objects.filter(client=public_app, status="ACTIVE").count() == 2

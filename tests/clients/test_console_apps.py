@@ -4,7 +4,7 @@ import pytest
 
 from clients.models import Application
 from core.models import Event
-from tests.console_helpers import sign_in, text
+from tests.kit.console import make_family, text
 from tokens.models import TokenFamily
 
 
@@ -217,7 +217,7 @@ def test_activate_needs_post(console_client, confidential_app):
 
 
 def test_deactivate_asks_first_then_revokes_the_apps_tokens(console_client, confidential_app, end_user):
-    family, _, _ = sign_in(confidential_app, end_user)
+    family, _, _ = make_family(confidential_app, end_user)
     page = console_client.get(f"/console/apps/{confidential_app.public_id}/deactivate/")
     assert page.status_code == 200 and "Deactivate app" in text(page)
     confidential_app.refresh_from_db()

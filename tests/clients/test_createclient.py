@@ -5,15 +5,13 @@ import os
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
 
 from clients.models import Application
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.kit.live import ROOT, database_url
 
 
 def createclient(*args) -> dict:
@@ -24,8 +22,6 @@ def createclient(*args) -> dict:
 
 def run_manage(*args) -> subprocess.CompletedProcess:
     """The command as an operator runs it: a separate process on the test database."""
-    from tests.live import database_url
-
     env = dict(os.environ, DATABASE_URL=database_url(), SECRET_KEY="createclient-test", DEBUG="0")
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

@@ -4,16 +4,12 @@ import pytest
 
 from accounts.services import create_api_token
 from core.models import Event
+from tests.kit.api import assert_error
 from tokens.models import SigningKey
 from tokens.servers.keys import published_jwks
 
 KEYS = "/api/v1/authorizationServers/default/credentials/keys"
 ROTATE = "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate"
-
-
-def assert_error(response, status: int, code: str):
-    assert response.status_code == status, response.content
-    assert response.json()["errorCode"] == code
 
 
 def test_list_keys_shows_public_parts_only(api_client):

@@ -8,11 +8,7 @@ from django.utils import timezone
 from accounts.services import create_api_token
 from core.models import Event
 from core.systemlog import recording as events
-
-
-def assert_error(response, status: int, code: str):
-    assert response.status_code == status, response.content
-    assert response.json()["errorCode"] == code
+from tests.kit.api import assert_error
 
 
 @pytest.fixture

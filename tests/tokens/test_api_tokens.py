@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from accounts.services import create_api_token
 from core.models import Event
-from tests.oauth import refresh
+from tests.kit.api import assert_error
+from tests.kit.oauth import refresh
 from tokens.lifecycle.families import start_family
 from tokens.models import TokenFamily
 from tokens.servers.registry import get_server
@@ -31,11 +32,6 @@ def grant(confidential_app, end_user):
 def tokens_url(user, app, token_id=None) -> str:
     url = f"/api/v1/users/{user.uid}/clients/{app.client_id}/tokens"
     return f"{url}/{token_id}" if token_id else url
-
-
-def assert_error(response, status: int, code: str):
-    assert response.status_code == status, response.content
-    assert response.json()["errorCode"] == code
 
 
 def test_list_a_users_tokens_for_a_client(api_client, grant, end_user, confidential_app):

@@ -11,8 +11,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from tests.dbstate import changed_tables, row_counts
-from tests.oauth import authorize_params, exchange, pkce_pair, sign_in
+from tests.kit.dbstate import changed_tables, row_counts
+from tests.kit.oauth import authorize_code, authorize_params, exchange, pkce_pair
 from tokens.models import AuthorizationCode, ConsentGrant
 
 AUTHORIZE = "/oauth2/v1/authorize"
@@ -26,12 +26,6 @@ def query_of(location: str) -> dict:
 def params_for(app, **extra) -> dict:
     _, challenge = pkce_pair()
     return authorize_params(app, challenge=challenge, **extra)
-
-
-@pytest.fixture
-def signed_in(client, end_user):
-    client.force_login(end_user)
-    return client
 
 
 @pytest.fixture
@@ -361,7 +355,7 @@ def test_max_age_within_limit_gives_a_code_with_the_original_auth_time(client, c
     signed_in_at = int(timezone.now().timestamp())
     client.force_login(end_user)
     with time_machine.travel(timezone.now() + timedelta(seconds=120)):
-        issued = sign_in(client, confidential_app, max_age="600")
+        issued = authorize_code(client, confidential_app, max_age="600")
         response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
 
     assert response.status_code == 200
@@ -507,7 +501,7 @@ def test_offline_access_is_dropped_when_the_app_has_no_refresh_grant(client, mak
     app, secret = make_app(label="No refresh", grant_types=["authorization_code"])
     client.force_login(end_user)
 
-    issued = sign_in(client, app, scope="openid offline_access")
+    issued = authorize_code(client, app, scope="openid offline_access")
     response = exchange(client, app, issued, secret=secret)
 
     assert AuthorizationCode.objects.get().scopes == ["openid"]
@@ -586,7 +580,7 @@ def test_consent_page_cannot_be_framed_or_cached(signed_in, consent_app):
 
 def test_no_id_token_without_openid(client, confidential_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app, scope="profile email")
+    issued = authorize_code(client, confidential_app, scope="profile email")
 
     response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
 

@@ -17,14 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Event
-from tests.oauth import token_request
+from tests.kit.oauth import AUTH_FAILED, token_request
 
 pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/lifecycle/postgres.py)
 
-AUTH_FAILED = {
-    "error": "invalid_client",
-    "error_description": "Client authentication failed. Either the client or the client credentials are invalid.",
-}
 GRANTED = "app.oauth2.token.grant.access_token"
 
 

@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from core.models import Event
-from tests.console_helpers import sign_in, text, use
+from tests.kit.console import make_family, text, use
 from tokens import reports
 from tokens.oauth.errors import OAuthError
 
@@ -18,8 +18,8 @@ from tokens.oauth.errors import OAuthError
 @time_machine.travel(timezone.now().replace(minute=10), tick=True)
 def test_dashboard_counts_apps_families_refreshes_and_reuse(console_client, public_app, confidential_app, end_user):
     console_client.post(f"/console/apps/{confidential_app.public_id}/deactivate/")
-    family, latest, tokens = sign_in(public_app, end_user, rotations=3)
-    sign_in(public_app, end_user, rotations=1)
+    family, latest, tokens = make_family(public_app, end_user, rotations=3)
+    make_family(public_app, end_user, rotations=1)
     later = timezone.now() + timedelta(seconds=public_app.leeway + 1)
     with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
         use(public_app, tokens[0])

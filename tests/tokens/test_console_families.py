@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from tests.console_helpers import sign_in, text, use
+from tests.kit.console import make_family, text, use
 from tokens import reports
 from tokens.oauth.errors import OAuthError
 
@@ -18,7 +18,7 @@ def replay_after_leeway(app, token):
 
 
 def test_timeline_shows_issue_rotations_grace_and_reuse(console_client, public_app, end_user):
-    family, latest, tokens = sign_in(public_app, end_user, rotations=2)
+    family, latest, tokens = make_family(public_app, end_user, rotations=2)
     use(public_app, tokens[0])  # grace
     replay_after_leeway(public_app, tokens[0])
     response = console_client.get(f"/console/families/{family.public_id}/")
@@ -40,7 +40,7 @@ def test_timeline_shows_issue_rotations_grace_and_reuse(console_client, public_a
 def test_timeline_of_a_persistent_token_shows_its_refreshes(console_client, confidential_app, end_user):
     confidential_app.rotation_type = "STATIC"
     confidential_app.save()
-    family, token, tokens = sign_in(confidential_app, end_user, rotations=2)
+    family, token, tokens = make_family(confidential_app, end_user, rotations=2)
     assert tokens == [token] * 3
     timeline = reports.family_timeline(family)
     assert [e.kind for e in timeline][0] == "issued"
@@ -52,7 +52,7 @@ def test_timeline_of_a_persistent_token_shows_its_refreshes(console_client, conf
 
 
 def test_admin_revocation_appears_on_the_timeline(console_client, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     console_client.post(f"/console/families/{family.public_id}/revoke/")
     response = console_client.get(f"/console/families/{family.public_id}/")
     timeline = response.context["timeline"]
@@ -61,25 +61,25 @@ def test_admin_revocation_appears_on_the_timeline(console_client, public_app, en
 
 
 def test_timeline_markers_stay_in_order_within_the_strip(public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user, rotations=4)
+    family, _, _ = make_family(public_app, end_user, rotations=4)
     xs = [e.x for e in reports.family_timeline(family)]
     assert xs == sorted(xs) and xs[0] >= 20 and xs[-1] <= 980 and len(set(xs)) == len(xs)
 
 
 def test_revoke_from_the_family_page_returns_to_it(console_client, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     response = console_client.post(f"/console/families/{family.public_id}/revoke/")
     assert response["Location"] == f"/console/families/{family.public_id}/"
 
 
 def test_revoke_ignores_a_next_to_another_site(console_client, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     response = console_client.post(f"/console/families/{family.public_id}/revoke/", {"next": "https://evil.test/"})
     assert response["Location"] == f"/console/families/{family.public_id}/"
 
 
 def test_revoking_twice_says_it_was_already_revoked(console_client, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     console_client.post(f"/console/families/{family.public_id}/revoke/")
     response = console_client.post(f"/console/families/{family.public_id}/revoke/", follow=True)
     assert "was already revoked" in text(response)
@@ -91,7 +91,7 @@ def test_unknown_family_is_404(console_client):
 
 
 def test_non_staff_cannot_see_or_revoke_a_family(client, other_user, public_app, end_user):
-    family, _, _ = sign_in(public_app, end_user)
+    family, _, _ = make_family(public_app, end_user)
     client.force_login(other_user)
     assert client.get(f"/console/families/{family.public_id}/").status_code == 403
     assert client.post(f"/console/families/{family.public_id}/revoke/").status_code == 403
@@ -100,7 +100,7 @@ def test_non_staff_cannot_see_or_revoke_a_family(client, other_user, public_app,
 
 
 def test_a_long_family_shows_its_latest_tokens_and_how_it_ended(public_app, end_user):
-    family, _, tokens = sign_in(public_app, end_user, rotations=6)
+    family, _, tokens = make_family(public_app, end_user, rotations=6)
     replay_after_leeway(public_app, tokens[0])
     timeline = reports.family_timeline(family, limit=3)
     assert [e.kind for e in timeline] == ["rotation", "rotation", "rotation", "reuse"]
@@ -108,7 +108,7 @@ def test_a_long_family_shows_its_latest_tokens_and_how_it_ended(public_app, end_
 
 
 def test_family_page_says_when_the_timeline_is_cut(console_client, public_app, end_user, monkeypatch):
-    family, _, _ = sign_in(public_app, end_user, rotations=3)
+    family, _, _ = make_family(public_app, end_user, rotations=3)
     monkeypatch.setattr(reports, "TIMELINE_LIMIT", 2)
     response = console_client.get(f"/console/families/{family.public_id}/")
     assert "This family has 4 refresh tokens; the timeline shows its latest 2." in text(response)

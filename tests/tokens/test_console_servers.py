@@ -1,7 +1,7 @@
 """Console: Security → Authorization servers, with their keys and "Rotate keys now"."""
 
 from core.models import Event
-from tests.console_helpers import text
+from tests.kit.console import text
 from tokens.servers import keys
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import Event
 from core.systemlog import recording as events
-from tests.console_helpers import sign_in, text, use
+from tests.kit.console import make_family, text, use
 from tokens.oauth.errors import OAuthError
 
 
@@ -27,7 +27,7 @@ def test_each_event_expands_to_outcome_and_targets(console_client, confidential_
 
 
 def test_filter_by_event_type(console_client, confidential_app, end_user):
-    sign_in(confidential_app, end_user, rotations=1)
+    make_family(confidential_app, end_user, rotations=1)
     response = console_client.get("/console/system-log/", {"event_type": "app.oauth2.client.lifecycle.create"})
     types = {e.event_type for e in response.context["page"]}
     assert types == {"app.oauth2.client.lifecycle.create"}
@@ -41,8 +41,8 @@ def test_filter_by_app_accepts_its_id_client_id_or_label(console_client, confide
 
 
 def test_filter_by_user(console_client, public_app, end_user, other_user):
-    sign_in(public_app, end_user, rotations=1)
-    sign_in(public_app, other_user, rotations=1)
+    make_family(public_app, end_user, rotations=1)
+    make_family(public_app, other_user, rotations=1)
     for term in (end_user.uid, end_user.username):
         page = console_client.get("/console/system-log/", {"user": term}).context["page"]
         assert len(page) and {e.user_id for e in page} == {end_user.uid}, term
@@ -84,7 +84,7 @@ def test_log_pages_25_at_a_time_and_keeps_filters(console_client, db):
 
 
 def test_log_never_shows_a_token(console_client, public_app, end_user):
-    family, latest, tokens = sign_in(public_app, end_user, rotations=2)
+    family, latest, tokens = make_family(public_app, end_user, rotations=2)
     later = timezone.now() + timedelta(seconds=public_app.leeway + 1)
     with mock.patch("django.utils.timezone.now", return_value=later), pytest.raises(OAuthError):
         use(public_app, tokens[0])

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.grants import FORM, tokens_for
+from tests.kit.oauth import FORM, tokens_for
 
 TRUSTED = "https://spa.example.com"
 UNTRUSTED = "https://evil.example"

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.models import AttemptCounter, Event
-from tests.device import device_authorize, tv_app_data
+from tests.kit.device import device_authorize
 from tokens.device import activation
 from tokens.models import DeviceCode
 
@@ -17,20 +17,8 @@ WRONG = "BBBB-BBBB"
 
 
 @pytest.fixture
-def tv_app(make_app):
-    app, _ = make_app(**tv_app_data())
-    return app
-
-
-@pytest.fixture
 def user_code(client, tv_app):
     return device_authorize(Client(), tv_app).json()["user_code"]
-
-
-@pytest.fixture
-def signed_in(client, end_user):
-    client.force_login(end_user)
-    return client
 
 
 def page(response) -> str:

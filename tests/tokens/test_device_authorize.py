@@ -6,17 +6,11 @@ import pytest
 
 from core.crypto import hash_token
 from core.models import Event
-from tests.device import DEVICE_GRANT, device_authorize, form_post, tv_app_data
+from tests.kit.device import DEVICE_GRANT, device_authorize, form_post, tv_app_data
 from tokens.device import grant as device
 from tokens.models import DeviceCode
 
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
-
-
-@pytest.fixture
-def tv_app(make_app):
-    app, _ = make_app(**tv_app_data())
-    return app
 
 
 @pytest.mark.parametrize(("server", "prefix"), [("org", "/oauth2/v1"), ("default", "/oauth2/default/v1")])

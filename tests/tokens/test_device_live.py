@@ -7,25 +7,16 @@ import sys
 import threading
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import jwt
 import pytest
 import requests
 
-from tests.device import DEVICE_GRANT, tv_app_data
+from tests.kit.device import DEVICE_CLIENT, DEVICE_GRANT, tv_app_data
+from tests.kit.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.live]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "tv watcher password 1"
 
 
@@ -161,7 +152,7 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
     base = quick_server.url
     app, user = tv["app"], tv["user"]
     script = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "device_client.py"), base, app.client_id],
+        [sys.executable, str(DEVICE_CLIENT), base, app.client_id],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -172,7 +163,7 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
         assert started["verification_uri"] == f"{base}/activate"
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.goto(started["verification_uri_complete"])
@@ -186,10 +177,10 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
                 expect(page.locator("h1")).to_contain_text(app.name)
                 expect(page.locator(".user-code")).to_have_text(started["user_code"])
                 expect(page.locator(".scopes")).to_contain_text("Keep you signed in")
-                page.screenshot(path=str(ROOT / "tests" / "artifacts" / "device-activate-confirm.png"))
+                page.screenshot(path=str(ARTIFACTS / "device-activate-confirm.png"))
                 page.click("button[value=approve]")
                 expect(page.locator("h1")).to_have_text("Device connected")
-                page.screenshot(path=str(ROOT / "tests" / "artifacts" / "device-activate-done.png"))
+                page.screenshot(path=str(ARTIFACTS / "device-activate-done.png"))
             finally:
                 browser.close()
 

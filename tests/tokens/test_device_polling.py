@@ -8,20 +8,14 @@ from django.utils import timezone
 
 from core.models import Event
 from core.systemlog.audit import SYSTEM
-from tests.device import DEVICE_GRANT, device_authorize, form_post, poll, tv_app_data
-from tests.oauth import refresh
+from tests.kit.device import DEVICE_GRANT, device_authorize, form_post, poll, tv_app_data
+from tests.kit.oauth import refresh
 from tokens import purge
 from tokens.device import activation
 from tokens.device import grant as device
 from tokens.models import DeviceCode, TokenFamily
 from tokens.oauth import minting
 from tokens.servers.registry import get_server
-
-
-@pytest.fixture
-def tv_app(make_app):
-    app, _ = make_app(**tv_app_data())
-    return app
 
 
 @pytest.fixture

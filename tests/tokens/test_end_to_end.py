@@ -6,7 +6,7 @@ import jwt
 import pytest
 import requests
 
-from tests.oauth import live_sign_in
+from tests.kit.oauth import live_sign_in
 
 pytestmark = [pytest.mark.live]
 

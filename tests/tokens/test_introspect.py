@@ -6,21 +6,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.grants import claims, form_post, tokens_for
-from tests.oauth import token_request
+from tests.kit.oauth import claims, form_post, introspect, token_request, tokens_for
 
 # SPEC §3's fields. Access tokens also carry `aud`, as Okta's and RFC 7662 §2.2's responses do.
 SPEC_FIELDS = {"active", "token_type", "scope", "client_id", "username", "exp", "iat", "sub", "iss", "jti", "uid"}
 INACTIVE = {"active": False}
-
-
-@pytest.fixture
-def issued(client, confidential_app, end_user):
-    return tokens_for(client, confidential_app, end_user, secret=confidential_app.plain_secret)
-
-
-def introspect(client, app, token, secret=None, server="org"):
-    return form_post(client, "introspect", {"token": token}, app=app, secret=secret, server=server)
 
 
 def test_active_access_token(client, confidential_app, end_user, issued, settings):

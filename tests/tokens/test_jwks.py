@@ -4,7 +4,7 @@ import jwt
 import pytest
 from jwt.algorithms import RSAAlgorithm
 
-from tests.grants import tokens_for
+from tests.kit.oauth import tokens_for
 from tokens.models import SigningKey
 from tokens.servers import keys
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.grants import tokens_for
+from tests.kit.oauth import tokens_for
 
 LOGOUT = "/oauth2/v1/logout"
 BYE = "https://app.example.com/bye"

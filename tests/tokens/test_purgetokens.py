@@ -214,7 +214,7 @@ def test_a_rotated_token_past_its_idle_window_goes_and_the_live_token_still_work
 @pytest.mark.django_db
 def test_a_replay_past_the_idle_window_is_answered_the_same_with_or_without_its_row(client, start, public_app, now):
     """Why deleting it loses no detection: /token refuses it on the idle window, before reuse."""
-    from tests.oauth import refresh as post_refresh
+    from tests.kit.oauth import refresh as post_refresh
 
     family, first, _, _ = rotate_twice(start, public_app, now, first_rotated_ago=8 * DAY)
 
@@ -296,10 +296,10 @@ def test_expired_codes_go_and_live_ones_stay(public_app, end_user, now):
 
 @pytest.mark.django_db
 def test_a_replayed_code_past_expiry_revokes_nothing_so_its_row_is_not_needed(client, confidential_app, end_user, now):
-    from tests.oauth import exchange, sign_in
+    from tests.kit.oauth import authorize_code, exchange
 
     client.force_login(end_user)
-    grant = sign_in(client, confidential_app)
+    grant = authorize_code(client, confidential_app)
     assert exchange(client, confidential_app, grant, secret=confidential_app.plain_secret).status_code == 200
     AuthorizationCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -592,7 +592,7 @@ def test_a_purge_during_a_burst_of_refreshes_fails_none_and_loses_no_replay_dete
 
     from accounts.services import create_user
     from clients.services import create_app
-    from tests.live import ROOT, database_url
+    from tests.kit.live import ROOT, database_url
 
     now = timezone.now()
     suffix = uuid.uuid4().hex[:8]

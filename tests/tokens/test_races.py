@@ -15,12 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.oauth import live_sign_in
+from tests.kit.oauth import INVALID_REFRESH, live_sign_in
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 
 N = 50
-INVALID = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}
 REDIRECT = "https://spa.example.com/callback"
 
 
@@ -114,10 +113,10 @@ def _check_strict(bases, base, app, username):
     responses = _burst(bases, app, first["refresh_token"])
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [400] * (N - 1)
-    assert all(r.json() == INVALID for r in responses if r.status_code == 400)
+    assert all(r.json() == INVALID_REFRESH for r in responses if r.status_code == 400)
     winner = next(r.json() for r in responses if r.status_code == 200)
     assert _family_status(app) == ["REVOKED"]
-    assert _refresh(base, app, winner["refresh_token"]).json() == INVALID
+    assert _refresh(base, app, winner["refresh_token"]).json() == INVALID_REFRESH
     assert _introspect(base, app, winner["access_token"]) == {"active": False}
     from core.models import Event
 
@@ -203,6 +202,6 @@ def test_killing_a_worker_mid_burst_loses_no_guarantee(live_server_factory, live
         held[i] = response.json()["refresh_token"]
     time.sleep(leeway + 1)
     for i in range(chains):  # a replay of the first token is still detected
-        assert _refresh(server.url, app, starts[i]).json() == INVALID
-        assert _refresh(server.url, app, held[i]).json() == INVALID
+        assert _refresh(server.url, app, starts[i]).json() == INVALID_REFRESH
+        assert _refresh(server.url, app, held[i]).json() == INVALID_REFRESH
     assert set(_family_status(app)) == {"REVOKED"}

@@ -15,12 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.tokens.lifecycle_helpers import do_refresh, start
+from tests.kit.oauth import refresh, tokens_for
 
 
 def _count(client, app, token, secret=None) -> tuple[int, dict, list[str]]:
     with CaptureQueriesContext(connection) as ctx:
-        response = do_refresh(client, app, token, secret=secret)
+        response = refresh(client, app, token, secret=secret)
     assert response.status_code == 200, response.content
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     return len(sql), response.json(), sql
@@ -40,7 +40,7 @@ def _signed_in(client, make_app, end_user, app_type: str, rotation: str = "ROTAT
         grant_types=["authorization_code", "refresh_token"],
         rotation_type=rotation,
     )
-    return app, secret, start(client, app, end_user, secret=secret)["refresh_token"]
+    return app, secret, tokens_for(client, app, end_user, secret=secret, sign_out=False)["refresh_token"]
 
 
 @pytest.fixture(params=[True, False], ids=["fast-sql", "orm"])
@@ -54,7 +54,7 @@ def fast(request, settings):
 @pytest.mark.parametrize("app_type", ["browser", "web"])
 def test_rotation_statement_count(client, make_app, end_user, app_type, fast):
     app, secret, token = _signed_in(client, make_app, end_user, app_type)
-    token = do_refresh(client, app, token, secret=secret).json()["refresh_token"]  # warm the key cache
+    token = refresh(client, app, token, secret=secret).json()["refresh_token"]  # warm the key cache
     count, body, sql = _count(client, app, token, secret)
     assert body["refresh_token"] != token
     assert count == _expected(fast, rotate=True), "\n".join(sql)
@@ -62,7 +62,7 @@ def test_rotation_statement_count(client, make_app, end_user, app_type, fast):
 
 def test_static_refresh_statement_count(client, make_app, end_user, fast):
     app, secret, token = _signed_in(client, make_app, end_user, "web", rotation="STATIC")
-    do_refresh(client, app, token, secret=secret)
+    refresh(client, app, token, secret=secret)
     count, body, sql = _count(client, app, token, secret)
     assert body["refresh_token"] == token
     assert count == _expected(fast, rotate=False), "\n".join(sql)
@@ -75,7 +75,7 @@ def test_hot_statements_stay_prepared_on_the_connection(client, make_app, end_us
     settings.ROTOR_FAST_SQL = True
     app, secret, token = _signed_in(client, make_app, end_user, "browser")
     for _ in range(2):
-        token = do_refresh(client, app, token, secret=secret).json()["refresh_token"]
+        token = refresh(client, app, token, secret=secret).json()["refresh_token"]
 
     def prepared() -> list[str]:
         with connection.cursor() as cursor:
@@ -85,7 +85,7 @@ def test_hot_statements_stay_prepared_on_the_connection(client, make_app, end_us
     before = prepared()
     assert any("FROM tokens_refreshtoken r JOIN tokens_tokenfamily f" in s for s in before), before
     assert any("WITH rotated AS (" in s for s in before), before
-    assert do_refresh(client, app, token, secret=secret).status_code == 200
+    assert refresh(client, app, token, secret=secret).status_code == 200
     assert sorted(prepared()) == sorted(before)
 
 
@@ -98,10 +98,10 @@ def test_without_prepared_statements_the_refresh_still_works(client, make_app, e
         raw.prepare_threshold = None  # what DB_PREPARED_STATEMENTS=0 leaves on every connection
     try:
         app, secret, token = _signed_in(client, make_app, end_user, "web")
-        body = do_refresh(client, app, token, secret=secret).json()
+        body = refresh(client, app, token, secret=secret).json()
         assert body["refresh_token"] != token
-        assert do_refresh(client, app, body["refresh_token"], secret=secret).status_code == 200
-        assert do_refresh(client, app, token, secret=secret).status_code == 200  # grace (default leeway)
+        assert refresh(client, app, body["refresh_token"], secret=secret).status_code == 200
+        assert refresh(client, app, token, secret=secret).status_code == 200  # grace (default leeway)
     finally:
         if connection.vendor == "postgresql":
             raw.prepare_threshold = threshold

@@ -3,23 +3,13 @@
 import pytest
 
 from core.models import Event
-from tests.dbstate import changed_tables, row_counts
-from tests.grants import claims, form_post, tokens_for
-from tests.oauth import refresh
+from tests.kit.dbstate import changed_tables, row_counts
+from tests.kit.oauth import FORM, basic_auth, claims, form_post, introspect, refresh, tokens_for
 from tokens.models import RevokedAccessToken, TokenFamily
-
-
-@pytest.fixture
-def issued(client, confidential_app, end_user):
-    return tokens_for(client, confidential_app, end_user, secret=confidential_app.plain_secret)
 
 
 def revoke(client, app, token, secret=None, **extra):
     return form_post(client, "revoke", {"token": token, **extra}, app=app, secret=secret)
-
-
-def introspect(client, app, token, secret=None):
-    return form_post(client, "introspect", {"token": token}, app=app, secret=secret).json()
 
 
 def test_revoking_a_refresh_token_revokes_its_family_and_access_tokens(client, confidential_app, issued):
@@ -32,8 +22,8 @@ def test_revoking_a_refresh_token_revokes_its_family_and_access_tokens(client, c
     assert response["Cache-Control"] == "no-store"
     family = TokenFamily.objects.get()
     assert family.status == "REVOKED" and family.revoked_reason == "revoked_by_client"
-    assert introspect(client, confidential_app, issued["access_token"], secret) == {"active": False}
-    assert introspect(client, confidential_app, issued["refresh_token"], secret) == {"active": False}
+    assert introspect(client, confidential_app, issued["access_token"], secret).json() == {"active": False}
+    assert introspect(client, confidential_app, issued["refresh_token"], secret).json() == {"active": False}
     again = refresh(client, confidential_app, issued["refresh_token"], secret=secret)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     event = Event.objects.get(event_type="app.oauth2.token.revoke")
@@ -47,12 +37,12 @@ def test_revoking_an_access_token_leaves_the_refresh_token_alone(client, confide
     response = revoke(client, confidential_app, issued["access_token"], secret, token_type_hint="access_token")
 
     assert response.status_code == 200 and response.content == b""
-    assert introspect(client, confidential_app, issued["access_token"], secret) == {"active": False}
+    assert introspect(client, confidential_app, issued["access_token"], secret).json() == {"active": False}
     assert RevokedAccessToken.objects.filter(jti=claims(issued["access_token"])["jti"]).exists()
     assert TokenFamily.objects.get().status == "ACTIVE"
     refreshed = refresh(client, confidential_app, issued["refresh_token"], secret=secret)
     assert refreshed.status_code == 200
-    assert introspect(client, confidential_app, refreshed.json()["access_token"], secret)["active"] is True
+    assert introspect(client, confidential_app, refreshed.json()["access_token"], secret).json()["active"] is True
 
 
 def test_a_wrong_type_hint_still_finds_the_token(client, confidential_app, issued):
@@ -100,7 +90,7 @@ def test_another_clients_access_token_is_not_revoked(client, confidential_app, m
 
     assert response.status_code == 200
     assert RevokedAccessToken.objects.count() == 0
-    assert introspect(client, confidential_app, issued["access_token"], confidential_app.plain_secret)["active"]
+    assert introspect(client, confidential_app, issued["access_token"], confidential_app.plain_secret).json()["active"]
 
 
 def test_a_token_of_the_other_server_is_not_revoked_there(client, confidential_app, issued):
@@ -169,13 +159,11 @@ def test_missing_token_is_invalid_request(client, confidential_app, issued):
 def test_duplicated_token_is_invalid_request(client, confidential_app, issued):
     from urllib.parse import urlencode
 
-    from tests.grants import FORM, basic
-
     response = client.post(
         "/oauth2/v1/revoke",
         urlencode([("token", issued["refresh_token"]), ("token", "other")]),
         content_type=FORM,
-        HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret),
+        HTTP_AUTHORIZATION=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400
@@ -184,13 +172,11 @@ def test_duplicated_token_is_invalid_request(client, confidential_app, issued):
 
 
 def test_json_body_is_invalid_request(client, confidential_app, issued):
-    from tests.grants import basic
-
     response = client.post(
         "/oauth2/v1/revoke",
         {"token": issued["refresh_token"]},
         content_type="application/json",
-        HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret),
+        HTTP_AUTHORIZATION=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400

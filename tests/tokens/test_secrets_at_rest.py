@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.db import connection
 
-from tests.oauth import exchange, refresh, sign_in
+from tests.kit.oauth import authorize_code, exchange, refresh
 from tokens.models import SigningKey
 from tokens.servers import keys
 
@@ -40,8 +40,8 @@ def full_flow(transactional_db, client, make_app, end_user):
         rotation_type="ROTATE",
     )
     client.force_login(end_user)
-    web_grant = sign_in(client, web)
-    spa_grant = sign_in(client, spa)
+    web_grant = authorize_code(client, web)
+    spa_grant = authorize_code(client, spa)
     web_tokens = exchange(client, web, web_grant, secret=secret).json()
     spa_tokens = exchange(client, spa, spa_grant).json()
     rotated = refresh(client, spa, spa_tokens["refresh_token"]).json()

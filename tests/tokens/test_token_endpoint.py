@@ -12,17 +12,21 @@ import time_machine
 from django.utils import timezone
 
 from core.models import Event
-from tests.dbstate import changed_tables, row_counts
-from tests.oauth import exchange, sign_in, token_request
+from tests.kit.dbstate import changed_tables, row_counts
+from tests.kit.oauth import (
+    AUTH_FAILED,
+    FORM,
+    authorize_code,
+    basic_auth,
+    claims,
+    exchange,
+    introspection,
+    token_request,
+)
 from tokens.models import AuthorizationCode, RevokedAccessToken, TokenFamily
 
 TOKEN = "/oauth2/v1/token"
-FORM = "application/x-www-form-urlencoded"
 NO_CREDENTIALS = {"error": "invalid_client", "error_description": "No client credentials found."}
-AUTH_FAILED = {
-    "error": "invalid_client",
-    "error_description": "Client authentication failed. Either the client or the client credentials are invalid.",
-}
 INVALID_CODE = {"error": "invalid_grant", "error_description": "The authorization code is invalid or has expired."}
 DUPLICATE = {
     "error": "invalid_request",
@@ -30,30 +34,11 @@ DUPLICATE = {
 }
 
 
-def basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
 def post(client, data, *, authorization=None, content_type=FORM, server="org"):
     body = urlencode(data, doseq=True) if content_type == FORM and not isinstance(data, str | bytes) else data
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
     path = TOKEN if server == "org" else "/oauth2/default/v1/token"
     return client.post(path, body, content_type=content_type, **headers)
-
-
-def claims(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def introspect(client, app, secret, token) -> dict:
-    response = client.post(
-        "/oauth2/v1/introspect",
-        urlencode({"token": token}),
-        content_type=FORM,
-        HTTP_AUTHORIZATION=basic(app.client_id, secret),
-    )
-    assert response.status_code == 200
-    return response.json()
 
 
 @pytest.fixture
@@ -67,7 +52,7 @@ def service_app(make_app):
 def grant(client, confidential_app, end_user):
     """A fresh authorization code of `end_user` for `confidential_app`."""
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app)
+    issued = authorize_code(client, confidential_app)
     client.logout()
     return issued
 
@@ -101,7 +86,7 @@ def test_no_client_credentials_is_401_with_www_authenticate(client, grant):
 def test_wrong_secret_is_refused_and_logged(client, confidential_app, grant):
     before = row_counts()
 
-    response = post(client, code_params(grant), authorization=basic(confidential_app.client_id, "x" * 48))
+    response = post(client, code_params(grant), authorization=basic_auth(confidential_app.client_id, "x" * 48))
 
     assert response.status_code == 401
     assert response.json() == AUTH_FAILED
@@ -114,7 +99,7 @@ def test_wrong_secret_is_refused_and_logged(client, confidential_app, grant):
 
 
 def test_unknown_client_is_refused(client, grant):
-    response = post(client, code_params(grant), authorization=basic("0oaDoesNotExist123", "s" * 40))
+    response = post(client, code_params(grant), authorization=basic_auth("0oaDoesNotExist123", "s" * 40))
 
     assert response.status_code == 401
     assert response.json() == AUTH_FAILED
@@ -134,7 +119,7 @@ def test_inactive_client_gets_no_tokens(client, confidential_app, grant):
 
 def test_public_client_sending_a_secret_is_refused(client, public_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, public_app)
+    issued = authorize_code(client, public_app)
 
     response = post(client, code_params(issued, client_id=public_app.client_id, client_secret="a-secret-it-has-not"))
 
@@ -145,7 +130,7 @@ def test_public_client_sending_a_secret_is_refused(client, public_app, end_user)
 
 def test_public_client_authenticates_with_client_id_and_pkce(client, public_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, public_app)
+    issued = authorize_code(client, public_app)
 
     response = post(client, code_params(issued, client_id=public_app.client_id))
 
@@ -159,7 +144,7 @@ def test_credentials_in_both_header_and_body_are_refused(client, confidential_ap
     response = post(
         client,
         code_params(grant, client_id=confidential_app.client_id, client_secret=secret),
-        authorization=basic(confidential_app.client_id, secret),
+        authorization=basic_auth(confidential_app.client_id, secret),
     )
 
     assert response.status_code == 400
@@ -172,7 +157,7 @@ def test_body_client_id_that_differs_from_the_header_is_refused(client, confiden
     response = post(
         client,
         code_params(grant, client_id=service_app.client_id),
-        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+        authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 401
@@ -229,7 +214,7 @@ def test_client_secret_basic_works(client, confidential_app, grant):
 def test_client_secret_post_works(client, make_app, end_user):
     app, secret = make_app(label="Posts its secret", token_endpoint_auth_method="client_secret_post")
     client.force_login(end_user)
-    issued = sign_in(client, app, scope="openid")
+    issued = authorize_code(client, app, scope="openid")
 
     response = post(client, code_params(issued, client_id=app.client_id, client_secret=secret))
 
@@ -241,7 +226,7 @@ def test_url_encoded_basic_credentials_are_decoded(client, make_app, end_user):
     """RFC 6749 §2.3.1: id and secret are form-urlencoded before base64."""
     app, secret = make_app(label="Odd secret", client_secret="s3cret with spaces&colon:=")
     client.force_login(end_user)
-    issued = sign_in(client, app, scope="openid")
+    issued = authorize_code(client, app, scope="openid")
     encoded = urlencode({"a": app.client_id})[2:] + ":" + urlencode({"a": secret})[2:]
 
     response = post(client, code_params(issued), authorization="Basic " + base64.b64encode(encoded.encode()).decode())
@@ -271,14 +256,14 @@ def test_answers_json_whatever_the_accept_header_asks(client, confidential_app, 
     response = post(
         client,
         {"grant_type": "urn:example:magic"},
-        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+        authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
     plain = response.json()
     response = client.post(
         TOKEN,
         urlencode({"grant_type": "urn:example:magic"}),
         content_type=FORM,
-        HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret),
+        HTTP_AUTHORIZATION=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
         HTTP_ACCEPT=accept,
     )
 
@@ -304,7 +289,9 @@ def test_grant_not_enabled_on_the_app_is_unauthorized_client(client, confidentia
 
 
 def test_service_app_cannot_use_the_code_grant(client, service_app, grant):
-    response = post(client, code_params(grant), authorization=basic(service_app.client_id, service_app.plain_secret))
+    response = post(
+        client, code_params(grant), authorization=basic_auth(service_app.client_id, service_app.plain_secret)
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
@@ -321,7 +308,7 @@ def test_missing_parameter_is_named(client, confidential_app, grant, name):
     response = post(
         client,
         code_params(grant, **{name: None}),
-        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+        authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400
@@ -340,7 +327,7 @@ def test_duplicated_parameter_is_refused(client, confidential_app, grant, name):
     before = row_counts()
 
     response = post(
-        client, urlencode(pairs), authorization=basic(confidential_app.client_id, confidential_app.plain_secret)
+        client, urlencode(pairs), authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret)
     )
 
     assert response.status_code == 400
@@ -356,7 +343,7 @@ def test_json_body_is_refused(client, confidential_app, grant):
         client,
         code_params(grant),
         content_type="application/json",
-        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+        authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400
@@ -367,7 +354,9 @@ def test_json_body_is_refused(client, confidential_app, grant):
 
 def test_multipart_body_is_refused(client, confidential_app, grant):
     response = client.post(
-        TOKEN, code_params(grant), HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret)
+        TOKEN,
+        code_params(grant),
+        HTTP_AUTHORIZATION=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )  # Django's test client sends multipart/form-data by default
 
     assert response.status_code == 400
@@ -382,7 +371,7 @@ def test_body_larger_than_the_upload_limit_is_refused(client, settings, service_
     }
     before = row_counts()
 
-    response = post(client, data, authorization=basic(service_app.client_id, service_app.plain_secret))
+    response = post(client, data, authorization=basic_auth(service_app.client_id, service_app.plain_secret))
 
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "error_description": "The request body could not be read."}
@@ -521,7 +510,7 @@ def test_verifier_without_a_challenge_is_refused(client, make_app, end_user):
             "redirect_uri": "https://app.example.com/callback",
             "code_verifier": "v" * 50,
         },
-        authorization=basic(app.client_id, secret),
+        authorization=basic_auth(app.client_id, secret),
     )
 
     assert response.status_code == 400
@@ -536,8 +525,8 @@ def test_second_use_of_a_code_revokes_what_the_first_issued(client, confidential
 
     assert second.status_code == 400
     assert second.json() == INVALID_CODE
-    assert introspect(client, confidential_app, secret, first["access_token"]) == {"active": False}
-    assert introspect(client, confidential_app, secret, first["refresh_token"]) == {"active": False}
+    assert introspection(client, confidential_app, first["access_token"], secret) == {"active": False}
+    assert introspection(client, confidential_app, first["refresh_token"], secret) == {"active": False}
     family = TokenFamily.objects.get()
     assert family.status == "REVOKED" and family.revoked_reason == "code_reuse"
     refreshed = token_request(
@@ -552,7 +541,7 @@ def test_second_use_of_a_code_revokes_what_the_first_issued(client, confidential
 
 def test_second_use_revokes_the_access_token_when_there_was_no_refresh_token(client, confidential_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app, scope="openid profile")
+    issued = authorize_code(client, confidential_app, scope="openid profile")
     secret = confidential_app.plain_secret
     first = exchange(client, confidential_app, issued, secret=secret).json()
     assert "refresh_token" not in first
@@ -561,13 +550,13 @@ def test_second_use_revokes_the_access_token_when_there_was_no_refresh_token(cli
 
     assert second.status_code == 400
     assert second.json() == INVALID_CODE
-    assert introspect(client, confidential_app, secret, first["access_token"]) == {"active": False}
+    assert introspection(client, confidential_app, first["access_token"], secret) == {"active": False}
     assert RevokedAccessToken.objects.filter(jti=claims(first["access_token"])["jti"]).exists()
 
 
 def test_no_refresh_token_without_offline_access(client, confidential_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app, scope="openid email")
+    issued = authorize_code(client, confidential_app, scope="openid email")
 
     response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
 
@@ -578,7 +567,7 @@ def test_no_refresh_token_without_offline_access(client, confidential_app, end_u
 
 def test_code_flow_on_the_default_server_uses_its_issuer_and_audience(client, confidential_app, end_user, settings):
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app, server="default")
+    issued = authorize_code(client, confidential_app, server="default")
 
     response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret, server="default")
 
@@ -725,7 +714,7 @@ def test_garbage_from_an_authenticated_client_never_gives_a_500(client, confiden
     response = post(
         client,
         code_params(grant, **extra),
-        authorization=basic(confidential_app.client_id, confidential_app.plain_secret),
+        authorization=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400
@@ -738,7 +727,7 @@ def test_non_utf8_body_never_gives_a_500(client, confidential_app):
         TOKEN,
         b"grant_type=authorization_code&code=\xff\xfe&redirect_uri=x",
         content_type=FORM,
-        HTTP_AUTHORIZATION=basic(confidential_app.client_id, confidential_app.plain_secret),
+        HTTP_AUTHORIZATION=basic_auth(confidential_app.client_id, confidential_app.plain_secret),
     )
 
     assert response.status_code == 400
@@ -750,7 +739,7 @@ def test_too_many_fields_is_invalid_request(client, settings, service_app):
         (f"f{i}", "x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
     ]
 
-    response = post(client, urlencode(data), authorization=basic(service_app.client_id, service_app.plain_secret))
+    response = post(client, urlencode(data), authorization=basic_auth(service_app.client_id, service_app.plain_secret))
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -770,7 +759,7 @@ def test_code_of_a_user_deactivated_since_is_invalid_grant(client, confidential_
 
 def test_id_token_has_no_nonce_when_none_was_sent(client, confidential_app, end_user):
     client.force_login(end_user)
-    issued = sign_in(client, confidential_app, nonce="")
+    issued = authorize_code(client, confidential_app, nonce="")
 
     response = exchange(client, confidential_app, issued, secret=confidential_app.plain_secret)
 

@@ -6,19 +6,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tests.grants import form_post, tokens_for
-from tests.oauth import token_request
+from tests.kit.oauth import form_post, token_request, tokens_for
 
 USERINFO = "/oauth2/v1/userinfo"
 
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-@pytest.fixture
-def issued(client, confidential_app, end_user):
-    return tokens_for(client, confidential_app, end_user, secret=confidential_app.plain_secret)
 
 
 def test_userinfo_returns_the_claims_of_the_granted_scopes(client, end_user, issued):

@@ -1,10 +1,11 @@
 """Helpers that act like a device (a TV) using the device authorization grant, in-process."""
 
-from urllib.parse import urlencode
+from pathlib import Path
 
-from tests.oauth import PREFIX
+from tests.kit.oauth import form_post
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEVICE_CLIENT = Path(__file__).with_name("device_client.py")  # the same device as a script, for a live server
 
 
 def tv_app_data(**overrides) -> dict:
@@ -19,15 +20,11 @@ def tv_app_data(**overrides) -> dict:
     return data
 
 
-def form_post(client, path: str, data: dict, **headers):
-    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded", **headers)
-
-
 def device_authorize(client, app, *, scope="openid profile offline_access", server="org", **headers):
     data = {"client_id": app.client_id, **({"scope": scope} if scope is not None else {})}
-    return form_post(client, f"{PREFIX[server]}/device/authorize", data, **headers)
+    return form_post(client, "device/authorize", data, server=server, **headers)
 
 
 def poll(client, app, device_code: str, *, server="org"):
     data = {"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": app.client_id}
-    return form_post(client, f"{PREFIX[server]}/token", data)
+    return form_post(client, "token", data, server=server)

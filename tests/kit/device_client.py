@@ -1,6 +1,6 @@
 """A device script, as a TV would run it: start the device flow, show the code, poll, then refresh.
 
-Run as `python tests/device_client.py BASE_URL CLIENT_ID [SCOPE]`. It prints one JSON line when the
+Run as `python tests/kit/device_client.py BASE_URL CLIENT_ID [SCOPE]`. It prints one JSON line when the
 flow starts (what the TV would show) and one when it ends (tokens, the refresh, what polling saw).
 It honours `interval` and every `slow_down`, as RFC 8628 §3.5 asks of a device.
 """

@@ -16,8 +16,9 @@ def use(app, token: str, *, server: str = "default"):
     return lifecycle.refresh(row=row, presented=token, client=app, server=get_server(server), requested_scopes=None)
 
 
-def sign_in(app, user, *, rotations: int = 0, server: str = "default", scopes=("openid", "offline_access")):
-    """Start a family as a sign-in would, refresh it `rotations` times; returns (family, latest token, tokens)."""
+def make_family(app, user, *, rotations: int = 0, server: str = "default", scopes=("openid", "offline_access")):
+    """Start a family as a sign-in would (no HTTP), refresh it `rotations` times; returns (family, latest token,
+    tokens)."""
     srv = get_server(server)
     family, token = lifecycle.start_family(
         client=app,

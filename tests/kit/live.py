@@ -12,7 +12,17 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"  # logs and screenshots of a run, for review (git ignores them)
+CHROMIUM = "/usr/bin/chromium"  # Debian's, never a downloaded one
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -100,7 +110,7 @@ class LiveServer:
         )
         env.update(extra_env or {})
         collect_static(env)
-        self.log = open(ROOT / "tests" / "artifacts" / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
+        self.log = open(ARTIFACTS / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.proc = start_gunicorn(env, self.port, workers, self.log)
 
     def worker_pids(self) -> list[int]:

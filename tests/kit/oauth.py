@@ -1,6 +1,7 @@
-"""Helpers that act like an app: PKCE, the authorization request, the code exchange, a refresh.
+"""Helpers that act like an app: PKCE, the authorization request, the code exchange, a refresh,
+form POSTs to the other OAuth endpoints, and a whole code flow for tests that need tokens first.
 
-`sign_in()` drives Django's test client; `live_sign_in()` drives a real server over HTTP with
+`authorize_code()` drives Django's test client; `live_sign_in()` drives a real server over HTTP with
 requests, through the real sign-in form, the way a browser would.
 """
 
@@ -10,9 +11,18 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jwt
 import requests
 
 PREFIX = {"org": "/oauth2/v1", "default": "/oauth2/default/v1"}
+FORM = "application/x-www-form-urlencoded"
+
+# Error bodies of SPEC §6 that several files expect, word for word.
+AUTH_FAILED = {
+    "error": "invalid_client",
+    "error_description": "Client authentication failed. Either the client or the client credentials are invalid.",
+}
+INVALID_REFRESH = {"error": "invalid_grant", "error_description": "The refresh token is invalid or expired."}
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -49,7 +59,7 @@ def code_from(location: str) -> str:
     return parse_qs(urlsplit(location).query)["code"][0]
 
 
-def sign_in(client, app, *, server="org", scope="openid profile email offline_access", **extra) -> dict:
+def authorize_code(client, app, *, server="org", scope="openid profile email offline_access", **extra) -> dict:
     """Authorize with a logged-in Django test client; returns {code, verifier, redirect_uri}."""
     verifier, challenge = pkce_pair()
     params = authorize_params(app, scope=scope, challenge=challenge, **extra)
@@ -58,21 +68,37 @@ def sign_in(client, app, *, server="org", scope="openid profile email offline_ac
     return {"code": code_from(response["Location"]), "verifier": verifier, "redirect_uri": params["redirect_uri"]}
 
 
-def token_request(client, data: dict, *, server="org", app=None, secret=None, basic=True):
-    """POST to /token as `app` would: Basic auth for confidential apps, client_id in the body otherwise."""
-    headers = {}
+def basic_auth(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def claims(token: str) -> dict:
+    """A JWT's payload, unverified."""
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def form_post(client, endpoint: str, data, *, app=None, secret=None, basic=True, server="org", **headers):
+    """POST form-encoded, as OAuth endpoints require (the test client defaults to multipart).
+
+    `endpoint` is a path ("/oauth2/v1/revoke") or an endpoint of `server` ("revoke"). As `app`: with a
+    `secret`, Basic auth (or, if not `basic`, client_id and client_secret in the body); without, client_id
+    in the body.
+    """
     data = dict(data)
     if app is not None:
         if secret and basic:
-            raw = f"{app.client_id}:{secret}".encode()
-            headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(raw).decode()
+            headers["HTTP_AUTHORIZATION"] = basic_auth(app.client_id, secret)
         else:
             data["client_id"] = app.client_id
             if secret:
                 data["client_secret"] = secret
-    return client.post(
-        f"{PREFIX[server]}/token", urlencode(data), content_type="application/x-www-form-urlencoded", **headers
-    )
+    path = endpoint if endpoint.startswith("/") else f"{PREFIX[server]}/{endpoint}"
+    return client.post(path, urlencode(data), content_type=FORM, **headers)
+
+
+def token_request(client, data: dict, *, server="org", app=None, secret=None, basic=True):
+    """POST to /token as `app` would: Basic auth for confidential apps, client_id in the body otherwise."""
+    return form_post(client, "token", data, app=app, secret=secret, basic=basic, server=server)
 
 
 def exchange(client, app, grant: dict, *, server="org", secret=None):
@@ -95,6 +121,34 @@ def refresh(client, app, refresh_token: str, *, server="org", secret=None, scope
     if scope:
         data["scope"] = scope
     return token_request(client, data, server=server, app=app, secret=secret)
+
+
+def tokens_for(
+    client, app, user, *, secret=None, server="org", scope="openid profile email offline_access", sign_out=True
+) -> dict:
+    """Sign `user` in to `app` and exchange the code; the token response body.
+
+    Leaves the client signed out, unless not `sign_out`.
+    """
+    client.force_login(user)
+    grant = authorize_code(client, app, server=server, scope=scope)
+    if sign_out:
+        client.logout()
+    response = exchange(client, app, grant, server=server, secret=secret)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def introspect(client, app, token: str, secret=None, *, server="org"):
+    """POST the token to /introspect as `app`; the response."""
+    return form_post(client, "introspect", {"token": token}, app=app, secret=secret, server=server)
+
+
+def introspection(client, app, token: str, secret=None, *, server="org") -> dict:
+    """What /introspect says of the token, once it answered 200."""
+    response = introspect(client, app, token, secret, server=server)
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
 # Live server (real HTTP) ---------------------------------------------------------------------------
@@ -144,8 +198,3 @@ def live_sign_in(
         "redirect_uri": redirect_uri,
         "browser": browser,
     }
-
-
-def form_post(client, path: str, data: dict, **headers):
-    """POST form-encoded, as OAuth endpoints require (the test client defaults to multipart)."""
-    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded", **headers)

@@ -21,7 +21,6 @@ from core.crypto import hash_token, new_token
 from core.systemlog import recording
 from core.systemlog.audit import Audit
 from tokens.lifecycle import families
-from tokens.lifecycle.events import grant_events, save_events
 from tokens.models import DeviceCode
 from tokens.oauth import minting
 from tokens.oauth.client_auth import authenticate_client
@@ -185,29 +184,31 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
         raise OAuthError("invalid_grant", INVALID_DEVICE_CODE)
     granted = list(row.scopes)
     now = timezone.now()
-    with transaction.atomic():
-        family, refresh = families.start_family_if_offline(
-            client=app, user=user, server=server, scopes=granted, auth_time=row.auth_time, grant_type=FAMILY_GRANT_TYPE
-        )
-        won = DeviceCode.objects.filter(pk=row.pk, status=APPROVED, expires_at__gt=now).update(
+
+    def claim(family) -> bool:
+        updated = DeviceCode.objects.filter(pk=row.pk, status=APPROVED, expires_at__gt=now).update(
             status=REDEEMED, redeemed_at=now, family=family
         )
-        if won:
-            save_events(
-                grant_events(
-                    server, app, user, family, granted, FAMILY_GRANT_TYPE, audit, refresh_issued=family is not None
-                )
-            )
-        else:  # another poll redeemed it first: undo the family started above
-            transaction.set_rollback(True)
-    if not won:
+        return bool(updated)
+
+    redeemed = families.redeem_once(
+        claim,
+        client=app,
+        user=user,
+        server=server,
+        scopes=granted,
+        auth_time=row.auth_time,
+        grant_type=FAMILY_GRANT_TYPE,
+        audit=audit,
+    )
+    if redeemed is None:  # another poll redeemed it first
         raise OAuthError("invalid_grant", INVALID_DEVICE_CODE)
     return minting.issue(
         server,
         app,
         user=user,
         granted=granted,
-        family=family,
-        refresh_token=refresh,
+        family=redeemed.family,
+        refresh_token=redeemed.refresh_token,
         auth_time=int(row.auth_time.timestamp()),
     )

@@ -6,6 +6,7 @@ PostgreSQL (docs/architecture.md walks through the races). The family's status i
 switch that revokes every refresh token and access token of a sign-in.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,6 +72,44 @@ def start_family_if_offline(
     return start_family(
         client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
     )
+
+
+@dataclass
+class Redeemed:
+    family: TokenFamily | None  # None: the sign-in earned no refresh token
+    refresh_token: str | None
+
+
+def redeem_once(
+    claim: Callable[[TokenFamily | None], bool],
+    *,
+    client,
+    user,
+    server: AuthServer,
+    scopes: list[str],
+    auth_time: datetime,
+    grant_type: str,
+    audit: Audit = SYSTEM,
+) -> Redeemed | None:
+    """Redeem a one-time code (authorization code, device code) exactly once; None if another request did.
+
+    One transaction: the family (when the sign-in earns a refresh token), `claim(family)`, the
+    caller's conditional UPDATE of the code that records the family and says whether it won, and
+    the grant events. A lost claim rolls the family back, so a code never leaves a second family.
+    Signing is the caller's, after the commit.
+    """
+    with transaction.atomic():
+        family, token = start_family_if_offline(
+            client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
+        )
+        won = claim(family)
+        if won:
+            save_events(
+                grant_events(server, client, user, family, scopes, grant_type, audit, refresh_issued=family is not None)
+            )
+        else:
+            transaction.set_rollback(True)
+    return Redeemed(family, token) if won else None
 
 
 def narrow_scopes(granted: list[str], requested: list[str] | None) -> list[str]:

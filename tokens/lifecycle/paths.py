@@ -37,8 +37,22 @@ class OrmPath:
         return Application.objects.filter(client_id=client_id).first()
 
     def insert_events(self, rows: list[dict], *, confirm: Application | None = None) -> bool:
-        recording.save_all(rows)
-        return True
+        """True when the rows were saved. `confirm`: only while that app's row is as it was loaded,
+        as postgres.py does; this path caches no clients, so only tests pass it, but both keep one contract."""
+        if confirm is None:
+            recording.save_all(rows)
+            return bool(rows)
+        with transaction.atomic():
+            unchanged = Application.objects.select_for_update().filter(
+                pk=confirm.pk,
+                updated=confirm.updated,
+                status=Application.Status.ACTIVE,
+                client_secret=confirm.client_secret,
+            )
+            if not unchanged.exists():
+                return False
+            recording.save_all(rows)
+        return bool(rows)
 
     def rotate(self, row: RefreshToken, *, new_hash: str, now, grant_events: list[dict]) -> bool:
         """Replace `row` by a successor and log the grant; False when another request rotated it first."""

@@ -151,31 +151,31 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
     user = code.user
     granted = list(code.scopes)
     now = timezone.now()
-    with transaction.atomic():
-        family, refresh = families.start_family_if_offline(
-            client=app,
-            user=user,
-            server=server,
-            scopes=granted,
-            auth_time=code.auth_time,
-            grant_type=GRANT_AUTHORIZATION_CODE,
-        )
+    jti = None  # the access token's jti names the family, and the code keeps it for a replay to revoke
+
+    def claim(family) -> bool:
+        nonlocal jti
         jti = minting.access_jti(family.public_id if family else None)
-        won = AuthorizationCode.objects.filter(pk=code.pk, redeemed_at__isnull=True).update(
-            redeemed_at=now,
-            family=family,
-            access_jti=jti,
-            access_expires_at=now + timedelta(minutes=minting.access_minutes()),
-        )
-        if won:
-            save_events(
-                grant_events(
-                    server, app, user, family, granted, "authorization_code", audit, refresh_issued=family is not None
-                )
+        return bool(
+            AuthorizationCode.objects.filter(pk=code.pk, redeemed_at__isnull=True).update(
+                redeemed_at=now,
+                family=family,
+                access_jti=jti,
+                access_expires_at=now + timedelta(minutes=minting.access_minutes()),
             )
-        else:
-            transaction.set_rollback(True)
-    if not won:  # a concurrent request redeemed it first: this is a second use
+        )
+
+    redeemed = families.redeem_once(
+        claim,
+        client=app,
+        user=user,
+        server=server,
+        scopes=granted,
+        auth_time=code.auth_time,
+        grant_type=GRANT_AUTHORIZATION_CODE,
+        audit=audit,
+    )
+    if redeemed is None:  # a concurrent request redeemed it first: this is a second use
         _revoke_code_issue(code, server, audit)
         raise OAuthError("invalid_grant", INVALID_CODE)
     return minting.issue(
@@ -183,8 +183,8 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
         app,
         user=user,
         granted=granted,
-        family=family,
-        refresh_token=refresh,
+        family=redeemed.family,
+        refresh_token=redeemed.refresh_token,
         auth_time=int(code.auth_time.timestamp()),
         nonce=code.nonce or None,
         jti=jti,

@@ -13,12 +13,10 @@ from core.api.pagination import AFTER, LIMIT, paginate
 from core.api.params import query_bool, query_param
 from core.api.views import ManagementAPIView, find_or_404
 from core.ids import new_id
-from core.isotime import iso
 from core.systemlog.audit import Audit
 
 from . import services
 from .models import Application
-from .representation import app_json
 from .serializers import AppRequestSerializer, AppSerializer, NewSecretSerializer, okta_paths
 from .validation import AppValidationError
 
@@ -62,7 +60,7 @@ class AppListView(ManagementAPIView):
                 raise ApiValidationFailed({"filter": ['Only status eq "ACTIVE" or status eq "INACTIVE" is supported.']})
             apps = apps.filter(status=match.group(1))
         page, link = paginate(request, apps)
-        return Response([app_json(app) for app in page], headers={"Link": link})
+        return Response(AppSerializer(page, many=True).data, headers={"Link": link})
 
     @extend_schema(
         operation_id="createApplication",
@@ -81,7 +79,7 @@ class AppListView(ManagementAPIView):
             raise ApiValidationFailed(
                 okta_paths({"client_id": ["An app with this client ID already exists."]})
             ) from None
-        return Response(app_json(app, client_secret=secret))
+        return Response(AppSerializer(app, context={"client_secret": secret}).data)
 
 
 class AppDetailView(ManagementAPIView):
@@ -89,7 +87,7 @@ class AppDetailView(ManagementAPIView):
 
     @extend_schema(operation_id="getApplication", responses={200: AppSerializer})
     def get(self, request, app_id):
-        return Response(app_json(get_app(app_id)))
+        return Response(AppSerializer(get_app(app_id)).data)
 
     @extend_schema(operation_id="replaceApplication", request=AppRequestSerializer, responses={200: AppSerializer})
     def put(self, request, app_id):
@@ -107,7 +105,7 @@ class AppDetailView(ManagementAPIView):
             app, secret = services.update_app(app, data, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        return Response(app_json(app, client_secret=secret))
+        return Response(AppSerializer(app, context={"client_secret": secret}).data)
 
     @extend_schema(operation_id="deleteApplication", responses={204: None})
     def delete(self, request, app_id):
@@ -147,14 +145,4 @@ class AppSecretView(ManagementAPIView):
             secret = services.rotate_secret(app, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        stamp = iso(app.updated)
-        return Response(
-            {
-                "id": new_id("ocs"),
-                "status": "ACTIVE",
-                "client_secret": secret,
-                "created": stamp,
-                "lastUpdated": stamp,
-                "_links": {"app": {"href": app_json(app)["_links"]["self"]["href"]}},
-            }
-        )
+        return Response(NewSecretSerializer({"id": new_id("ocs"), "client_secret": secret, "app": app}).data)

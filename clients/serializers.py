@@ -1,13 +1,17 @@
 """The `/api/v1/apps` JSON: request serializers that check shapes and types, and the mapping onto
 validate_app()'s flat keys, so the per-type rules stay in clients/validation.py alone.
 
-The response serializers describe app_json() (clients/representation.py) for the OpenAPI
-document; the views return app_json() itself.
+The response serializers render the app JSON itself, so the OpenAPI document is the response.
 """
 
 from rest_framework import serializers
 
 from core.api.fields import (
+    BlankAsNullCharField,
+    ConstantField,
+    IsoDateTimeField,
+    LinkField,
+    ResponseSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -113,83 +117,115 @@ class AppRequestSerializer(serializers.Serializer):
         return flat
 
 
-# Responses: the shape of app_json(), for the OpenAPI document.
+# Responses: these serializers render the app JSON (SPEC §5) for the API and `createclient`.
 
 
-class LinkSerializer(serializers.Serializer):
-    href = serializers.CharField()
+class NewClientSecretField(serializers.CharField):
+    """The secret just made, from the context; absent otherwise, as Okta never shows it again."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False, help_text="Only in the responses that create or regenerate it.")
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        secret = self.context.get("client_secret")
+        if secret is None:
+            raise serializers.SkipField()
+        return secret
 
 
-class AppLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    appLinks = serializers.ListField(child=serializers.DictField())
-    activate = LinkSerializer(required=False)
-    deactivate = LinkSerializer(required=False)
-
-
-class OAuthClientCredentialsOutSerializer(serializers.Serializer):
+class OAuthClientCredentialsOutSerializer(ResponseSerializer):
     client_id = serializers.CharField()
-    client_secret = serializers.CharField(
-        required=False, help_text="Only in the responses that create or regenerate the secret."
-    )
     token_endpoint_auth_method = serializers.ChoiceField(choices=AUTH_METHODS)
     pkce_required = serializers.BooleanField()
-    autoKeyRotation = serializers.BooleanField()
+    autoKeyRotation = ConstantField(True)
+    client_secret = NewClientSecretField()
 
 
-class AppCredentialsOutSerializer(serializers.Serializer):
-    userNameTemplate = serializers.DictField()
-    signing = serializers.DictField()
-    oauthClient = OAuthClientCredentialsOutSerializer()
+class AppCredentialsOutSerializer(ResponseSerializer):
+    userNameTemplate = ConstantField({"template": "${source.login}", "type": "BUILT_IN"})
+    signing = ConstantField({})
+    oauthClient = OAuthClientCredentialsOutSerializer(source="*")
 
 
-class RefreshTokenSettingsOutSerializer(serializers.Serializer):
+class RefreshTokenSettingsOutSerializer(ResponseSerializer):
     rotation_type = serializers.ChoiceField(choices=ROTATION_TYPES)
     leeway = serializers.IntegerField(min_value=0, max_value=60)
 
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False, help_text="Present only when grant_types has refresh_token.")
+        super().__init__(**kwargs)
 
-class OAuthClientSettingsOutSerializer(serializers.Serializer):
-    client_uri = serializers.CharField(allow_null=True)
-    logo_uri = serializers.CharField(allow_null=True)
-    redirect_uris = serializers.ListField(child=serializers.CharField())
-    post_logout_redirect_uris = serializers.ListField(child=serializers.CharField())
+    def get_attribute(self, app):
+        if not app.issues_refresh_tokens:
+            raise serializers.SkipField()  # Okta omits the settings of a grant that is off
+        return app
+
+
+class OAuthClientSettingsOutSerializer(ResponseSerializer):
+    client_uri = ConstantField(None)
+    logo_uri = ConstantField(None)
+    redirect_uris = serializers.ListField(child=serializers.CharField(), source="redirect_uri_list")
+    post_logout_redirect_uris = serializers.ListField(
+        child=serializers.CharField(), source="post_logout_redirect_uri_list"
+    )
     response_types = serializers.ListField(child=serializers.CharField())
     grant_types = serializers.ListField(child=serializers.ChoiceField(choices=GRANT_TYPES))
     application_type = serializers.ChoiceField(choices=APP_TYPES)
     consent_method = serializers.ChoiceField(choices=CONSENT_METHODS)
-    issuer_mode = serializers.CharField()
-    initiate_login_uri = serializers.CharField(allow_null=True)
-    refresh_token = RefreshTokenSettingsOutSerializer(
-        required=False, help_text="Present only when grant_types has refresh_token."
-    )
+    issuer_mode = ConstantField("ORG_URL")
+    initiate_login_uri = BlankAsNullCharField()
+    refresh_token = RefreshTokenSettingsOutSerializer()
 
 
-class AppSettingsOutSerializer(serializers.Serializer):
-    app = serializers.DictField()
-    notifications = serializers.DictField()
-    oauthClient = OAuthClientSettingsOutSerializer()
+class AppSettingsOutSerializer(ResponseSerializer):
+    app = ConstantField({})
+    notifications = ConstantField({})
+    oauthClient = OAuthClientSettingsOutSerializer(source="*")
 
 
-class AppSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    label = serializers.CharField()
+APP_PATH = "/api/v1/apps/{o.public_id}"
+
+
+class AppLinksSerializer(ResponseSerializer):
+    self = LinkField(APP_PATH)
+    appLinks = ConstantField([])
+    activate = LinkField(APP_PATH + "/lifecycle/activate", when=lambda app: not app.is_active)
+    deactivate = LinkField(APP_PATH + "/lifecycle/deactivate", when=lambda app: app.is_active)
+
+
+class AppSerializer(ResponseSerializer):
+    """An OIDC app as Okta returns it."""
+
+    # context={"client_secret": secret} when a secret was just made: the one response that shows it
+
+    id = serializers.CharField(source="public_id")
+    name = ConstantField("oidc_client")
+    label = serializers.CharField(source="name")
     status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
-    created = serializers.CharField()
-    lastUpdated = serializers.CharField()
-    signOnMode = serializers.CharField()
-    accessibility = serializers.DictField()
-    visibility = serializers.DictField()
-    features = serializers.ListField(child=serializers.CharField())
-    credentials = AppCredentialsOutSerializer()
-    settings = AppSettingsOutSerializer()
-    _links = AppLinksSerializer()
+    created = IsoDateTimeField()
+    lastUpdated = IsoDateTimeField(source="updated")
+    signOnMode = ConstantField("OPENID_CONNECT")
+    accessibility = ConstantField({"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None})
+    visibility = ConstantField({"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}})
+    features = ConstantField([])
+    credentials = AppCredentialsOutSerializer(source="*")
+    settings = AppSettingsOutSerializer(source="*")
+    _links = AppLinksSerializer(source="*")
 
 
-class NewSecretSerializer(serializers.Serializer):
+class NewSecretLinksSerializer(ResponseSerializer):
+    app = LinkField(APP_PATH)
+
+
+class NewSecretSerializer(ResponseSerializer):
+    """A client secret just made (Okta's OAuth2ClientSecret): the one time it is shown."""
+
+    # renders {"id": ..., "client_secret": ..., "app": Application}
+
     id = serializers.CharField()
-    status = serializers.CharField()
+    status = ConstantField("ACTIVE")
     client_secret = serializers.CharField()
-    created = serializers.CharField()
-    lastUpdated = serializers.CharField()
-    _links = serializers.DictField()
+    created = IsoDateTimeField(source="app.updated")
+    lastUpdated = IsoDateTimeField(source="app.updated")
+    _links = NewSecretLinksSerializer(source="app")

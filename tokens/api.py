@@ -22,9 +22,6 @@ from .serializers import (
     KeyRotateSerializer,
     KeySerializer,
     TokenSerializer,
-    client_json,
-    key_json,
-    token_json,
 )
 from .servers import keys
 
@@ -54,7 +51,7 @@ def _one(queryset, token_id: str) -> TokenFamily:
 def _listing(request, queryset) -> Response:
     expand = _expand(request)
     page, link = paginate(request, queryset.filter(status=TokenFamily.Status.ACTIVE))
-    return Response([token_json(f, expand_scope=expand) for f in page], headers={"Link": link})
+    return Response(TokenSerializer(page, many=True, context={"expand_scope": expand}).data, headers={"Link": link})
 
 
 class UserClientsView(ManagementAPIView):
@@ -65,7 +62,7 @@ class UserClientsView(ManagementAPIView):
         user = get_user(user_id)
         app_ids = TokenFamily.objects.filter(user=user, status=TokenFamily.Status.ACTIVE).values("client_id")
         apps = Application.objects.filter(pk__in=app_ids).order_by("pk")
-        return Response([client_json(app, user) for app in apps])
+        return Response(ClientSerializer(apps, many=True, context={"user": user}).data)
 
 
 class UserClientTokensView(ManagementAPIView):
@@ -96,7 +93,7 @@ class UserClientTokenView(ManagementAPIView):
     def get(self, request, user_id, client_id, token_id):
         user, app = get_user(user_id), _client_of(client_id)
         family = _one(_families().filter(user=user, client=app), token_id)
-        return Response(token_json(family, expand_scope=_expand(request)))
+        return Response(TokenSerializer(family, context={"expand_scope": _expand(request)}).data)
 
     @extend_schema(operation_id="revokeTokenForUserAndClient", responses={204: None})
     def delete(self, request, user_id, client_id, token_id):
@@ -129,7 +126,7 @@ class AppTokenView(ManagementAPIView):
     @extend_schema(operation_id="getOAuth2TokenForApplication", parameters=[EXPAND], responses={200: TokenSerializer})
     def get(self, request, app_id, token_id):
         family = _one(_families().filter(client=get_app(app_id)), token_id)
-        return Response(token_json(family, expand_scope=_expand(request)))
+        return Response(TokenSerializer(family, context={"expand_scope": _expand(request)}).data)
 
     @extend_schema(operation_id="revokeOAuth2TokenForApplication", responses={204: None})
     def delete(self, request, app_id, token_id):
@@ -145,7 +142,7 @@ def _server(server_id: str) -> str:
 
 
 def _keys_json(server_id: str) -> list[dict]:
-    return [key_json(row, server_id) for row in SigningKey.objects.filter(server=server_id).order_by("created")]
+    return KeySerializer(SigningKey.objects.filter(server=server_id).order_by("created"), many=True).data
 
 
 class KeysView(ManagementAPIView):

@@ -12,7 +12,7 @@ from core.api.pagination import AFTER, paginate
 from core.api.params import query_param
 from core.api.views import ManagementAPIView
 
-from .logevent import LogEventSerializer, log_event
+from .logevent import LogEventSerializer
 from .reading import BadFilter, filter_events, log_reads
 
 
@@ -63,4 +63,4 @@ class LogsView(ManagementAPIView):
         if order not in ("ASCENDING", "DESCENDING"):
             raise ApiValidationFailed({"sortOrder": ["sortOrder must be ASCENDING or DESCENDING."]})
         page, link = paginate(request, queryset, descending=order == "DESCENDING", default_limit=100, max_limit=1000)
-        return Response([log_event(event) for event in page], headers={"Link": link})
+        return Response(LogEventSerializer(page, many=True).data, headers={"Link": link})

@@ -8,8 +8,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.api.errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
-from core.api.pagination import AFTER, LIMIT, paginate
-from core.api.params import query_bool, query_param
+from core.api.pagination import AFTER, limit_param, paginate
+from core.api.params import query_bool, query_param, text_param
 from core.api.views import ManagementAPIView, looks_like_id
 from core.systemlog.audit import Audit
 
@@ -36,8 +36,8 @@ class UserListView(ManagementAPIView):
     @extend_schema(
         operation_id="listUsers",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of login, email, first or last name."),
-            LIMIT,
+            text_param("q", "Prefix of login, email, first or last name."),
+            limit_param(200, 200),
             AFTER,
         ],
         responses={200: UserSerializer(many=True)},

@@ -1,5 +1,6 @@
 """`/api/v1/users` JSON: the create request (profile and password) and the Okta user shape."""
 
+from django.contrib.auth import password_validation
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -15,8 +16,18 @@ from core.api.fields import (
 FIELD_PATHS = {"username": "profile.login", "email": "profile.email", "password": "credentials.password.value"}
 
 
+# create_user()'s rules on single fields, declared (DeclaredRules) but checked by the service.
+NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
+
+
+def _password_min_length() -> int:
+    """The configured MinimumLengthValidator's length (0 without one), for the document."""
+    lengths = [getattr(v, "min_length", 0) for v in password_validation.get_default_password_validators()]
+    return max(lengths, default=0)
+
+
 class ProfileSerializer(serializers.Serializer):
-    login = StrictCharField(max_length=150)
+    login = StrictCharField(max_length=150, schema={"minLength": 1, "pattern": NON_BLANK})
     email = serializers.EmailField(max_length=254)
     firstName = StrictCharField(max_length=150, required=False, allow_null=True)
     lastName = StrictCharField(max_length=150, required=False, allow_null=True)
@@ -28,7 +39,11 @@ class ProfileSerializer(serializers.Serializer):
 
 
 class PasswordSerializer(serializers.Serializer):
-    value = StrictCharField(max_length=128, write_only=True)
+    value = StrictCharField(
+        max_length=128,
+        write_only=True,
+        schema={"minLength": _password_min_length(), "description": "Checked against the password validators."},
+    )
 
 
 class UserCredentialsSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from core.api.errors import ApiValidationFailed, AppIsActive
 from core.api.pagination import AFTER, LIMIT, paginate
-from core.api.params import query_bool, query_param
+from core.api.params import query_bool, query_param, text_param
 from core.api.views import ManagementAPIView, find_or_404
 from core.ids import new_id
 from core.systemlog.audit import Audit
@@ -41,8 +41,8 @@ class AppListView(ManagementAPIView):
     @extend_schema(
         operation_id="listApplications",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of the label."),
-            OpenApiParameter("filter", OpenApiTypes.STR, description='Only `status eq "ACTIVE"|"INACTIVE"`.'),
+            text_param("q", "Prefix of the label."),
+            text_param("filter", 'Only `status eq "ACTIVE"|"INACTIVE"`.', pattern=_STATUS_FILTER.pattern),
             LIMIT,
             AFTER,
         ],

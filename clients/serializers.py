@@ -41,6 +41,16 @@ FIELD_PATHS = {
 }
 
 
+# Rules validate_app() enforces on single fields, declared in the document (DeclaredRules): the
+# serializers keep DRF's checks of shape and type only, so the messages stay validate_app()'s.
+# A URI is declared as http(s) with a host and no fragment, user info or spaces: a subset of what
+# validate_app() takes (native apps may also use custom schemes), never more.
+URI = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:/?-]*)?$"
+NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
+CLIENT_ID = r"^[A-Za-z0-9._-]{6,100}$"
+CLIENT_SECRET = r"^[ -~]{14,100}$"  # printable ASCII
+
+
 def okta_paths(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {FIELD_PATHS.get(field, field): messages for field, messages in errors.items()}
 
@@ -56,9 +66,16 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
     response_types = StrictListField(
         child=StrictChoiceField(choices=["code", "token", "id_token"]), required=False, allow_null=True
     )
-    redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
-    post_logout_redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
-    initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True)
+    redirect_uris = StrictListField(
+        child=StrictCharField(max_length=1024, schema={"pattern": URI}),
+        required=False,
+        allow_null=True,
+        schema={"description": "At least one when grant_types has authorization_code."},
+    )
+    post_logout_redirect_uris = StrictListField(
+        child=StrictCharField(max_length=1024, schema={"pattern": URI}), required=False, allow_null=True
+    )
+    initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True, schema={"pattern": URI})
     consent_method = StrictChoiceField(choices=CONSENT_METHODS, required=False, allow_null=True)
     refresh_token = RefreshTokenSettingsSerializer(required=False, allow_null=True)
     client_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
@@ -70,8 +87,16 @@ class AppSettingsSerializer(serializers.Serializer):
 
 
 class OAuthClientCredentialsSerializer(serializers.Serializer):
-    client_id = StrictCharField(max_length=100, required=False, allow_null=True)
-    client_secret = StrictCharField(max_length=100, required=False, allow_null=True, write_only=True)
+    client_id = StrictCharField(
+        max_length=100, required=False, allow_null=True, schema={"minLength": 6, "pattern": CLIENT_ID}
+    )
+    client_secret = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_null=True,
+        write_only=True,
+        schema={"minLength": 14, "pattern": CLIENT_SECRET, "description": "Not for public clients (`none`)."},
+    )
     token_endpoint_auth_method = StrictChoiceField(choices=AUTH_METHODS, required=False, allow_null=True)
     pkce_required = StrictBooleanField(required=False, allow_null=True)
     autoKeyRotation = StrictBooleanField(required=False, allow_null=True, help_text="Ignored.")
@@ -85,7 +110,7 @@ class AppRequestSerializer(serializers.Serializer):
     """An OIDC app as POSTed or PUT; fields Okta sends that Rotor does not use are ignored."""
 
     name = StrictChoiceField(choices=["oidc_client"])
-    label = StrictCharField(max_length=100)
+    label = StrictCharField(max_length=100, schema={"minLength": 1, "pattern": NON_BLANK})
     signOnMode = StrictChoiceField(choices=["OPENID_CONNECT"])
     credentials = AppCredentialsSerializer(required=False, allow_null=True)
     settings = AppSettingsSerializer()

@@ -25,6 +25,8 @@ from .serializers import (
 )
 from .servers import keys
 
+# Only the `default` server has keys managed here; any other id is a 404.
+SERVER = OpenApiParameter("server_id", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[SERVER_DEFAULT])
 EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["scope"], description="`scope` embeds the scopes.")
 REASON = "revoked_by_admin"
 
@@ -148,7 +150,9 @@ def _keys_json(server_id: str) -> list[dict]:
 class KeysView(ManagementAPIView):
     rate_limit_bucket = "authorizationServers"
 
-    @extend_schema(operation_id="listAuthorizationServerKeys", responses={200: KeySerializer(many=True)})
+    @extend_schema(
+        operation_id="listAuthorizationServerKeys", parameters=[SERVER], responses={200: KeySerializer(many=True)}
+    )
     def get(self, request, server_id):
         keys.ensure_keys(_server(server_id))
         return Response(_keys_json(server_id))
@@ -159,6 +163,7 @@ class KeyRotateView(ManagementAPIView):
 
     @extend_schema(
         operation_id="rotateAuthorizationServerKeys",
+        parameters=[SERVER],
         request=KeyRotateSerializer,
         responses={200: KeySerializer(many=True)},
     )

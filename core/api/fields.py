@@ -13,13 +13,27 @@ from rest_framework import serializers
 
 from core.isotime import iso
 
+# What StrictJSONParser refuses in every string, declared on every string field.
+NO_NUL = "^[^\\x00]*$"
 
-class StrictCharField(serializers.CharField):
+
+class DeclaredRules:
+    """`schema=` adds to a field's OpenAPI schema the rules the server checks elsewhere (in
+    clients/validation.py, accounts/services.py, the JSON parser) without changing how the field
+    validates, so the error messages stay the services' own."""
+
+    def __init__(self, *, schema: dict | None = None, **kwargs):
+        self.schema_rules = schema or {}
+        super().__init__(**kwargs)
+
+
+class StrictCharField(DeclaredRules, serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         kwargs.setdefault("allow_blank", True)
+        kwargs["schema"] = {"pattern": NO_NUL, **kwargs.get("schema", {})}
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -28,14 +42,14 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictChoiceField(serializers.ChoiceField):
+class StrictChoiceField(DeclaredRules, serializers.ChoiceField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid_choice", input=data)
         return super().to_internal_value(data)
 
 
-class StrictBooleanField(serializers.BooleanField):
+class StrictBooleanField(DeclaredRules, serializers.BooleanField):
     default_error_messages = {"invalid": "Must be true or false."}
 
     def to_internal_value(self, data):
@@ -44,7 +58,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class StrictIntegerField(serializers.IntegerField):
+class StrictIntegerField(DeclaredRules, serializers.IntegerField):
     default_error_messages = {"invalid": "Must be an integer."}
 
     def to_internal_value(self, data):
@@ -53,10 +67,21 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictListField(serializers.ListField):
+class StrictListField(DeclaredRules, serializers.ListField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
+
+
+class DeclaredRulesSchema(OpenApiSerializerFieldExtension):
+    target_class = DeclaredRules
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if isinstance(self.target, serializers.ListField) and not self.target.allow_empty:
+            schema["minItems"] = 1  # DRF's allow_empty=False, which drf-spectacular does not declare
+        return {**schema, **self.target.schema_rules}
 
 
 # Response fields: the serializers render every /api/v1 body, so the OpenAPI document and the

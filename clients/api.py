@@ -89,7 +89,13 @@ class AppDetailView(ManagementAPIView):
     def get(self, request, app_id):
         return Response(AppSerializer(get_app(app_id)).data)
 
-    @extend_schema(operation_id="replaceApplication", request=AppRequestSerializer, responses={200: AppSerializer})
+    @extend_schema(
+        operation_id="replaceApplication",
+        description="application_type and client_id cannot change, and the secret changes only through "
+        "credentials/secrets: a PUT that tries is refused (E0000001).",
+        request=AppRequestSerializer,
+        responses={200: AppSerializer},
+    )
     def put(self, request, app_id):
         app = get_app(app_id)
         data = parse_app_request(request)
@@ -138,7 +144,12 @@ class AppDeactivateView(ManagementAPIView):
 class AppSecretView(ManagementAPIView):
     rate_limit_bucket = "apps"
 
-    @extend_schema(operation_id="createOAuth2ClientSecret", request=None, responses={200: NewSecretSerializer})
+    @extend_schema(
+        operation_id="createOAuth2ClientSecret",
+        description="A new client secret. A public client (`token_endpoint_auth_method: none`) has none: E0000001.",
+        request=None,
+        responses={200: NewSecretSerializer},
+    )
     def post(self, request, app_id):
         app = get_app(app_id)
         try:

@@ -4,6 +4,7 @@ validate_app()'s flat keys, so the per-type rules stay in clients/validation.py 
 The response serializers render the app JSON itself, so the OpenAPI document is the response.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -19,8 +20,8 @@ from core.api.fields import (
     StrictListField,
 )
 
-from .models import GRANT_TYPES
-from .validation import APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
+from .models import GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_TYPES
+from .validation import ALLOWED_GRANTS, APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
 
 # validate_app() field -> where it lives in Okta's app JSON (for E0000001 causes).
 FIELD_PATHS = {
@@ -67,13 +68,13 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
         child=StrictChoiceField(choices=["code", "token", "id_token"]), required=False, allow_null=True
     )
     redirect_uris = StrictListField(
-        child=StrictCharField(max_length=1024, schema={"pattern": URI}),
+        child=StrictCharField(max_length=1024, schema={"minLength": 1, "pattern": URI}),
         required=False,
         allow_null=True,
         schema={"description": "At least one when grant_types has authorization_code."},
     )
     post_logout_redirect_uris = StrictListField(
-        child=StrictCharField(max_length=1024, schema={"pattern": URI}), required=False, allow_null=True
+        child=StrictCharField(max_length=1024, schema={"minLength": 1, "pattern": URI}), required=False, allow_null=True
     )
     initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True, schema={"pattern": URI})
     consent_method = StrictChoiceField(choices=CONSENT_METHODS, required=False, allow_null=True)
@@ -140,6 +141,57 @@ class AppRequestSerializer(serializers.Serializer):
             if credentials.get(key) is not None:
                 flat[key] = credentials[key]
         return flat
+
+
+def _type_rules(app_type: str) -> dict:
+    """validate_app()'s rules for one application type, as a schema over the whole request: its
+    grants (one that signs in, for the types that need it), redirect URIs where a grant needs
+    them, and how it authenticates. Declared conservatively: all it allows is accepted."""
+    allowed = ALLOWED_GRANTS[app_type]
+    needs_one_of = {
+        "web": [GRANT_AUTHORIZATION_CODE],
+        "browser": [GRANT_AUTHORIZATION_CODE],
+        "native": [GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE],
+        "service": [GRANT_CLIENT_CREDENTIALS],
+    }[app_type]
+    grants = {"type": "array", "items": {"enum": allowed}}
+    others = [grant for grant in allowed if grant not in needs_one_of]
+    if others:
+        grants["not"] = {"items": {"enum": others}}  # not only grants that sign nobody in
+    client = {"properties": {"application_type": {"enum": [app_type]}, "grant_types": grants}}
+    if app_type != "service":
+        client["properties"]["redirect_uris"] = {"type": "array", "minItems": 1}
+        client["required"] = ["redirect_uris"]
+    if app_type in ("browser", "native"):  # public clients by default: PKCE, no secret
+        credentials = {
+            "properties": {"token_endpoint_auth_method": {"enum": ["none"]}, "pkce_required": {"enum": [True]}},
+            "not": {"required": ["client_secret"]},
+        }
+    else:
+        credentials = {
+            "properties": {"token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post"]}}
+        }
+    return {
+        "properties": {
+            "settings": {"properties": {"oauthClient": client}},
+            "credentials": {"properties": {"oauthClient": credentials}},
+        }
+    }
+
+
+class AppRequestSchema(OpenApiSerializerExtension):
+    """The app request's per-type rules (clients/validation.py) beside its fields, as `oneOf`."""
+
+    target_class = AppRequestSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["oneOf"] = [_type_rules(app_type) for app_type in APP_TYPES]
+        schema["description"] = (
+            "The rules for each application_type are in `oneOf`; an id already taken, or a change of "
+            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so."
+        )
+        return schema
 
 
 # Responses: these serializers render the app JSON (SPEC §5) for the API and `createclient`.

@@ -37,6 +37,11 @@ URI_TOO_LONG = {
     "description": "The request line is longer than the server takes (gunicorn's limit_request_line).",
     "content": {"text/html": {"schema": {"type": "string"}}},
 }
+# What StrictJSONParser refuses in any body, where OpenAPI 3.0 cannot say it (keys it does not name).
+BODY_RULES = (
+    "Request bodies are JSON objects of at most 64 KiB in UTF-8; no string or key in them may contain"
+    " NUL or a lone surrogate (E0000003). Unknown members are ignored."
+)
 RATE_HEADERS = {
     name: {"schema": {"type": "integer"}, "description": text}
     for name, text in (
@@ -70,7 +75,7 @@ USER_OPERATIONS = ["getUser", "deactivateUser", "deleteUser", "listUserClients"]
 APP_TOKEN = {"app_id": "$request.path.app_id", "token_id": "$response.body#/0/id"}
 USER_CLIENT = {"user_id": "$request.path.user_id", "client_id": "$response.body#/0/client_id"}
 USER_TOKEN = {**USER_CLIENT, "client_id": "$request.path.client_id", "token_id": "$response.body#/0/id"}
-# operationId -> (status, {link target operationId: parameters}); a body-valued link is below.
+# operationId -> (status, {link target operationId: parameters})
 LINKS = {
     "createApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),
     "getApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),
@@ -102,9 +107,8 @@ def _operations(result):
 def add_links(result) -> None:
     """Links from each operation that returns an id to the operations that take it (`$response.body#/id`).
 
-    Reading an app and writing it back is how automation edits one (the Okta SDK does), so
-    getApplication also links to replaceApplication with its own body; the body of a create is
-    not one to send back, as it carries the new secret, which a PUT refuses."""
+    Parameters only: schemathesis merges a linked body with generated members, which can make a
+    body no schema allows (a GET body with another type's grants), so no link carries one."""
     operations = {operation.get("operationId"): operation for operation in _operations(result)}
     for source, (status, targets) in LINKS.items():
         response = operations[source]["responses"][status]
@@ -112,12 +116,6 @@ def add_links(result) -> None:
         for target, parameters in targets.items():
             assert target in operations, target  # a renamed operation must not leave a dead link
             links[target] = {"operationId": target, "parameters": dict(parameters)}
-    get_links = operations["getApplication"]["responses"]["200"]["links"]
-    get_links["replaceApplicationWithItsBody"] = {
-        "operationId": "replaceApplication",
-        "parameters": dict(APP_ID),
-        "requestBody": "$response.body",
-    }
 
 
 def _drop_refused_blanks(schema) -> None:
@@ -143,6 +141,8 @@ def _drop_refused_blanks(schema) -> None:
 def add_okta_errors(result, generator, request, public):
     """POSTPROCESSING_HOOKS: Okta's error body for every 4xx, the links and no refused blanks (one
     hook, so the hooks in settings stay as they are)."""
+    info = result.setdefault("info", {})
+    info["description"] = (info.get("description", "") + " " + BODY_RULES).strip()
     _drop_refused_blanks(result.get("components", {}).get("schemas", {}))
     add_links(result)
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA

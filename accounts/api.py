@@ -8,14 +8,14 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.api.errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
-from core.api.pagination import AFTER, LIMIT, paginate
-from core.api.params import query_bool, query_param
+from core.api.pagination import AFTER, limit_param, paginate
+from core.api.params import query_bool, query_param, text_param
 from core.api.views import ManagementAPIView, looks_like_id
 from core.systemlog.audit import Audit
 
 from . import services
 from .models import User
-from .serializers import FIELD_PATHS, UserRequestSerializer, UserSerializer, user_json
+from .serializers import FIELD_PATHS, UserRequestSerializer, UserSerializer
 
 
 def get_user(user_id: str) -> User:
@@ -36,8 +36,8 @@ class UserListView(ManagementAPIView):
     @extend_schema(
         operation_id="listUsers",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of login, email, first or last name."),
-            LIMIT,
+            text_param("q", "Prefix of login, email, first or last name."),
+            limit_param(200, 200),
             AFTER,
         ],
         responses={200: UserSerializer(many=True)},
@@ -53,7 +53,7 @@ class UserListView(ManagementAPIView):
                 | Q(last_name__istartswith=q)
             )
         page, link = paginate(request, users, default_limit=200)
-        return Response([user_json(user) for user in page], headers={"Link": link})
+        return Response(UserSerializer(page, many=True).data, headers={"Link": link})
 
     @extend_schema(
         operation_id="createUser",
@@ -71,7 +71,7 @@ class UserListView(ManagementAPIView):
             raise ApiValidationFailed({FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
         except IntegrityError:  # the same login created by a concurrent request
             raise ApiValidationFailed({"profile.login": ["A user with this username already exists."]}) from None
-        return Response(user_json(user))
+        return Response(UserSerializer(user).data)
 
 
 class UserDetailView(ManagementAPIView):
@@ -79,7 +79,7 @@ class UserDetailView(ManagementAPIView):
 
     @extend_schema(operation_id="getUser", responses={200: UserSerializer})
     def get(self, request, user_id):
-        return Response(user_json(get_user(user_id)))
+        return Response(UserSerializer(get_user(user_id)).data)
 
     @extend_schema(operation_id="deleteUser", responses={204: None})
     def delete(self, request, user_id):

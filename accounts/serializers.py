@@ -1,19 +1,33 @@
 """`/api/v1/users` JSON: the create request (profile and password) and the Okta user shape."""
 
-from django.conf import settings
+from django.contrib.auth import password_validation
 from rest_framework import serializers
 
-from core.api.fields import StrictCharField
-from core.isotime import iso
-
-from .models import User
+from core.api.fields import (
+    BlankAsNullCharField,
+    ConstantField,
+    IsoDateTimeField,
+    LinkField,
+    ResponseSerializer,
+    StrictCharField,
+)
 
 # create_user()'s field -> Okta's JSON path (for E0000001 causes).
 FIELD_PATHS = {"username": "profile.login", "email": "profile.email", "password": "credentials.password.value"}
 
 
+# create_user()'s rules on single fields, declared (DeclaredRules) but checked by the service.
+NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
+
+
+def _password_min_length() -> int:
+    """The configured MinimumLengthValidator's length (0 without one), for the document."""
+    lengths = [getattr(v, "min_length", 0) for v in password_validation.get_default_password_validators()]
+    return max(lengths, default=0)
+
+
 class ProfileSerializer(serializers.Serializer):
-    login = StrictCharField(max_length=150)
+    login = StrictCharField(max_length=150, schema={"minLength": 1, "pattern": NON_BLANK})
     email = serializers.EmailField(max_length=254)
     firstName = StrictCharField(max_length=150, required=False, allow_null=True)
     lastName = StrictCharField(max_length=150, required=False, allow_null=True)
@@ -25,7 +39,11 @@ class ProfileSerializer(serializers.Serializer):
 
 
 class PasswordSerializer(serializers.Serializer):
-    value = StrictCharField(max_length=128, write_only=True)
+    value = StrictCharField(
+        max_length=128,
+        write_only=True,
+        schema={"minLength": _password_min_length(), "description": "Checked against the password validators."},
+    )
 
 
 class UserCredentialsSerializer(serializers.Serializer):
@@ -48,54 +66,48 @@ class UserRequestSerializer(serializers.Serializer):
         }
 
 
-def user_json(user: User) -> dict:
-    """A user as Okta's Users API returns one; never a password or its hash."""
-    base = f"{settings.ROTOR_ISSUER}/api/v1/users/{user.uid}"
-    links = {"self": {"href": base}}
-    if user.is_active:
-        links["deactivate"] = {"href": f"{base}/lifecycle/deactivate", "method": "POST"}
-    return {
-        "id": user.uid,
-        "status": user.status,
-        "created": iso(user.date_joined),
-        "activated": iso(user.date_joined) if user.is_active else None,
-        "statusChanged": None,
-        "lastLogin": iso(user.last_login),
-        "lastUpdated": iso(user.date_joined),
-        "passwordChanged": None,
-        "type": {"id": "oty00000000000000000"},
-        "profile": {
-            "firstName": user.first_name or None,
-            "lastName": user.last_name or None,
-            "mobilePhone": None,
-            "secondEmail": None,
-            "login": user.username,
-            "email": user.email or None,
-        },
-        "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
-        "_links": links,
-    }
+# Responses: these serializers render the user JSON (never a password or its hash).
+
+USER_PATH = "/api/v1/users/{o.uid}"
 
 
-class ProfileOutSerializer(serializers.Serializer):
-    firstName = serializers.CharField(allow_null=True)
-    lastName = serializers.CharField(allow_null=True)
-    mobilePhone = serializers.CharField(allow_null=True)
-    secondEmail = serializers.CharField(allow_null=True)
-    login = serializers.CharField()
-    email = serializers.CharField(allow_null=True)
+class ProfileOutSerializer(ResponseSerializer):
+    firstName = BlankAsNullCharField(source="first_name")
+    lastName = BlankAsNullCharField(source="last_name")
+    mobilePhone = ConstantField(None)
+    secondEmail = ConstantField(None)
+    login = serializers.CharField(source="username")
+    email = BlankAsNullCharField()
 
 
-class UserSerializer(serializers.Serializer):
-    id = serializers.CharField()
+class UserLinksSerializer(ResponseSerializer):
+    self = LinkField(USER_PATH)
+    deactivate = LinkField(USER_PATH + "/lifecycle/deactivate", extra={"method": "POST"}, when=lambda u: u.is_active)
+
+
+class ActivatedField(IsoDateTimeField):
+    """When the user was activated: Rotor activates on creation, so `date_joined` while active."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", allow_null=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, user):
+        return super().to_representation(user.date_joined) if user.is_active else None
+
+
+class UserSerializer(ResponseSerializer):
+    """A user as Okta's Users API returns one."""
+
+    id = serializers.CharField(source="uid")
     status = serializers.ChoiceField(choices=["ACTIVE", "DEPROVISIONED"])
-    created = serializers.CharField()
-    activated = serializers.CharField(allow_null=True)
-    statusChanged = serializers.CharField(allow_null=True)
-    lastLogin = serializers.CharField(allow_null=True)
-    lastUpdated = serializers.CharField()
-    passwordChanged = serializers.CharField(allow_null=True)
-    type = serializers.DictField()
-    profile = ProfileOutSerializer()
-    credentials = serializers.DictField()
-    _links = serializers.DictField()
+    created = IsoDateTimeField(source="date_joined")
+    activated = ActivatedField()
+    statusChanged = ConstantField(None)
+    lastLogin = IsoDateTimeField(source="last_login", allow_null=True)
+    lastUpdated = IsoDateTimeField(source="date_joined")
+    passwordChanged = ConstantField(None)
+    type = ConstantField({"id": "oty00000000000000000"})
+    profile = ProfileOutSerializer(source="*")
+    credentials = ConstantField({"provider": {"type": "OKTA", "name": "OKTA"}})
+    _links = UserLinksSerializer(source="*")

@@ -10,15 +10,13 @@ from rest_framework.response import Response
 
 from core.api.errors import ApiValidationFailed, AppIsActive
 from core.api.pagination import AFTER, LIMIT, paginate
-from core.api.params import query_bool, query_param
+from core.api.params import query_bool, query_param, text_param
 from core.api.views import ManagementAPIView, find_or_404
 from core.ids import new_id
-from core.isotime import iso
 from core.systemlog.audit import Audit
 
 from . import services
 from .models import Application
-from .representation import app_json
 from .serializers import AppRequestSerializer, AppSerializer, NewSecretSerializer, okta_paths
 from .validation import AppValidationError
 
@@ -43,8 +41,8 @@ class AppListView(ManagementAPIView):
     @extend_schema(
         operation_id="listApplications",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="Prefix of the label."),
-            OpenApiParameter("filter", OpenApiTypes.STR, description='Only `status eq "ACTIVE"|"INACTIVE"`.'),
+            text_param("q", "Prefix of the label."),
+            text_param("filter", 'Only `status eq "ACTIVE"|"INACTIVE"`.', pattern=_STATUS_FILTER.pattern),
             LIMIT,
             AFTER,
         ],
@@ -62,7 +60,7 @@ class AppListView(ManagementAPIView):
                 raise ApiValidationFailed({"filter": ['Only status eq "ACTIVE" or status eq "INACTIVE" is supported.']})
             apps = apps.filter(status=match.group(1))
         page, link = paginate(request, apps)
-        return Response([app_json(app) for app in page], headers={"Link": link})
+        return Response(AppSerializer(page, many=True).data, headers={"Link": link})
 
     @extend_schema(
         operation_id="createApplication",
@@ -81,7 +79,7 @@ class AppListView(ManagementAPIView):
             raise ApiValidationFailed(
                 okta_paths({"client_id": ["An app with this client ID already exists."]})
             ) from None
-        return Response(app_json(app, client_secret=secret))
+        return Response(AppSerializer(app, context={"client_secret": secret}).data)
 
 
 class AppDetailView(ManagementAPIView):
@@ -89,9 +87,15 @@ class AppDetailView(ManagementAPIView):
 
     @extend_schema(operation_id="getApplication", responses={200: AppSerializer})
     def get(self, request, app_id):
-        return Response(app_json(get_app(app_id)))
+        return Response(AppSerializer(get_app(app_id)).data)
 
-    @extend_schema(operation_id="replaceApplication", request=AppRequestSerializer, responses={200: AppSerializer})
+    @extend_schema(
+        operation_id="replaceApplication",
+        description="application_type and client_id cannot change, and the secret changes only through "
+        "credentials/secrets: a PUT that tries is refused (E0000001).",
+        request=AppRequestSerializer,
+        responses={200: AppSerializer},
+    )
     def put(self, request, app_id):
         app = get_app(app_id)
         data = parse_app_request(request)
@@ -107,7 +111,7 @@ class AppDetailView(ManagementAPIView):
             app, secret = services.update_app(app, data, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        return Response(app_json(app, client_secret=secret))
+        return Response(AppSerializer(app, context={"client_secret": secret}).data)
 
     @extend_schema(operation_id="deleteApplication", responses={204: None})
     def delete(self, request, app_id):
@@ -140,21 +144,16 @@ class AppDeactivateView(ManagementAPIView):
 class AppSecretView(ManagementAPIView):
     rate_limit_bucket = "apps"
 
-    @extend_schema(operation_id="createOAuth2ClientSecret", request=None, responses={200: NewSecretSerializer})
+    @extend_schema(
+        operation_id="createOAuth2ClientSecret",
+        description="A new client secret. A public client (`token_endpoint_auth_method: none`) has none: E0000001.",
+        request=None,
+        responses={200: NewSecretSerializer},
+    )
     def post(self, request, app_id):
         app = get_app(app_id)
         try:
             secret = services.rotate_secret(app, audit=Audit.of(request))
         except AppValidationError as exc:
             raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        stamp = iso(app.updated)
-        return Response(
-            {
-                "id": new_id("ocs"),
-                "status": "ACTIVE",
-                "client_secret": secret,
-                "created": stamp,
-                "lastUpdated": stamp,
-                "_links": {"app": {"href": app_json(app)["_links"]["self"]["href"]}},
-            }
-        )
+        return Response(NewSecretSerializer({"id": new_id("ocs"), "client_secret": secret, "app": app}).data)

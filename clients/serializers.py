@@ -1,13 +1,18 @@
 """The `/api/v1/apps` JSON: request serializers that check shapes and types, and the mapping onto
 validate_app()'s flat keys, so the per-type rules stay in clients/validation.py alone.
 
-The response serializers describe app_json() (clients/representation.py) for the OpenAPI
-document; the views return app_json() itself.
+The response serializers render the app JSON itself, so the OpenAPI document is the response.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from core.api.fields import (
+    BlankAsNullCharField,
+    ConstantField,
+    IsoDateTimeField,
+    LinkField,
+    ResponseSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -15,8 +20,8 @@ from core.api.fields import (
     StrictListField,
 )
 
-from .models import GRANT_TYPES
-from .validation import APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
+from .models import GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_TYPES
+from .validation import ALLOWED_GRANTS, APP_TYPES, AUTH_METHODS, CONSENT_METHODS, ROTATION_TYPES
 
 # validate_app() field -> where it lives in Okta's app JSON (for E0000001 causes).
 FIELD_PATHS = {
@@ -37,6 +42,16 @@ FIELD_PATHS = {
 }
 
 
+# Rules validate_app() enforces on single fields, declared in the document (DeclaredRules): the
+# serializers keep DRF's checks of shape and type only, so the messages stay validate_app()'s.
+# A URI is declared as http(s) with a host and no fragment, user info or spaces: a subset of what
+# validate_app() takes (native apps may also use custom schemes), never more.
+URI = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:/?-]*)?$"
+NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
+CLIENT_ID = r"^[A-Za-z0-9._-]{6,100}$"
+CLIENT_SECRET = r"^[ -~]{14,100}$"  # printable ASCII
+
+
 def okta_paths(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {FIELD_PATHS.get(field, field): messages for field, messages in errors.items()}
 
@@ -52,9 +67,16 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
     response_types = StrictListField(
         child=StrictChoiceField(choices=["code", "token", "id_token"]), required=False, allow_null=True
     )
-    redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
-    post_logout_redirect_uris = StrictListField(child=StrictCharField(max_length=1024), required=False, allow_null=True)
-    initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True)
+    redirect_uris = StrictListField(
+        child=StrictCharField(max_length=1024, schema={"minLength": 1, "pattern": URI}),
+        required=False,
+        allow_null=True,
+        schema={"description": "At least one when grant_types has authorization_code."},
+    )
+    post_logout_redirect_uris = StrictListField(
+        child=StrictCharField(max_length=1024, schema={"minLength": 1, "pattern": URI}), required=False, allow_null=True
+    )
+    initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True, schema={"pattern": URI})
     consent_method = StrictChoiceField(choices=CONSENT_METHODS, required=False, allow_null=True)
     refresh_token = RefreshTokenSettingsSerializer(required=False, allow_null=True)
     client_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
@@ -66,8 +88,16 @@ class AppSettingsSerializer(serializers.Serializer):
 
 
 class OAuthClientCredentialsSerializer(serializers.Serializer):
-    client_id = StrictCharField(max_length=100, required=False, allow_null=True)
-    client_secret = StrictCharField(max_length=100, required=False, allow_null=True, write_only=True)
+    client_id = StrictCharField(
+        max_length=100, required=False, allow_null=True, schema={"minLength": 6, "pattern": CLIENT_ID}
+    )
+    client_secret = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_null=True,
+        write_only=True,
+        schema={"minLength": 14, "pattern": CLIENT_SECRET, "description": "Not for public clients (`none`)."},
+    )
     token_endpoint_auth_method = StrictChoiceField(choices=AUTH_METHODS, required=False, allow_null=True)
     pkce_required = StrictBooleanField(required=False, allow_null=True)
     autoKeyRotation = StrictBooleanField(required=False, allow_null=True, help_text="Ignored.")
@@ -81,7 +111,7 @@ class AppRequestSerializer(serializers.Serializer):
     """An OIDC app as POSTed or PUT; fields Okta sends that Rotor does not use are ignored."""
 
     name = StrictChoiceField(choices=["oidc_client"])
-    label = StrictCharField(max_length=100)
+    label = StrictCharField(max_length=100, schema={"minLength": 1, "pattern": NON_BLANK})
     signOnMode = StrictChoiceField(choices=["OPENID_CONNECT"])
     credentials = AppCredentialsSerializer(required=False, allow_null=True)
     settings = AppSettingsSerializer()
@@ -113,83 +143,166 @@ class AppRequestSerializer(serializers.Serializer):
         return flat
 
 
-# Responses: the shape of app_json(), for the OpenAPI document.
+def _type_rules(app_type: str) -> dict:
+    """validate_app()'s rules for one application type, as a schema over the whole request: its
+    grants (one that signs in, for the types that need it), redirect URIs where a grant needs
+    them, and how it authenticates. Declared conservatively: all it allows is accepted."""
+    allowed = ALLOWED_GRANTS[app_type]
+    needs_one_of = {
+        "web": [GRANT_AUTHORIZATION_CODE],
+        "browser": [GRANT_AUTHORIZATION_CODE],
+        "native": [GRANT_AUTHORIZATION_CODE, GRANT_DEVICE_CODE],
+        "service": [GRANT_CLIENT_CREDENTIALS],
+    }[app_type]
+    grants = {"type": "array", "items": {"enum": allowed}}
+    others = [grant for grant in allowed if grant not in needs_one_of]
+    if others:
+        grants["not"] = {"items": {"enum": others}}  # not only grants that sign nobody in
+    client = {"properties": {"application_type": {"enum": [app_type]}, "grant_types": grants}}
+    if app_type != "service":
+        client["properties"]["redirect_uris"] = {"type": "array", "minItems": 1}
+        client["required"] = ["redirect_uris"]
+    if app_type in ("browser", "native"):  # public clients by default: PKCE, no secret
+        credentials = {
+            "properties": {"token_endpoint_auth_method": {"enum": ["none"]}, "pkce_required": {"enum": [True]}},
+            "not": {"required": ["client_secret"]},
+        }
+    else:
+        credentials = {
+            "properties": {"token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post"]}}
+        }
+    return {
+        "properties": {
+            "settings": {"properties": {"oauthClient": client}},
+            "credentials": {"properties": {"oauthClient": credentials}},
+        }
+    }
 
 
-class LinkSerializer(serializers.Serializer):
-    href = serializers.CharField()
+class AppRequestSchema(OpenApiSerializerExtension):
+    """The app request's per-type rules (clients/validation.py) beside its fields, as `oneOf`."""
+
+    target_class = AppRequestSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["oneOf"] = [_type_rules(app_type) for app_type in APP_TYPES]
+        schema["description"] = (
+            "The rules for each application_type are in `oneOf`; an id already taken, or a change of "
+            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so."
+        )
+        return schema
 
 
-class AppLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    appLinks = serializers.ListField(child=serializers.DictField())
-    activate = LinkSerializer(required=False)
-    deactivate = LinkSerializer(required=False)
+# Responses: these serializers render the app JSON (SPEC §5) for the API and `createclient`.
 
 
-class OAuthClientCredentialsOutSerializer(serializers.Serializer):
+class NewClientSecretField(serializers.CharField):
+    """The secret just made, from the context; absent otherwise, as Okta never shows it again."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False, help_text="Only in the responses that create or regenerate it.")
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        secret = self.context.get("client_secret")
+        if secret is None:
+            raise serializers.SkipField()
+        return secret
+
+
+class OAuthClientCredentialsOutSerializer(ResponseSerializer):
     client_id = serializers.CharField()
-    client_secret = serializers.CharField(
-        required=False, help_text="Only in the responses that create or regenerate the secret."
-    )
     token_endpoint_auth_method = serializers.ChoiceField(choices=AUTH_METHODS)
     pkce_required = serializers.BooleanField()
-    autoKeyRotation = serializers.BooleanField()
+    autoKeyRotation = ConstantField(True)
+    client_secret = NewClientSecretField()
 
 
-class AppCredentialsOutSerializer(serializers.Serializer):
-    userNameTemplate = serializers.DictField()
-    signing = serializers.DictField()
-    oauthClient = OAuthClientCredentialsOutSerializer()
+class AppCredentialsOutSerializer(ResponseSerializer):
+    userNameTemplate = ConstantField({"template": "${source.login}", "type": "BUILT_IN"})
+    signing = ConstantField({})
+    oauthClient = OAuthClientCredentialsOutSerializer(source="*")
 
 
-class RefreshTokenSettingsOutSerializer(serializers.Serializer):
+class RefreshTokenSettingsOutSerializer(ResponseSerializer):
     rotation_type = serializers.ChoiceField(choices=ROTATION_TYPES)
     leeway = serializers.IntegerField(min_value=0, max_value=60)
 
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False, help_text="Present only when grant_types has refresh_token.")
+        super().__init__(**kwargs)
 
-class OAuthClientSettingsOutSerializer(serializers.Serializer):
-    client_uri = serializers.CharField(allow_null=True)
-    logo_uri = serializers.CharField(allow_null=True)
-    redirect_uris = serializers.ListField(child=serializers.CharField())
-    post_logout_redirect_uris = serializers.ListField(child=serializers.CharField())
+    def get_attribute(self, app):
+        if not app.issues_refresh_tokens:
+            raise serializers.SkipField()  # Okta omits the settings of a grant that is off
+        return app
+
+
+class OAuthClientSettingsOutSerializer(ResponseSerializer):
+    client_uri = ConstantField(None)
+    logo_uri = ConstantField(None)
+    redirect_uris = serializers.ListField(child=serializers.CharField(), source="redirect_uri_list")
+    post_logout_redirect_uris = serializers.ListField(
+        child=serializers.CharField(), source="post_logout_redirect_uri_list"
+    )
     response_types = serializers.ListField(child=serializers.CharField())
     grant_types = serializers.ListField(child=serializers.ChoiceField(choices=GRANT_TYPES))
     application_type = serializers.ChoiceField(choices=APP_TYPES)
     consent_method = serializers.ChoiceField(choices=CONSENT_METHODS)
-    issuer_mode = serializers.CharField()
-    initiate_login_uri = serializers.CharField(allow_null=True)
-    refresh_token = RefreshTokenSettingsOutSerializer(
-        required=False, help_text="Present only when grant_types has refresh_token."
-    )
+    issuer_mode = ConstantField("ORG_URL")
+    initiate_login_uri = BlankAsNullCharField()
+    refresh_token = RefreshTokenSettingsOutSerializer()
 
 
-class AppSettingsOutSerializer(serializers.Serializer):
-    app = serializers.DictField()
-    notifications = serializers.DictField()
-    oauthClient = OAuthClientSettingsOutSerializer()
+class AppSettingsOutSerializer(ResponseSerializer):
+    app = ConstantField({})
+    notifications = ConstantField({})
+    oauthClient = OAuthClientSettingsOutSerializer(source="*")
 
 
-class AppSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    label = serializers.CharField()
+APP_PATH = "/api/v1/apps/{o.public_id}"
+
+
+class AppLinksSerializer(ResponseSerializer):
+    self = LinkField(APP_PATH)
+    appLinks = ConstantField([])
+    activate = LinkField(APP_PATH + "/lifecycle/activate", when=lambda app: not app.is_active)
+    deactivate = LinkField(APP_PATH + "/lifecycle/deactivate", when=lambda app: app.is_active)
+
+
+class AppSerializer(ResponseSerializer):
+    """An OIDC app as Okta returns it."""
+
+    # context={"client_secret": secret} when a secret was just made: the one response that shows it
+
+    id = serializers.CharField(source="public_id")
+    name = ConstantField("oidc_client")
+    label = serializers.CharField(source="name")
     status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
-    created = serializers.CharField()
-    lastUpdated = serializers.CharField()
-    signOnMode = serializers.CharField()
-    accessibility = serializers.DictField()
-    visibility = serializers.DictField()
-    features = serializers.ListField(child=serializers.CharField())
-    credentials = AppCredentialsOutSerializer()
-    settings = AppSettingsOutSerializer()
-    _links = AppLinksSerializer()
+    created = IsoDateTimeField()
+    lastUpdated = IsoDateTimeField(source="updated")
+    signOnMode = ConstantField("OPENID_CONNECT")
+    accessibility = ConstantField({"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None})
+    visibility = ConstantField({"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}})
+    features = ConstantField([])
+    credentials = AppCredentialsOutSerializer(source="*")
+    settings = AppSettingsOutSerializer(source="*")
+    _links = AppLinksSerializer(source="*")
 
 
-class NewSecretSerializer(serializers.Serializer):
+class NewSecretLinksSerializer(ResponseSerializer):
+    app = LinkField(APP_PATH)
+
+
+class NewSecretSerializer(ResponseSerializer):
+    """A client secret just made (Okta's OAuth2ClientSecret): the one time it is shown."""
+
+    # renders {"id": ..., "client_secret": ..., "app": Application}
+
     id = serializers.CharField()
-    status = serializers.CharField()
+    status = ConstantField("ACTIVE")
     client_secret = serializers.CharField()
-    created = serializers.CharField()
-    lastUpdated = serializers.CharField()
-    _links = serializers.DictField()
+    created = IsoDateTimeField(source="app.updated")
+    lastUpdated = IsoDateTimeField(source="app.updated")
+    _links = NewSecretLinksSerializer(source="app")

@@ -22,12 +22,11 @@ from .serializers import (
     KeyRotateSerializer,
     KeySerializer,
     TokenSerializer,
-    client_json,
-    key_json,
-    token_json,
 )
 from .servers import keys
 
+# Only the `default` server has keys managed here; any other id is a 404.
+SERVER = OpenApiParameter("server_id", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[SERVER_DEFAULT])
 EXPAND = OpenApiParameter("expand", OpenApiTypes.STR, enum=["scope"], description="`scope` embeds the scopes.")
 REASON = "revoked_by_admin"
 
@@ -54,7 +53,7 @@ def _one(queryset, token_id: str) -> TokenFamily:
 def _listing(request, queryset) -> Response:
     expand = _expand(request)
     page, link = paginate(request, queryset.filter(status=TokenFamily.Status.ACTIVE))
-    return Response([token_json(f, expand_scope=expand) for f in page], headers={"Link": link})
+    return Response(TokenSerializer(page, many=True, context={"expand_scope": expand}).data, headers={"Link": link})
 
 
 class UserClientsView(ManagementAPIView):
@@ -65,7 +64,7 @@ class UserClientsView(ManagementAPIView):
         user = get_user(user_id)
         app_ids = TokenFamily.objects.filter(user=user, status=TokenFamily.Status.ACTIVE).values("client_id")
         apps = Application.objects.filter(pk__in=app_ids).order_by("pk")
-        return Response([client_json(app, user) for app in apps])
+        return Response(ClientSerializer(apps, many=True, context={"user": user}).data)
 
 
 class UserClientTokensView(ManagementAPIView):
@@ -96,7 +95,7 @@ class UserClientTokenView(ManagementAPIView):
     def get(self, request, user_id, client_id, token_id):
         user, app = get_user(user_id), _client_of(client_id)
         family = _one(_families().filter(user=user, client=app), token_id)
-        return Response(token_json(family, expand_scope=_expand(request)))
+        return Response(TokenSerializer(family, context={"expand_scope": _expand(request)}).data)
 
     @extend_schema(operation_id="revokeTokenForUserAndClient", responses={204: None})
     def delete(self, request, user_id, client_id, token_id):
@@ -129,7 +128,7 @@ class AppTokenView(ManagementAPIView):
     @extend_schema(operation_id="getOAuth2TokenForApplication", parameters=[EXPAND], responses={200: TokenSerializer})
     def get(self, request, app_id, token_id):
         family = _one(_families().filter(client=get_app(app_id)), token_id)
-        return Response(token_json(family, expand_scope=_expand(request)))
+        return Response(TokenSerializer(family, context={"expand_scope": _expand(request)}).data)
 
     @extend_schema(operation_id="revokeOAuth2TokenForApplication", responses={204: None})
     def delete(self, request, app_id, token_id):
@@ -145,13 +144,15 @@ def _server(server_id: str) -> str:
 
 
 def _keys_json(server_id: str) -> list[dict]:
-    return [key_json(row, server_id) for row in SigningKey.objects.filter(server=server_id).order_by("created")]
+    return KeySerializer(SigningKey.objects.filter(server=server_id).order_by("created"), many=True).data
 
 
 class KeysView(ManagementAPIView):
     rate_limit_bucket = "authorizationServers"
 
-    @extend_schema(operation_id="listAuthorizationServerKeys", responses={200: KeySerializer(many=True)})
+    @extend_schema(
+        operation_id="listAuthorizationServerKeys", parameters=[SERVER], responses={200: KeySerializer(many=True)}
+    )
     def get(self, request, server_id):
         keys.ensure_keys(_server(server_id))
         return Response(_keys_json(server_id))
@@ -162,6 +163,7 @@ class KeyRotateView(ManagementAPIView):
 
     @extend_schema(
         operation_id="rotateAuthorizationServerKeys",
+        parameters=[SERVER],
         request=KeyRotateSerializer,
         responses={200: KeySerializer(many=True)},
     )

@@ -4,14 +4,15 @@ A token object never contains a token: a family is named by its public id (SPEC 
 """
 
 import hashlib
+from typing import NamedTuple
 
-from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import StrictChoiceField
+from core.api.fields import ConstantField, IsoDateTimeField, LinkField, ResponseSerializer, StrictChoiceField
 from core.isotime import iso
 
-from .models import SigningKey, TokenFamily
 from .servers.registry import get_server
 from .servers.scopes import supported_scopes
 
@@ -20,129 +21,125 @@ def scope_id(name: str) -> str:
     return "scp" + hashlib.sha256(name.encode()).hexdigest()[:17]
 
 
-def token_json(family: TokenFamily, *, expand_scope: bool = False) -> dict:
-    base = settings.ROTOR_ISSUER
-    app, user = family.client, family.user
-    server = get_server(family.server)
-    href = f"{base}/api/v1/users/{user.uid}/clients/{app.client_id}/tokens/{family.public_id}"
-    last_used = getattr(family, "last_used", None)
-    updated = max(d for d in (family.created, last_used, family.revoked_at) if d is not None)
-    body = {
-        "id": family.public_id,
-        "status": family.status,
-        "created": iso(family.created),
-        "lastUpdated": iso(updated),
-        "expiresAt": iso(family.expires_at),
-        "issuer": server.issuer,
-        "clientId": app.client_id,
-        "userId": user.uid,
-        "scopes": list(family.scopes),
-        "_links": {
-            "app": {"href": f"{base}/api/v1/apps/{app.public_id}", "title": app.name},
-            "self": {"href": href},
-            "revoke": {"href": href, "hints": {"allow": ["DELETE"]}},
-            "client": {"href": f"{base}/oauth2/v1/clients/{app.client_id}", "title": app.name},
-            "user": {"href": f"{base}/api/v1/users/{user.uid}", "title": user.get_full_name() or user.username},
-            "authorizationServer": {
-                "href": f"{base}/api/v1/authorizationServers/{server.id}",
-                "title": server.name,
-            },
-        },
-    }
-    if expand_scope:
-        known = supported_scopes()
-        body["_embedded"] = {
-            "scopes": [
-                {
-                    "id": scope_id(name),
-                    "name": name,
-                    "displayName": known.get(name, name),
-                    "description": known.get(name, name),
-                    "_links": {"scope": {"href": f"{base}/api/v1/authorizationServers/{server.id}/scopes/{name}"}},
-                }
-                for name in family.scopes
-            ]
-        }
-    return body
-
-
-def client_json(app, user) -> dict:
-    """One entry of GET /api/v1/users/{userId}/clients (Okta's OAuth2Client)."""
-    base = settings.ROTOR_ISSUER
-    return {
-        "client_id": app.client_id,
-        "client_name": app.name,
-        "client_uri": None,
-        "logo_uri": None,
-        "_links": {
-            "app": {"href": f"{base}/api/v1/apps/{app.public_id}"},
-            "tokens": {"href": f"{base}/api/v1/users/{user.uid}/clients/{app.client_id}/tokens"},
-        },
-    }
-
-
-def key_json(row: SigningKey, server_id: str) -> dict:
-    jwk = row.public_jwk
-    href = f"{settings.ROTOR_ISSUER}/api/v1/authorizationServers/{server_id}/credentials/keys/{row.kid}"
-    return {
-        "status": row.status,
-        "alg": jwk.get("alg", "RS256"),
-        "e": jwk["e"],
-        "n": jwk["n"],
-        "kid": row.kid,
-        "kty": jwk.get("kty", "RSA"),
-        "use": jwk.get("use", "sig"),
-        "_links": {"self": {"href": href, "hints": {"allow": ["GET"]}}},
-    }
-
-
 class KeyRotateSerializer(serializers.Serializer):
     use = StrictChoiceField(choices=["sig"])
 
 
-# Responses, for the OpenAPI document.
+# Responses: these serializers render the JSON.
 
 
-class EmbeddedScopeSerializer(serializers.Serializer):
+class EmbeddedScope(NamedTuple):
+    id: str
+    name: str
+    displayName: str
+    description: str
+    server: str
+
+
+class EmbeddedScopeLinksSerializer(ResponseSerializer):
+    scope = LinkField("/api/v1/authorizationServers/{o.server}/scopes/{o.name}")
+
+
+class EmbeddedScopeSerializer(ResponseSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     displayName = serializers.CharField()
     description = serializers.CharField()
-    _links = serializers.DictField()
+    _links = EmbeddedScopeLinksSerializer(source="*")
 
 
-class EmbeddedScopesSerializer(serializers.Serializer):
+class EmbeddedScopesSerializer(ResponseSerializer):
+    """The token's scopes, embedded only with `?expand=scope`, as in Okta."""
+
     scopes = EmbeddedScopeSerializer(many=True)
 
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", required=False, help_text="With ?expand=scope.")
+        super().__init__(**kwargs)
 
-class TokenSerializer(serializers.Serializer):
-    id = serializers.CharField()
+    def get_attribute(self, family):
+        if not self.context.get("expand_scope"):
+            raise serializers.SkipField()
+        known = self.context.setdefault("known_scopes", supported_scopes())  # once per response
+        names = [(name, known.get(name, name)) for name in family.scopes]
+        return {"scopes": [EmbeddedScope(scope_id(n), n, text, text, family.server) for n, text in names]}
+
+
+TOKEN_PATH = "/api/v1/users/{o.user.uid}/clients/{o.client.client_id}/tokens/{o.public_id}"
+
+
+class TokenLinksSerializer(ResponseSerializer):
+    app = LinkField("/api/v1/apps/{o.client.public_id}", title=lambda family: family.client.name)
+    self = LinkField(TOKEN_PATH)
+    revoke = LinkField(TOKEN_PATH, extra={"hints": {"allow": ["DELETE"]}})
+    client = LinkField("/oauth2/v1/clients/{o.client.client_id}", title=lambda family: family.client.name)
+    user = LinkField(
+        "/api/v1/users/{o.user.uid}", title=lambda family: family.user.get_full_name() or family.user.username
+    )
+    authorizationServer = LinkField(
+        "/api/v1/authorizationServers/{o.server}", title=lambda family: get_server(family.server).name
+    )
+
+
+class TokenSerializer(ResponseSerializer):
+    """A refresh token (a sign-in's token family) as Okta's OAuth2RefreshToken; never its value."""
+
+    # context={"expand_scope": True} adds _embedded; annotate the family's last_used for lastUpdated
+
+    id = serializers.CharField(source="public_id")
     status = serializers.ChoiceField(choices=["ACTIVE", "REVOKED"])
-    created = serializers.CharField()
-    lastUpdated = serializers.CharField()
-    expiresAt = serializers.CharField(allow_null=True)
-    issuer = serializers.CharField()
-    clientId = serializers.CharField()
-    userId = serializers.CharField()
+    created = IsoDateTimeField()
+    lastUpdated = serializers.SerializerMethodField()
+    expiresAt = IsoDateTimeField(source="expires_at", allow_null=True)
+    issuer = serializers.SerializerMethodField()
+    clientId = serializers.CharField(source="client.client_id")
+    userId = serializers.CharField(source="user.uid")
     scopes = serializers.ListField(child=serializers.CharField())
-    _embedded = EmbeddedScopesSerializer(required=False, help_text="With ?expand=scope.")
-    _links = serializers.DictField()
+    _links = TokenLinksSerializer(source="*")
+    _embedded = EmbeddedScopesSerializer()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_lastUpdated(self, family) -> str:
+        """The family's last change: creation, its latest refresh or its revocation."""
+        last_used = getattr(family, "last_used", None)
+        return iso(max(d for d in (family.created, last_used, family.revoked_at) if d is not None))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_issuer(self, family) -> str:
+        return get_server(family.server).issuer
 
 
-class ClientSerializer(serializers.Serializer):
+class ClientLinksSerializer(ResponseSerializer):
+    app = LinkField("/api/v1/apps/{o.public_id}")
+    tokens = LinkField("/api/v1/users/{context[user].uid}/clients/{o.client_id}/tokens")
+
+
+class ClientSerializer(ResponseSerializer):
+    """An app the user has tokens for (Okta's OAuth2Client)."""
+
+    # context={"user": user}: the user whose tokens the `tokens` link lists
+
     client_id = serializers.CharField()
-    client_name = serializers.CharField()
-    client_uri = serializers.CharField(allow_null=True)
-    logo_uri = serializers.CharField(allow_null=True)
-    _links = serializers.DictField()
+    client_name = serializers.CharField(source="name")
+    client_uri = ConstantField(None)
+    logo_uri = ConstantField(None)
+    _links = ClientLinksSerializer(source="*")
 
 
-class KeySerializer(serializers.Serializer):
+class KeyLinksSerializer(ResponseSerializer):
+    self = LinkField(
+        "/api/v1/authorizationServers/{o.server}/credentials/keys/{o.kid}", extra={"hints": {"allow": ["GET"]}}
+    )
+
+
+class KeySerializer(ResponseSerializer):
+    """A signing key's public half as Okta's JsonWebKey, with its status."""
+
     status = serializers.ChoiceField(choices=["ACTIVE", "NEXT", "EXPIRED"])
-    alg = serializers.CharField()
-    e = serializers.CharField()
-    n = serializers.CharField()
+    alg = serializers.CharField(source="public_jwk.alg", default="RS256")
+    e = serializers.CharField(source="public_jwk.e")
+    n = serializers.CharField(source="public_jwk.n")
     kid = serializers.CharField()
-    kty = serializers.CharField()
-    use = serializers.CharField()
-    _links = serializers.DictField()
+    kty = serializers.CharField(source="public_jwk.kty", default="RSA")
+    use = serializers.CharField(source="public_jwk.use", default="sig")
+    _links = KeyLinksSerializer(source="*")

@@ -7,14 +7,24 @@ rows are added or removed in between (unlike offsets).
 from urllib.parse import urlencode
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from .errors import ApiValidationFailed
 from .params import query_param
 
-LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 20, at most 200).")
-AFTER = OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from the `next` Link header.")
+
+def limit_param(default: int, maximum: int) -> OpenApiParameter:
+    """`limit` as paginate() takes it: at least 1; a larger value than `maximum` is served as `maximum`,
+    but declared out of range, as in Okta's document."""
+    schema = {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+    return OpenApiParameter("limit", schema, description=f"Page size (default {default}, at most {maximum}).")
+
+
+LIMIT = limit_param(20, 200)
+# The cursor is the last item's key (digits, see _int_param); empty is the first page.
+AFTER = OpenApiParameter(
+    "after", {"type": "string", "pattern": "^[0-9]{0,18}$"}, description="Cursor from the `next` Link header."
+)
 
 
 def _int_param(request, name: str) -> int | None:

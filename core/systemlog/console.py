@@ -8,7 +8,7 @@ from django.shortcuts import render
 from core.console import staff_required
 
 from .forms import LogFilterForm
-from .logevent import log_event
+from .logevent import LogEventSerializer
 from .reading import log_reads
 
 
@@ -18,8 +18,8 @@ def system_log(request):
     log = log_reads().order_by("-id")
     log = form.filter(log) if request.GET else log
     page = Paginator(log, 25).get_page(request.GET.get("page"))
-    for event in page:
-        event.details_json = json.dumps(log_event(event), indent=2)
+    for event, details in zip(page, LogEventSerializer(page, many=True).data, strict=True):
+        event.details_json = json.dumps(details, indent=2)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "tokens/system_log.html", {"form": form, "page": page, "query": query.urlencode()})

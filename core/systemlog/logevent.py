@@ -1,94 +1,79 @@
-"""An event in Okta's LogEvent JSON, written once: `/api/v1/logs` returns it and the console's
-system log shows it in each expanded row. The serializers describe it for the OpenAPI document."""
+"""An event in Okta's LogEvent JSON, written once: `/api/v1/logs` returns it, the console's system
+log shows it in each expanded row, and the OpenAPI document describes it, all from these serializers."""
 
 from rest_framework import serializers
 
-from core.isotime import iso
-
-from .models import Event
+from core.api.fields import BlankAsNullCharField, ConstantField, IsoDateTimeField, ResponseSerializer
 
 
-def _ref(ref: dict) -> dict:
-    return {
-        "id": ref.get("id"),
-        "type": ref.get("type"),
-        "alternateId": ref.get("alternateId"),
-        "displayName": ref.get("displayName"),
-        "detailEntry": None,
-    }
+class LogActorSerializer(ResponseSerializer):
+    """An actor or target of the event."""
+
+    # renders the dict stored with the event (core/systemlog/recording.py)
+
+    id = serializers.CharField(allow_null=True)
+    type = serializers.CharField(allow_null=True)
+    alternateId = serializers.CharField(allow_null=True)
+    displayName = serializers.CharField(allow_null=True)
+    detailEntry = ConstantField(None)
 
 
-def log_event(event: Event) -> dict:
-    """An event in Okta's LogEvent shape."""
-    client = event.client_info or {}
-    return {
-        "uuid": str(event.uuid),
-        "published": iso(event.published),
-        "eventType": event.event_type,
-        "version": "0",
-        "severity": event.severity,
-        "legacyEventType": None,
-        "displayMessage": event.display_message,
-        "actor": _ref(event.actor or {}),
-        "client": {
-            "userAgent": {
-                "rawUserAgent": (client.get("userAgent") or {}).get("rawUserAgent"),
-                "os": None,
-                "browser": None,
-            },
-            "zone": None,
-            "device": None,
-            "id": None,
-            "ipAddress": client.get("ipAddress") or None,
-            "geographicalContext": None,
-        },
-        "outcome": {"result": event.outcome_result, "reason": event.outcome_reason or None},
-        "target": [_ref(target) for target in event.targets or []],
-        "transaction": {"type": "WEB", "id": str(event.id), "detail": {}},
-        "debugContext": {"debugData": event.debug_data or {}},
-        "authenticationContext": {
+class LogUserAgentSerializer(ResponseSerializer):
+    rawUserAgent = serializers.CharField(allow_null=True)
+    os = ConstantField(None)
+    browser = ConstantField(None)
+
+    def get_attribute(self, client_info):
+        return client_info.get("userAgent") or {}
+
+
+class LogClientSerializer(ResponseSerializer):
+    userAgent = LogUserAgentSerializer(source="*")
+    zone = ConstantField(None)
+    device = ConstantField(None)
+    id = ConstantField(None)
+    ipAddress = BlankAsNullCharField()
+    geographicalContext = ConstantField(None)
+
+
+class LogOutcomeSerializer(ResponseSerializer):
+    result = serializers.CharField(source="outcome_result")
+    reason = BlankAsNullCharField(source="outcome_reason")
+
+
+class LogTransactionSerializer(ResponseSerializer):
+    type = ConstantField("WEB")
+    id = serializers.CharField()
+    detail = ConstantField({})
+
+
+class LogDebugContextSerializer(ResponseSerializer):
+    debugData = serializers.DictField(source="debug_data")
+
+
+class LogEventSerializer(ResponseSerializer):
+    uuid = serializers.CharField()
+    published = IsoDateTimeField()
+    eventType = serializers.CharField(source="event_type")
+    version = ConstantField("0")
+    severity = serializers.CharField()
+    legacyEventType = ConstantField(None)
+    displayMessage = serializers.CharField(source="display_message")
+    actor = LogActorSerializer()
+    client = LogClientSerializer(source="client_info")
+    outcome = LogOutcomeSerializer(source="*")
+    target = LogActorSerializer(source="targets", many=True)
+    transaction = LogTransactionSerializer(source="*")
+    debugContext = LogDebugContextSerializer(source="*")
+    authenticationContext = ConstantField(
+        {
             "authenticationProvider": None,
             "credentialProvider": None,
             "credentialType": None,
             "issuer": None,
             "externalSessionId": None,
             "interface": None,
-        },
-        "securityContext": {"asNumber": None, "asOrg": None, "isp": None, "domain": None, "isProxy": None},
-        "request": {"ipChain": []},
-    }
-
-
-# The shape of log_event(), for the OpenAPI document.
-
-
-class LogActorSerializer(serializers.Serializer):
-    id = serializers.CharField(allow_null=True)
-    type = serializers.CharField(allow_null=True)
-    alternateId = serializers.CharField(allow_null=True)
-    displayName = serializers.CharField(allow_null=True)
-    detailEntry = serializers.DictField(allow_null=True)
-
-
-class LogOutcomeSerializer(serializers.Serializer):
-    result = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
-
-
-class LogEventSerializer(serializers.Serializer):
-    uuid = serializers.CharField()
-    published = serializers.CharField()
-    eventType = serializers.CharField()
-    version = serializers.CharField()
-    severity = serializers.CharField()
-    legacyEventType = serializers.CharField(allow_null=True)
-    displayMessage = serializers.CharField()
-    actor = LogActorSerializer()
-    client = serializers.DictField()
-    outcome = LogOutcomeSerializer()
-    target = LogActorSerializer(many=True)
-    transaction = serializers.DictField()
-    debugContext = serializers.DictField()
-    authenticationContext = serializers.DictField()
-    securityContext = serializers.DictField()
-    request = serializers.DictField()
+        }
+    )
+    securityContext = ConstantField({"asNumber": None, "asOrg": None, "isp": None, "domain": None, "isProxy": None})
+    request = ConstantField({"ipChain": []})

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.representation import app_json
+from clients.serializers import AppSerializer
 from clients.services import create_app
 from clients.validation import AppValidationError
 
@@ -50,4 +50,4 @@ class Command(BaseCommand):
             app, secret = create_app(data)
         except AppValidationError as exc:
             raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items())) from None
-        self.stdout.write(json.dumps(app_json(app, client_secret=secret), indent=2))
+        self.stdout.write(json.dumps(AppSerializer(app, context={"client_secret": secret}).data, indent=2))

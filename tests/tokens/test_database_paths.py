@@ -16,7 +16,7 @@ import time_machine
 from clients.models import Application
 from core.crypto import hash_token, new_token
 from core.models import Event
-from tests.tokens.lifecycle_helpers import do_refresh, start
+from tests.kit.oauth import refresh, tokens_for
 from tokens.lifecycle import families, paths
 from tokens.lifecycle.events import grant_events
 from tokens.models import RefreshToken, TokenFamily
@@ -321,7 +321,7 @@ def _answer(response) -> dict:
 
 
 def _sign_in(run: Run, client, app, user, secret=None) -> str:
-    return start(client, app, user, secret=secret)["refresh_token"]
+    return tokens_for(client, app, user, secret=secret, sign_out=False)["refresh_token"]
 
 
 def test_rotate_refreshes_write_the_same_rows(settings, client, rotating_app, end_user):
@@ -329,12 +329,12 @@ def test_rotate_refreshes_write_the_same_rows(settings, client, rotating_app, en
         token = _sign_in(run, client, rotating_app, end_user)
         for step in (10, 20, 30):
             run.at(step)
-            response = do_refresh(client, rotating_app, token)
+            response = refresh(client, rotating_app, token)
             run.results.append(_answer(response))
             assert response.json()["refresh_token"] != token
             token = response.json()["refresh_token"]
         run.at(40)
-        run.results.append(_answer(do_refresh(client, rotating_app, token, scope="openid")))  # narrowed scopes
+        run.results.append(_answer(refresh(client, rotating_app, token, scope="openid")))  # narrowed scopes
 
     both(settings, scenario)
 
@@ -346,7 +346,7 @@ def test_static_refreshes_write_the_same_rows(settings, client, static_app, end_
         token = _sign_in(run, client, static_app, end_user, secret=secret)
         for step in (10, 20, 30):
             run.at(step)
-            response = do_refresh(client, static_app, token, secret=secret)
+            response = refresh(client, static_app, token, secret=secret)
             run.results.append(_answer(response))
             assert response.json()["refresh_token"] == token
 
@@ -359,12 +359,12 @@ def test_grace_refreshes_write_the_same_rows(settings, client, rotating_app, end
     def scenario(run: Run):
         first = _sign_in(run, client, rotating_app, end_user)
         run.at(10)
-        second = do_refresh(client, rotating_app, first).json()["refresh_token"]
+        second = refresh(client, rotating_app, first).json()["refresh_token"]
         for step in (15, 39):  # both within the 30 s leeway of the rotation at 10 s
             run.at(step)
-            run.results.append(_answer(do_refresh(client, rotating_app, first)))
+            run.results.append(_answer(refresh(client, rotating_app, first)))
         run.at(50)
-        run.results.append(_answer(do_refresh(client, rotating_app, second)))
+        run.results.append(_answer(refresh(client, rotating_app, second)))
 
     both(settings, scenario)
 
@@ -391,13 +391,13 @@ def test_replays_write_the_same_rows(settings, client, rotating_app, end_user):
     def scenario(run: Run):
         first = _sign_in(run, client, rotating_app, end_user)
         run.at(10)
-        second = do_refresh(client, rotating_app, first).json()["refresh_token"]
+        second = refresh(client, rotating_app, first).json()["refresh_token"]
         run.at(15)
-        do_refresh(client, rotating_app, first)  # grace, so the replay names three tokens
+        refresh(client, rotating_app, first)  # grace, so the replay names three tokens
         run.at(100)
-        run.results.append(_answer(do_refresh(client, rotating_app, first)))  # replay: the family is revoked
+        run.results.append(_answer(refresh(client, rotating_app, first)))  # replay: the family is revoked
         run.at(101)
-        run.results.append(_answer(do_refresh(client, rotating_app, second)))
-        run.results.append(_answer(do_refresh(client, rotating_app, first)))
+        run.results.append(_answer(refresh(client, rotating_app, second)))
+        run.results.append(_answer(refresh(client, rotating_app, first)))
 
     both(settings, scenario)

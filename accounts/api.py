@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.api.errors import ApiValidationFailed, ResourceNotFound, UserStatusForbids
+from core.api.errors import ApiValidationFailed, UserStatusForbids
 from core.api.pagination import AFTER, limit_param, paginate
 from core.api.params import query_bool, query_param, text_param
-from core.api.views import ManagementAPIView, looks_like_id
+from core.api.views import ManagementAPIView, or_404
 from core.systemlog.audit import Audit
 
 from . import services
@@ -19,15 +19,7 @@ from .serializers import FIELD_PATHS, UserRequestSerializer, UserSerializer
 
 
 def get_user(user_id: str) -> User:
-    """By Okta id, or by login as Okta also allows."""
-    user = None
-    if looks_like_id(user_id):
-        user = User.objects.filter(uid=user_id).first()
-    if user is None and len(user_id) <= 150 and "\x00" not in user_id:
-        user = User.objects.filter(username__iexact=user_id).first()
-    if user is None:
-        raise ResourceNotFound(f"{user_id} (User)")
-    return user
+    return or_404(User.find(user_id), "User", user_id)
 
 
 class UserListView(ManagementAPIView):

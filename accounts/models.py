@@ -17,6 +17,14 @@ class User(AbstractUser):
     def status(self) -> str:
         return "ACTIVE" if self.is_active else "DEPROVISIONED"
 
+    @classmethod
+    def find(cls, okta_id_or_login: str) -> "User | None":
+        """By Okta id (`00u…`), or by login as Okta's API also allows."""
+        user = cls.objects.filter(uid=okta_id_or_login).first() if okta_id_or_login.isalnum() else None
+        if user is None and len(okta_id_or_login) <= 150 and "\x00" not in okta_id_or_login:
+            user = cls.objects.filter(username__iexact=okta_id_or_login).first()
+        return user
+
 
 class ApiToken(models.Model):
     """A management-API credential (`Authorization: SSWS <token>`); only its SHA-256 is stored."""

@@ -6,13 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accounts.api import get_user
-from clients.api import get_app
+from accounts.models import User
 from clients.models import Application
 from core.api.errors import ApiValidationFailed, ResourceNotFound
 from core.api.pagination import AFTER, LIMIT, paginate
 from core.api.params import query_param
-from core.api.views import ManagementAPIView, find_or_404
+from core.api.views import ManagementAPIView, find_or_404, or_404
 from core.systemlog.audit import Audit
 
 from .lifecycle.revocation import revoke_families, revoke_family
@@ -40,6 +39,14 @@ def _expand(request) -> bool:
     if value not in (None, "", "scope"):
         raise ApiValidationFailed({"expand": ["Only expand=scope is supported."]})
     return value == "scope"
+
+
+def get_user(user_id: str) -> User:
+    return or_404(User.find(user_id), "User", user_id)
+
+
+def get_app(app_id: str) -> Application:
+    return find_or_404(Application.objects, "AppInstance", public_id=app_id)
 
 
 def _client_of(client_id: str) -> Application:

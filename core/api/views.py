@@ -59,13 +59,17 @@ def looks_like_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
-def find_or_404(queryset, what: str, **lookup):
-    """The one row `lookup` names, or Okta's 404 naming `what` (e.g. "AppInstance")."""
-    value = next(iter(lookup.values()))
-    found = queryset.filter(**lookup).first() if looks_like_id(value) else None
+def or_404(found, what: str, value: str):
+    """`found`, or Okta's 404 naming `value` and `what` (e.g. "AppInstance") when it is None."""
     if found is None:
         raise ResourceNotFound(f"{value} ({what})")
     return found
+
+
+def find_or_404(queryset, what: str, **lookup):
+    """The one row `lookup` names, or Okta's 404."""
+    value = next(iter(lookup.values()))
+    return or_404(queryset.filter(**lookup).first() if looks_like_id(value) else None, what, value)
 
 
 class NotFoundView(ManagementAPIView):

@@ -144,13 +144,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/console/"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # user passwords
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # user passwords: memory-hard (argon2-cffi)
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # older user hashes, upgraded at their next sign-in
     "clients.hashers.ClientSecretSHA256Hasher",  # client secrets (high-entropy, hot path)
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"

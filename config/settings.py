@@ -156,6 +156,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sign-in protection (accounts/signin.py): failed sign-ins are counted per typed username and per client IP
+# in fixed windows (core/counters.py); at the limit, sign-in is refused without hashing until the window ends.
+ROTOR_SIGNIN_WINDOW_MINUTES = env_int("ROTOR_SIGNIN_WINDOW_MINUTES", 15)
+ROTOR_SIGNIN_FAILURES_PER_ACCOUNT = env_int("ROTOR_SIGNIN_FAILURES_PER_ACCOUNT", 10)  # Okta's default lockout
+ROTOR_SIGNIN_FAILURES_PER_IP = env_int("ROTOR_SIGNIN_FAILURES_PER_IP", 100)  # several people behind one NAT
+if min(ROTOR_SIGNIN_WINDOW_MINUTES, ROTOR_SIGNIN_FAILURES_PER_ACCOUNT, ROTOR_SIGNIN_FAILURES_PER_IP) < 1:
+    raise ImproperlyConfigured("ROTOR_SIGNIN_WINDOW_MINUTES and ROTOR_SIGNIN_FAILURES_* must be at least 1.")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

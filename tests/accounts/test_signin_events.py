@@ -177,3 +177,32 @@ def test_the_events_reach_the_system_log_api(api_client, end_user):
     assert event["eventType"] == "user.session.start"
     assert event["outcome"] == {"result": "FAILURE", "reason": "INVALID_CREDENTIALS"}
     assert event["actor"]["alternateId"] == end_user.username
+
+
+@pytest.mark.parametrize(
+    ("page", "sign_out", "method"),
+    [
+        (CONSOLE, "/console/logout/", "post"),
+        (END_USER, "/accounts/logout/", "post"),
+        (END_USER, "/oauth2/v1/logout", "get"),
+        (END_USER, "/oauth2/default/v1/logout", "get"),
+    ],
+)
+def test_every_sign_out_records_session_end(owner, page, sign_out, method):
+    browser = Client()
+    sign_in(page, owner.username, "correct horse battery", browser=browser)
+
+    getattr(browser, method)(sign_out, REMOTE_ADDR=IP, HTTP_USER_AGENT="tests/1.0")
+
+    [event] = events("user.session.end")
+    assert event.outcome_result == "SUCCESS"
+    assert event.display_message == "User logout from Rotor"
+    assert event.actor["id"] == owner.uid
+    assert event.user_id == owner.uid
+    assert event.client_info == {"ipAddress": IP, "userAgent": {"rawUserAgent": "tests/1.0"}}
+
+
+def test_signing_out_while_signed_out_records_nothing(db):
+    Client().post("/accounts/logout/")
+
+    assert events("user.session.end") == []

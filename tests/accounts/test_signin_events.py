@@ -135,6 +135,30 @@ def test_the_lock_is_recorded_once_per_lock(frozen, console_client, end_user):
     assert len(events("user.account.lock")) == 2
 
 
+def test_two_failures_finishing_at_the_limit_together_record_one_lock(frozen, monkeypatch, end_user):
+    """Attempt A holds slot 9 while attempt B takes slot 10 and fails; then A fails too: both see the
+    account at its limit, and only one records the lock."""
+    from accounts import signin
+
+    for _ in range(8):
+        sign_in(END_USER, end_user.username, "wrong password")
+    authenticate = signin.auth.authenticate
+    nested = []
+
+    def authenticate_while_another_attempt_runs(*args, **kwargs):
+        if not nested:
+            nested.append(None)
+            nested[0] = sign_in(END_USER, end_user.username, "wrong password")
+        return authenticate(*args, **kwargs)
+
+    monkeypatch.setattr(signin.auth, "authenticate", authenticate_while_another_attempt_runs)
+    outer = sign_in(END_USER, end_user.username, "wrong password")
+
+    for response in (outer, nested[0]):
+        assert "Please enter a correct username and password" in response.content.decode()
+    assert len(events("user.account.lock")) == 1
+
+
 def test_the_lock_is_recorded_again_in_a_later_window(frozen, end_user):
     for _ in range(10):
         sign_in(END_USER, end_user.username, "wrong password")

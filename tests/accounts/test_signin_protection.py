@@ -196,16 +196,6 @@ def test_the_lock_ends_by_itself_when_its_window_passes(frozen, end_user):
     assert signed_in(sign_in(END_USER, end_user.username, "alice password 1"))
 
 
-def test_refused_attempts_do_not_extend_the_lock(frozen, end_user):
-    fail(END_USER, end_user.username, 10)
-    for minute in range(1, 15):
-        frozen.move_to(datetime(2026, 12, 1, 9, minute, tzinfo=UTC))
-        assert not signed_in(sign_in(END_USER, end_user.username, "wrong password"))
-
-    frozen.move_to(datetime(2026, 12, 1, 9, 15, tzinfo=UTC))
-    assert signed_in(sign_in(END_USER, end_user.username, "alice password 1"))
-
-
 def test_the_user_page_shows_the_lock_and_an_admin_unlocks(frozen, console_client, end_user):
     page = f"/console/users/{end_user.uid}/"
     assert "Not locked" in console_client.get(page).content.decode()

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from core.systemlog.audit import SYSTEM
+from core.systemlog.audit import SYSTEM, Audit
 
 from . import signin
 
@@ -11,9 +11,11 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form behind Rotor's sign-in protection (accounts/signin.py): the failure limits are
     checked before the password is hashed, and every outcome goes to the system log."""
 
-    def __init__(self, request=None, *args, audit=SYSTEM, **kwargs):
+    def __init__(self, request=None, *args, audit=None, **kwargs):
+        """`audit` comes from the view (ProtectedLoginView); without it, from the request, so the IP limit
+        never falls back to one counter shared by everybody."""
         super().__init__(request, *args, **kwargs)
-        self.audit = audit
+        self.audit = audit or (Audit.of(request) if request is not None else SYSTEM)
 
     def clean(self):
         username = self.cleaned_data.get("username")

@@ -7,7 +7,7 @@ import time
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
-from core.systemlog.audit import Audit
+from core.systemlog.audit import SYSTEM, Audit
 
 from . import signin
 
@@ -21,4 +21,4 @@ def remember_auth_time(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def record_sign_out(sender, request, user, **kwargs):
     if user is not None:
-        signin.ended(user, audit=Audit.of(request) if request is not None else Audit())
+        signin.ended(user, audit=Audit.of(request) if request is not None else SYSTEM)

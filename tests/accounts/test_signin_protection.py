@@ -307,3 +307,17 @@ def test_new_passwords_may_not_resemble_the_user_or_be_numeric(db, password, why
         create_user(username="alice.liddell", email="alice.liddell@example.com", password=password)
 
     assert why in " ".join(caught.value.errors["password"])
+
+
+def test_the_form_alone_still_counts_per_ip(frozen, settings, rf, end_user):
+    """A view that forgets to pass who is asking still gets per-IP limits, not one counter for everybody."""
+    from accounts.forms import SignInForm
+
+    settings.ROTOR_SIGNIN_FAILURES_PER_IP = 1
+
+    def attempt(ip):
+        request = rf.post(END_USER, REMOTE_ADDR=ip)
+        return SignInForm(request, data={"username": end_user.username, "password": "wrong password"}).errors
+
+    attempt("198.51.100.1")
+    assert INVALID in str(attempt("198.51.100.2"))

@@ -321,3 +321,35 @@ def test_the_form_alone_still_counts_per_ip(frozen, settings, rf, end_user):
 
     attempt("198.51.100.1")
     assert INVALID in str(attempt("198.51.100.2"))
+
+
+@pytest.mark.live
+def test_a_live_server_locks_across_its_workers_with_the_real_hashers(live, live_db):
+    """Four gunicorn workers share the count (it is in the database), with Argon2 doing the hashing."""
+    import uuid
+
+    import requests
+
+    from core.models import Event
+
+    url = f"{live.url}/console/login/"
+    for _attempt in range(2):  # a window that ends mid-burst resets the count; then once more, afresh
+        name = f"live-lock-{uuid.uuid4().hex[:8]}@example.com"
+        User.objects.create_user(name, name, "live password 123", is_staff=True)
+        browser = requests.Session()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(url, timeout=10).text).group(1)
+
+        def post(password, browser=browser, name=name, token=token):
+            data = {"username": name, "password": password, "csrfmiddlewaretoken": token}
+            return browser.post(url, data=data, allow_redirects=False, timeout=10)
+
+        answers = [post("wrong password") for _ in range(10)] + [post("live password 123")]
+        if "Too many failed sign-ins" in answers[-1].text:
+            break
+    assert [r.status_code for r in answers] == [200] * 11
+    assert all(INVALID in r.text for r in answers[:10])
+    assert "Too many failed sign-ins. Try again in" in answers[-1].text
+    assert User.objects.get(username=name).password.startswith("argon2$")
+    outcomes = Event.objects.filter(event_type="user.session.start", actor__alternateId=name)
+    assert sorted(outcomes.values_list("outcome_reason", flat=True)) == ["INVALID_CREDENTIALS"] * 10 + ["LOCKED_OUT"]
+    assert Event.objects.filter(event_type="user.account.lock", actor__alternateId=name).count() == 1

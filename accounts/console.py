@@ -12,14 +12,14 @@ from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 from tokens import reports
 
-from . import services
+from . import services, signin
 from .forms import ApiTokenForm, ConsoleAuthenticationForm, UserCreateForm, UserSearchForm
 from .models import ApiToken, User
+from .views import ProtectedLoginView
 
 
-class ConsoleLoginView(auth_views.LoginView):
-    """Admin sign-in. Django's LoginView already wraps dispatch in sensitive_post_parameters(): no error report
-    shows what was posted."""
+class ConsoleLoginView(ProtectedLoginView):
+    """Admin sign-in, with the end users' sign-in protection."""
 
     template_name = "accounts/console_login.html"
     authentication_form = ConsoleAuthenticationForm
@@ -65,8 +65,33 @@ def user_detail(request, uid):
         "person": user,
         "families": reports.family_rows(user=user, active_only=True),
         "apps": reports.apps_of_user(user),
+        "locked_until": signin.locked_until(user),
     }
     return render(request, "accounts/user_detail.html", ctx)
+
+
+@staff_required
+def user_unlock(request, uid):
+    user = get_object_or_404(User, uid=uid)
+    if signin.locked_until(user) is None:
+        messages.info(request, f"{user.username} is not locked out.")
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    def unlock():
+        signin.unlock(user, audit=Audit.of(request))
+        messages.success(request, f"Unlocked {user.username}: they can sign in again now.")
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    return confirm_then_act(
+        request,
+        unlock,
+        title=f"Unlock {user.username}?",
+        message="Their failed sign-ins are forgotten and they can sign in again now, before the lock ends by itself.",
+        detail="If someone is guessing their password, the account locks again after as many failures.",
+        confirm_label="Unlock user",
+        cancel_url=reverse("accounts:user-detail", args=[user.uid]),
+        danger=False,
+    )
 
 
 @staff_required

@@ -2,9 +2,45 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from core.systemlog.audit import SYSTEM, Audit
 
-class ConsoleAuthenticationForm(AuthenticationForm):
-    """The admin sign-in: Django's form, plus a clear refusal for accounts that are not staff."""
+from . import signin
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form behind Rotor's sign-in protection (accounts/signin.py): the failure limits are
+    checked before the password is hashed, and every outcome goes to the system log."""
+
+    def __init__(self, request=None, *args, audit=None, **kwargs):
+        """`audit` comes from the view (ProtectedLoginView); without it, from the request, so the IP limit
+        never falls back to one counter shared by everybody."""
+        super().__init__(request, *args, **kwargs)
+        self.audit = audit or (Audit.of(request) if request is not None else SYSTEM)
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        where = {"audit": self.audit, "request_uri": self.request.path if self.request is not None else ""}
+        try:
+            user = signin.check_password(username, password, **where)
+        except signin.SignInLocked as exc:
+            raise ValidationError(exc.message, code="locked") from None
+        if user is None:
+            raise self.get_invalid_login_error()
+        try:
+            self.confirm_login_allowed(user)
+        except ValidationError as exc:
+            signin.refused(user, (exc.code or "not_allowed").upper(), **where)
+            raise
+        signin.started(user, **where)
+        self.user_cache = user
+        return self.cleaned_data
+
+
+class ConsoleAuthenticationForm(SignInForm):
+    """The admin sign-in: the protected form, plus a clear refusal for accounts that are not staff."""
 
     error_messages = AuthenticationForm.error_messages | {
         "not_staff": "This account cannot sign in to the console. Ask an administrator for access.",

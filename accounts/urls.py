@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/users/<str:uid>/deactivate/", console.user_deactivate, name="user-deactivate"),
     path("console/users/<str:uid>/activate/", console.user_activate, name="user-activate"),
     path("console/users/<str:uid>/delete/", console.user_delete, name="user-delete"),
+    path("console/users/<str:uid>/unlock/", console.user_unlock, name="user-unlock"),
     path("console/security/api-tokens/", console.api_token_list, name="api-token-list"),
     path("console/security/api-tokens/<int:pk>/revoke/", console.api_token_revoke, name="api-token-revoke"),
 ]

@@ -144,14 +144,25 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/console/"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # user passwords
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # user passwords: memory-hard (argon2-cffi)
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # older user hashes, upgraded at their next sign-in
     "clients.hashers.ClientSecretSHA256Hasher",  # client secrets (high-entropy, hot path)
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in protection (accounts/signin.py): failed sign-ins are counted per typed username and per client IP
+# in fixed windows (core/counters.py); at the limit, sign-in is refused without hashing until the window ends.
+ROTOR_SIGNIN_WINDOW_MINUTES = env_int("ROTOR_SIGNIN_WINDOW_MINUTES", 15)
+ROTOR_SIGNIN_FAILURES_PER_ACCOUNT = env_int("ROTOR_SIGNIN_FAILURES_PER_ACCOUNT", 10)  # Okta's default lockout
+ROTOR_SIGNIN_FAILURES_PER_IP = env_int("ROTOR_SIGNIN_FAILURES_PER_IP", 100)  # several people behind one NAT
+if min(ROTOR_SIGNIN_WINDOW_MINUTES, ROTOR_SIGNIN_FAILURES_PER_ACCOUNT, ROTOR_SIGNIN_FAILURES_PER_IP) < 1:
+    raise ImproperlyConfigured("ROTOR_SIGNIN_WINDOW_MINUTES and ROTOR_SIGNIN_FAILURES_* must be at least 1.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

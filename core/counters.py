@@ -7,7 +7,8 @@ One table (AttemptCounter), one row per key and window, two ways to count:
   API's rate limits;
 - `reserve()` counts an attempt only while the window is under its limit, with one conditional
   UPDATE, so concurrent attempts can never pass it; `release()` gives one back when the attempt
-  turned out fine, so only failures count in the end: the `/activate` guessing limits.
+  turned out fine, so only failures count in the end: the `/activate` and sign-in guessing limits;
+- `peek()` reads a window's count and `reset()` forgets it (an admin unlocking an account).
 
 Keys name a scope and a hashed subject: no raw IP or session key is stored.
 """
@@ -69,3 +70,16 @@ def release(scope: str, subject: str, *, window_seconds: int, now: float | None 
     AttemptCounter.objects.filter(
         key=_key(scope, subject), window_start=window_start(window_seconds, now), count__gt=0
     ).update(count=F("count") - 1)
+
+
+def peek(scope: str, subject: str, *, window_seconds: int, now: float | None = None) -> int:
+    """The current window's count, counting nothing: to show whether a limit is reached."""
+    row = AttemptCounter.objects.filter(
+        key=_key(scope, subject), window_start=window_start(window_seconds, now)
+    ).values_list("count", flat=True)
+    return next(iter(row), 0)
+
+
+def reset(scope: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Forget the current window's attempts (an admin lifting a limit before the window ends)."""
+    AttemptCounter.objects.filter(key=_key(scope, subject), window_start=window_start(window_seconds, now)).delete()

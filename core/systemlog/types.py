@@ -28,3 +28,11 @@ def user_lifecycle(action: str) -> str:
 
 def api_token(action: str) -> str:
     return f"system.api_token.{action}"
+
+
+# Sign-in, in Okta's names: a session starts (SUCCESS, or FAILURE with a reason) and ends; an account
+# locks after too many failures and an admin may unlock it before the lock ends by itself.
+SESSION_START = "user.session.start"
+SESSION_END = "user.session.end"
+ACCOUNT_LOCK = "user.account.lock"
+ACCOUNT_UNLOCK_BY_ADMIN = "user.account.unlock_by_admin"

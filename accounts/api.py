@@ -1,7 +1,6 @@
 """`/api/v1/users`: Okta's Users API (create, list, read, deactivate, delete) over accounts/services.py."""
 
 from django.db import IntegrityError
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -38,12 +37,7 @@ class UserListView(ManagementAPIView):
         users = User.objects.all()
         q = query_param(request, "q")
         if q:
-            users = users.filter(
-                Q(username__istartswith=q)
-                | Q(email__istartswith=q)
-                | Q(first_name__istartswith=q)
-                | Q(last_name__istartswith=q)
-            )
+            users = users.filter(User.matching(q, lookup="istartswith"))
         page, link = paginate(request, users, default_limit=200)
         return Response(UserSerializer(page, many=True).data, headers={"Link": link})
 

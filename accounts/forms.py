@@ -61,18 +61,13 @@ class UserSearchForm(forms.Form):
     )
 
     def filter(self, qs):
-        from django.db.models import Q
+        from .models import User
 
         if not self.is_valid():
             return qs
         q = self.cleaned_data["q"].strip()
         if q:
-            qs = qs.filter(
-                Q(username__icontains=q)
-                | Q(email__icontains=q)
-                | Q(first_name__icontains=q)
-                | Q(last_name__icontains=q)
-            )
+            qs = qs.filter(User.matching(q, lookup="icontains"))
         if self.cleaned_data["status"]:
             qs = qs.filter(is_active=self.cleaned_data["status"] == "ACTIVE")
         return qs

@@ -1,3 +1,6 @@
+from functools import reduce
+from operator import or_
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -16,6 +19,13 @@ class User(AbstractUser):
     @property
     def status(self) -> str:
         return "ACTIVE" if self.is_active else "DEPROVISIONED"
+
+    SEARCH_FIELDS = ("username", "email", "first_name", "last_name")
+
+    @classmethod
+    def matching(cls, text: str, *, lookup: str) -> models.Q:
+        """Users whose login, email or name matches `text` by `lookup` (e.g. "istartswith")."""
+        return reduce(or_, (models.Q(**{f"{field}__{lookup}": text}) for field in cls.SEARCH_FIELDS))
 
     @classmethod
     def find(cls, okta_id_or_login: str) -> "User | None":

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from core.systemlog.audit import SYSTEM, Audit
 
 from . import signin
+from .models import User
 
 
 class SignInForm(AuthenticationForm):
@@ -61,8 +62,6 @@ class UserSearchForm(forms.Form):
     )
 
     def filter(self, qs):
-        from .models import User
-
         if not self.is_valid():
             return qs
         q = self.cleaned_data["q"].strip()

@@ -66,6 +66,9 @@ class Application(AbstractApplication):
     rotation_type = models.CharField(max_length=6, choices=Rotation.choices, default=Rotation.STATIC)
     leeway = models.PositiveSmallIntegerField(default=30)
     initiate_login_uri = models.CharField(max_length=1024, blank=True, default="")
+    # Access tokens issued before this moment are refused: set on create (so a reused client_id inherits no
+    # tokens), deactivation and "revoke all"; see tokens/lifecycle/revocation.py.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

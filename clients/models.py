@@ -124,5 +124,11 @@ class Application(AbstractApplication):
     def issues_refresh_tokens(self) -> bool:
         return GRANT_REFRESH_TOKEN in self.grant_types
 
+    @property
+    def needs_rotation(self) -> bool:
+        """A public client with persistent refresh tokens, saved before they were refused (RFC 9700
+        §4.14.2, clients/validation.py): it still works, and the console asks for rotation."""
+        return self.is_public and self.issues_refresh_tokens and self.rotation_type == self.Rotation.STATIC
+
     def __str__(self):
         return self.name or self.client_id

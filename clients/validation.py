@@ -127,7 +127,8 @@ def _origin_problem(origin: object) -> str | None:
 
 @dataclass
 class _Check:
-    """One run of the rules: the app type, the app being changed (None on create), the settings being cleaned (rules normalise them in place) and the
+    """One run of the rules: the app type, the app being changed (None on create), the settings being cleaned
+    (rules normalise them in place) and the
     problems found so far, per field in the order found."""
 
     app_type: str = ""

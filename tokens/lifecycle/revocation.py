@@ -140,7 +140,8 @@ def is_access_token_revoked(claims: dict) -> bool:
     )
     if row is None:
         return True
-    return bool(row["listed"] or not row.get("family_live", True) or not row.get("user_live", True) or row.get("cut_off"))
+    live = row.get("family_live", True) and row.get("user_live", True) and not row.get("cut_off", False)
+    return bool(row["listed"] or not live)
 
 
 def family_of_jti(jti: str) -> str | None:

@@ -128,8 +128,7 @@ def _origin_problem(origin: object) -> str | None:
 @dataclass
 class _Check:
     """One run of the rules: the app type, the app being changed (None on create), the settings being cleaned
-    (rules normalise them in place) and the
-    problems found so far, per field in the order found."""
+    (rules normalise them in place) and the problems found so far, per field in the order found."""
 
     app_type: str = ""
     instance: Application | None = None

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.services import create_user, deactivate_user, delete_user
+from clients.models import Application
 from clients.services import activate_app, create_app, deactivate_app, delete_app
 from tests.kit.oauth import introspect, introspection, token_request, tokens_for
 from tokens.lifecycle.revocation import revoke_families
@@ -87,6 +88,13 @@ def test_reactivating_the_user_does_not_bring_old_tokens_back(client, confidenti
 def test_deleting_the_user_ends_their_access_tokens(client, confidential_app, end_user, token):
     deactivate_user(end_user)
     delete_user(end_user)
+
+    assert seen(client, confidential_app, token) == INACTIVE
+    assert userinfo_status(client, token) == 401
+
+
+def test_an_inactive_user_has_no_live_tokens_whatever_the_valid_after_moment(client, confidential_app, end_user, token):
+    User.objects.filter(pk=end_user.pk).update(is_active=False)
 
     assert seen(client, confidential_app, token) == INACTIVE
     assert userinfo_status(client, token) == 401
@@ -167,9 +175,13 @@ def test_deactivating_the_app_ends_its_users_access_tokens(client, confidential_
     assert userinfo_status(client, token) == 401
 
 
-def test_revoke_all_for_a_user_at_an_app(
-    client, api_client, confidential_app, other_app, end_user, other_user, token
-):
+def test_an_inactive_app_has_no_live_tokens_whatever_the_valid_after_moment(client, confidential_app, token):
+    Application.objects.filter(pk=confidential_app.pk).update(status=Application.Status.INACTIVE)
+
+    assert userinfo_status(client, token) == 401  # introspection: the inactive app cannot authenticate
+
+
+def test_revoke_all_for_a_user_at_an_app(client, api_client, confidential_app, other_app, end_user, other_user, token):
     elsewhere = access_token(client, other_app, end_user)
     someone_else = access_token(client, confidential_app, other_user)
 

@@ -1,10 +1,11 @@
-"""Client authentication at /token, /revoke, /introspect (RFC 6749 §2.3, SPEC §3).
+"""Client authentication at /token, /revoke, /introspect, /device/authorize (RFC 6749 §2.3, SPEC §3).
 
 Each app authenticates the one way it is registered for (`token_endpoint_auth_method`): a
 `client_secret_basic` app by HTTP Basic, a `client_secret_post` app with `client_secret` in the body,
 a public app (`none`) with `client_id` alone, proving itself with PKCE. Any other way is
-`invalid_client`, so a secret meant for a header cannot be taken from a logged body, nor the other
-way round. The secret check is a salted SHA-256 (clients/hashers.py), so this costs one indexed
+`invalid_client`: the registration is the operator's decision about where the secret may travel
+(a body is logged more often than a header), and a public client that sends a secret is not the
+client it was registered as. The secret check is a salted SHA-256 (clients/hashers.py), so this costs one indexed
 query and microseconds.
 """
 

@@ -15,6 +15,8 @@ class User(AbstractUser):
     """A person who signs in: an end user of apps, or (is_staff) an admin of the console."""
 
     uid = models.CharField(max_length=20, unique=True, default=new_user_id, editable=False)
+    # Access tokens issued before this moment are refused (deactivation); see tokens/lifecycle/revocation.py.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
 
     @property
     def status(self) -> str:

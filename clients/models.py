@@ -66,6 +66,9 @@ class Application(AbstractApplication):
     rotation_type = models.CharField(max_length=6, choices=Rotation.choices, default=Rotation.STATIC)
     leeway = models.PositiveSmallIntegerField(default=30)
     initiate_login_uri = models.CharField(max_length=1024, blank=True, default="")
+    # Access tokens issued before this moment are refused: set on create (so a reused client_id inherits no
+    # tokens), deactivation and "revoke all"; see tokens/lifecycle/revocation.py.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -120,6 +123,12 @@ class Application(AbstractApplication):
     @property
     def issues_refresh_tokens(self) -> bool:
         return GRANT_REFRESH_TOKEN in self.grant_types
+
+    @property
+    def needs_rotation(self) -> bool:
+        """A public client with persistent refresh tokens, saved before they were refused (RFC 9700
+        §4.14.2, clients/validation.py): it still works, and the console asks for rotation."""
+        return self.is_public and self.issues_refresh_tokens and self.rotation_type == self.Rotation.STATIC
 
     def __str__(self):
         return self.name or self.client_id

@@ -78,6 +78,9 @@ def create_app(data: dict, *, activate: bool = True, audit: Audit = SYSTEM) -> t
     secret = None if app.is_public else (clean.get("client_secret") or new_client_secret())
     app.client_secret = secret or ""
     app.status = Application.Status.ACTIVE if activate else Application.Status.INACTIVE
+    # A client_id may be one a deleted app had: none of that app's access tokens may count for this one.
+    # Whole seconds, like `iat`, so this app's own first tokens do count.
+    app.tokens_valid_after = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         app.save()
         _log("create", f"Created app '{app.name}'", app, audit)

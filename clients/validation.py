@@ -65,14 +65,17 @@ class AppValidationError(Exception):
         self.errors = errors
 
 
-def defaults_for(application_type: str) -> dict:
-    """What an app of this type gets for every setting it does not send (SPEC §5)."""
+def defaults_for(application_type: str, auth_method: object = None) -> dict:
+    """What an app of this type, authenticating with `auth_method` (or its type's default), gets for every
+    setting it does not send (SPEC §5). Every public client rotates its refresh tokens (RFC 9700 §4.14.2)."""
     is_browser_or_native = application_type in ("browser", "native")
+    if auth_method not in AUTH_METHODS:
+        auth_method = "none" if is_browser_or_native else "client_secret_basic"
     return {
-        "token_endpoint_auth_method": "none" if is_browser_or_native else "client_secret_basic",
+        "token_endpoint_auth_method": auth_method,
         "pkce_required": is_browser_or_native,
         "consent_method": "TRUSTED",
-        "rotation_type": "ROTATE" if application_type == "browser" else "STATIC",
+        "rotation_type": "ROTATE" if auth_method == "none" else "STATIC",
         "leeway": 30,
         "redirect_uris": [],
         "post_logout_redirect_uris": [],
@@ -124,10 +127,11 @@ def _origin_problem(origin: object) -> str | None:
 
 @dataclass
 class _Check:
-    """One run of the rules: the app type, the settings being cleaned (rules normalise them in place) and the
-    problems found so far, per field in the order found."""
+    """One run of the rules: the app type, the app being changed (None on create), the settings being cleaned
+    (rules normalise them in place) and the problems found so far, per field in the order found."""
 
     app_type: str = ""
+    instance: Application | None = None
     clean: dict = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -255,9 +259,40 @@ def _consent(check: _Check) -> None:
         check.fail("consent_method", "Consent must be TRUSTED or REQUIRED.")
 
 
+PUBLIC_STATIC = (
+    "A public client (authentication 'none') must rotate its refresh tokens (RFC 9700 §4.14.2): a persistent "
+    "token works for whoever holds it, with no reuse detection. Use ROTATE."
+)
+
+
+def _sender_constrained(check: _Check) -> bool:
+    """Whether the app's tokens are bound to a key the client holds, the other protection RFC 9700 §4.14.2
+    accepts for a public client's refresh tokens. Nothing binds them yet; DPoP
+    (`dpop_bound_access_tokens`, SPEC §2) will answer here."""
+    return False
+
+
+def _kept_as_is(check: _Check) -> bool:
+    """An app saved before this rule, a public client with persistent refresh tokens, that keeps them: it
+    keeps working and the console flags it (Application.needs_rotation). Only new such settings are refused;
+    an old app without refresh tokens cannot start issuing persistent ones."""
+    return check.instance is not None and check.instance.needs_rotation
+
+
 def _rotation(check: _Check) -> None:
-    if check.clean["rotation_type"] not in ROTATION_TYPES:
+    """ROTATE or STATIC; not STATIC refresh tokens for a public client, whose refresh tokens need rotation or
+    a sender constraint (RFC 9700 §4.14.2)."""
+    rotation = check.clean["rotation_type"]
+    if rotation not in ROTATION_TYPES:
         check.fail("rotation_type", "Refresh token behavior must be ROTATE or STATIC.")
+    elif (
+        rotation == "STATIC"
+        and check.clean["token_endpoint_auth_method"] == "none"
+        and GRANT_REFRESH_TOKEN in check.clean["grant_types"]
+        and not _sender_constrained(check)
+        and not _kept_as_is(check)
+    ):
+        check.fail("rotation_type", PUBLIC_STATIC)
 
 
 def _leeway(check: _Check) -> None:
@@ -325,9 +360,9 @@ def validate_app(data: dict, *, instance: Application | None = None) -> dict:
     trusted_origins, token_endpoint_auth_method, pkce_required, consent_method, rotation_type,
     leeway, initiate_login_uri, and on create client_id and client_secret.
     """
-    check = _Check()
+    check = _Check(instance=instance)
     check.app_type = _application_type(check, data.get("application_type"), instance)
-    check.clean = defaults_for(check.app_type)
+    check.clean = defaults_for(check.app_type, data.get("token_endpoint_auth_method"))
     check.clean.update({k: v for k, v in data.items() if v is not None})
     check.clean["application_type"] = check.app_type
     for rule in _RULES + (_CREATE_RULES if instance is None else ()):

@@ -8,6 +8,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from config.wsgi import MACHINE_PATHS, application
+from tests.kit.oauth import basic_auth
 
 
 @pytest.mark.parametrize(
@@ -89,15 +90,9 @@ def test_lean_handler_answers_cors_for_a_trusted_origin_only(public_app):
 
 
 def test_lean_handler_serves_the_token_endpoint_without_session_cookies(confidential_app):
-    body = urlencode(
-        {
-            "grant_type": "refresh_token",
-            "refresh_token": "nope",
-            "client_id": confidential_app.client_id,
-            "client_secret": confidential_app.plain_secret,
-        }
-    ).encode()
-    response = _call("POST", "/oauth2/v1/token", body=body)
+    body = urlencode({"grant_type": "refresh_token", "refresh_token": "nope"}).encode()
+    auth = {"HTTP_AUTHORIZATION": basic_auth(confidential_app.client_id, confidential_app.plain_secret)}
+    response = _call("POST", "/oauth2/v1/token", body=body, headers=auth)
     assert response["status"] == 400
     assert b"invalid_grant" in response["body"]
     assert "set-cookie" not in {k.lower() for k in response["headers"]}

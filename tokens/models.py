@@ -136,6 +136,18 @@ class RevokedAccessToken(models.Model):
         constraints = [_unique("revokedaccesstoken", "jti")]
 
 
+class TokensValidAfter(models.Model):
+    """Access tokens of one user at one app issued before `valid_after` are refused ("revoke all" for a
+    user and app). Per user and per app the same moment lives on the User and Application rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
+    valid_after = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="one_cutoff_per_user_app")]
+
+
 class ConsentGrant(models.Model):
     """Scopes a user has approved for an app that requires consent."""
 

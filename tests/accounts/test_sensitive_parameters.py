@@ -28,17 +28,19 @@ def test_console_user_create_password_is_hidden(console_client):
     assert reported(response)["username"] == "bob"  # only the secret is hidden
 
 
-def test_token_endpoint_client_secret_is_hidden(client, confidential_app):
+def test_token_endpoint_client_secret_is_hidden(client, make_app):
+    """An app that sends its secret in the body (client_secret_post), as only such an app may."""
+    app, secret = make_app(label="Posts its secret", token_endpoint_auth_method="client_secret_post")
     data = {
         "grant_type": "authorization_code",
         "code": "not-a-code",
         "redirect_uri": "https://app.example.com/callback",
-        "client_id": confidential_app.client_id,
-        "client_secret": confidential_app.plain_secret,
+        "client_id": app.client_id,
+        "client_secret": secret,
     }
     response = client.post("/oauth2/v1/token", data)
 
     assert response.status_code == 400
     assert reported(response)["client_secret"] == HIDDEN
     assert reported(response)["code"] == HIDDEN
-    assert reported(response)["client_id"] == confidential_app.client_id
+    assert reported(response)["client_id"] == app.client_id

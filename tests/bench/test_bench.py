@@ -53,7 +53,9 @@ def test_counting_wrapper_reports_the_statements_of_each_request(db, monkeypatch
     monkeypatch.setenv("ROTOR_COUNT_QUERIES", "1")
     import bench.wsgi
 
-    app, secret = make_app(application_type="service", grant_types=["client_credentials"])
+    app, secret = make_app(  # the secret travels in the body, so the app is registered for that
+        application_type="service", grant_types=["client_credentials"], token_endpoint_auth_method="client_secret_post"
+    )
     body = f"grant_type=client_credentials&scope=api%3Aread&client_id={app.client_id}&client_secret={secret}"
     wsgi = importlib.reload(bench.wsgi).application
     with CaptureQueriesContext(connection) as queries:

@@ -201,16 +201,26 @@ def test_admin_creates_spa_with_rotation_and_the_refresh_token_rotates(admin_pag
     shot(admin_page, "family-timeline")
 
 
-def test_admin_switches_to_persistent_tokens_and_refresh_returns_the_same_token(admin_page, chromium, live, people):
+def test_admin_cannot_give_a_spa_persistent_tokens_and_refresh_keeps_rotating(admin_page, chromium, live, people):
+    """A single-page app is a public client: persistent refresh tokens are refused beside the field
+    (RFC 9700 §4.14.2), and its tokens keep rotating. Persistent tokens of confidential apps:
+    tests/tokens/test_refresh_lifecycle.py."""
     client_id = create_spa(admin_page, f"Persistent {people['tag']}")
-    edit_settings(admin_page, client_id, lambda page: page.get_by_label("Use persistent token").check())
-    assert "Use persistent token" in admin_page.locator("main").inner_text()
+    from clients.models import Application
+
+    app = Application.objects.get(client_id=client_id)
+    admin_page.goto(f"/console/apps/{app.public_id}/")
+    admin_page.get_by_role("link", name="Edit", exact=True).click()
+    admin_page.get_by_label("Use persistent token").check()
+    admin_page.get_by_role("button", name="Save").click()
+    error = admin_page.locator("#refresh-token-behavior .field.has-error")
+    assert "RFC 9700 §4.14.2" in error.inner_text()
+    shot(admin_page, "app-edit-public-static-refused")
 
     token = app_sign_in(chromium, live.url, client_id, people["user"])["refresh_token"]
-    for _ in range(2):
-        response = refresh(live.url, client_id, token)
-        assert response.status_code == 200, response.text
-        assert response.json()["refresh_token"] == token
+    response = refresh(live.url, client_id, token)
+    assert response.status_code == 200, response.text
+    assert response.json()["refresh_token"] != token
 
 
 def test_admin_revokes_a_family_and_the_next_refresh_fails(admin_page, chromium, live, people):

@@ -66,7 +66,7 @@ def test_create_inactive_with_activate_false(api_client):
 
 @pytest.mark.parametrize(
     "app_type,expected",
-    [("browser", "ROTATE"), ("native", "STATIC"), ("web", "STATIC")],
+    [("browser", "ROTATE"), ("native", "ROTATE"), ("web", "STATIC")],
 )
 def test_refresh_token_defaults_per_app_type(api_client, app_type, expected):
     body = app_body(application_type=app_type)

@@ -78,13 +78,17 @@ def edit_data(app, **overrides):
     return data
 
 
-def test_edit_switches_to_persistent_tokens(console_client, public_app):
+def test_edit_switches_to_persistent_tokens(console_client, confidential_app):
+    """A confidential app; a public one may not (tests/clients/test_public_clients.py)."""
+    confidential_app.rotation_type = "ROTATE"
+    confidential_app.save()
     response = console_client.post(
-        f"/console/apps/{public_app.public_id}/edit/", edit_data(public_app, rotation_type="STATIC", label="Renamed")
+        f"/console/apps/{confidential_app.public_id}/edit/",
+        edit_data(confidential_app, rotation_type="STATIC", label="Renamed"),
     )
-    assert response.status_code == 302 and response["Location"] == f"/console/apps/{public_app.public_id}/"
-    public_app.refresh_from_db()
-    assert public_app.rotation_type == "STATIC" and public_app.name == "Renamed"
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{confidential_app.public_id}/"
+    confidential_app.refresh_from_db()
+    assert confidential_app.rotation_type == "STATIC" and confidential_app.name == "Renamed"
     assert Event.objects.filter(event_type="app.oauth2.client.lifecycle.update").exists()
     assert "Saved the general settings." in text(console_client.get(response["Location"]))
 

@@ -33,7 +33,7 @@ def app(application_type: str, **data) -> dict:
     [
         ("web", "client_secret_basic", False, "STATIC", [AC]),
         ("browser", "none", True, "ROTATE", [AC]),
-        ("native", "none", True, "STATIC", [AC]),
+        ("native", "none", True, "ROTATE", [AC]),
         ("service", "client_secret_basic", False, "STATIC", [CC]),
     ],
 )

@@ -9,7 +9,7 @@ DEVICE_CLIENT = Path(__file__).with_name("device_client.py")  # the same device 
 
 
 def tv_app_data(**overrides) -> dict:
-    """A native, public app for TVs: device grant and refresh tokens (persistent by default)."""
+    """A native, public app for TVs: device grant and refresh tokens (rotating, as every public client)."""
     data = {
         "label": "Living-room TV",
         "application_type": "native",

@@ -77,14 +77,17 @@ def claims(token: str) -> dict:
     return jwt.decode(token, options={"verify_signature": False})
 
 
-def form_post(client, endpoint: str, data, *, app=None, secret=None, basic=True, server="org", **headers):
+def form_post(client, endpoint: str, data, *, app=None, secret=None, basic=None, server="org", **headers):
     """POST form-encoded, as OAuth endpoints require (the test client defaults to multipart).
 
     `endpoint` is a path ("/oauth2/v1/revoke") or an endpoint of `server` ("revoke"). As `app`: with a
-    `secret`, Basic auth (or, if not `basic`, client_id and client_secret in the body); without, client_id
-    in the body.
+    `secret`, the way the app is registered for (Rotor refuses any other): Basic auth, or client_id and
+    client_secret in the body for `client_secret_post`; `basic` forces one or the other. Without a
+    secret, client_id in the body.
     """
     data = dict(data)
+    if basic is None:
+        basic = getattr(app, "token_endpoint_auth_method", "") != "client_secret_post"
     if app is not None:
         if secret and basic:
             headers["HTTP_AUTHORIZATION"] = basic_auth(app.client_id, secret)
@@ -96,8 +99,8 @@ def form_post(client, endpoint: str, data, *, app=None, secret=None, basic=True,
     return client.post(path, urlencode(data), content_type=FORM, **headers)
 
 
-def token_request(client, data: dict, *, server="org", app=None, secret=None, basic=True):
-    """POST to /token as `app` would: Basic auth for confidential apps, client_id in the body otherwise."""
+def token_request(client, data: dict, *, server="org", app=None, secret=None, basic=None):
+    """POST to /token as `app` would: its secret the way it is registered for, else client_id in the body."""
     return form_post(client, "token", data, app=app, secret=secret, basic=basic, server=server)
 
 

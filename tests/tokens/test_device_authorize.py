@@ -82,11 +82,8 @@ def test_offline_access_is_dropped_when_the_app_has_no_refresh_grant(client, mak
 )
 def test_apps_without_the_device_grant_are_unauthorized(client, make_app, data):
     app, secret = make_app(**data)
-    payload = {"client_id": app.client_id, "scope": "openid"}
-    if secret:
-        payload["client_secret"] = secret
 
-    response = form_post(client, "/oauth2/v1/device/authorize", payload)
+    response = form_post(client, "/oauth2/v1/device/authorize", {"scope": "openid"}, app=app, secret=secret)
 
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"

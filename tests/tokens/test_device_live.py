@@ -199,7 +199,7 @@ def test_tv_signs_in_through_a_phone_browser_and_refreshes(quick_server, tv, tmp
     claims = jwt.decode(tokens["access_token"], key.key, algorithms=["RS256"], audience=base, issuer=base)
     assert claims["cid"] == app.client_id and claims["uid"] == user.uid
     assert done["refresh_status"] == 200, done["refreshed"]
-    assert done["refreshed"]["refresh_token"] == tokens["refresh_token"]  # native apps: persistent by default
+    assert done["refreshed"]["refresh_token"] != tokens["refresh_token"]  # public native apps rotate
     assert done["refreshed"]["access_token"] != tokens["access_token"]
 
     from core.models import Event

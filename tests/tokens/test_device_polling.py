@@ -206,7 +206,7 @@ def test_redemption_happens_once_even_when_two_polls_read_the_approved_row(clien
     assert Event.objects.filter(event_type="app.oauth2.token.grant.access_token").count() == 1
 
 
-def test_tokens_follow_the_persistent_refresh_policy_of_native_apps(client, tv_app, started, end_user):
+def test_tokens_follow_the_rotating_default_of_public_native_apps(client, tv_app, started, end_user):
     body, row = started
     approve(row, end_user)
     tokens = poll(client, tv_app, body["device_code"]).json()
@@ -214,7 +214,7 @@ def test_tokens_follow_the_persistent_refresh_policy_of_native_apps(client, tv_a
     again = refresh(client, tv_app, tokens["refresh_token"])
 
     assert again.status_code == 200, again.content
-    assert again.json()["refresh_token"] == tokens["refresh_token"]  # STATIC: the same string
+    assert again.json()["refresh_token"] != tokens["refresh_token"]  # ROTATE, as every public client
 
 
 def test_tokens_follow_a_rotating_refresh_policy(client, make_app, end_user):

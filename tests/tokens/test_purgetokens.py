@@ -54,6 +54,12 @@ def run(now, **policy) -> dict[str, int]:
     return purge.purge(purge.Policy(now=now, **policy))
 
 
+def access_claims(jti: str, app, user=None) -> dict:
+    """What revocation reads of an access token: its jti, app, user and issue time."""
+    claims = {"jti": jti, "cid": app.client_id, "iat": int(timezone.now().timestamp())}
+    return claims | ({"uid": user.uid} if user is not None else {})
+
+
 def exists(obj) -> bool:
     return type(obj).objects.filter(pk=obj.pk).exists()
 
@@ -148,14 +154,15 @@ def test_a_rotating_family_is_idle_only_when_its_newest_token_is(start, public_a
 @pytest.mark.django_db
 def test_access_tokens_of_a_purged_family_stay_revoked(start, now):
     family, _ = start()
-    jti = f"AT.abc.{family.public_id}"
+    token = access_claims(f"AT.abc.{family.public_id}", family.client, family.user)
+    assert not revocation.is_access_token_revoked(token)
     revocation.revoke_family(family, reason="test")
-    assert revocation.is_access_token_revoked(jti, family.public_id)
     TokenFamily.objects.filter(pk=family.pk).update(revoked_at=now - 8 * DAY)
+    assert revocation.is_access_token_revoked(token)
 
     run(now)
 
-    assert revocation.is_access_token_revoked(jti, family.public_id)
+    assert revocation.is_access_token_revoked(token)
 
 
 @pytest.mark.django_db
@@ -338,7 +345,7 @@ def test_device_codes_go_a_day_after_they_expire(public_app, now):
 
 
 @pytest.mark.django_db
-def test_revocation_entries_go_when_their_access_token_expires(now):
+def test_revocation_entries_go_when_their_access_token_expires(now, public_app):
     expired = RevokedAccessToken.objects.create(jti="AT.old", expires_at=now - timedelta(seconds=1))
     live = RevokedAccessToken.objects.create(jti="AT.live", expires_at=now + timedelta(minutes=30))
 
@@ -346,7 +353,8 @@ def test_revocation_entries_go_when_their_access_token_expires(now):
 
     assert not exists(expired) and exists(live)
     assert counts["revoked access tokens"] == 1
-    assert revocation.is_access_token_revoked("AT.live", None)
+    assert revocation.is_access_token_revoked(access_claims("AT.live", public_app))
+    assert not revocation.is_access_token_revoked(access_claims("AT.other", public_app))
 
 
 def make_event(published) -> Event:

@@ -51,7 +51,7 @@ def static_app(make_app):
     return app
 
 
-def test_defaults_rotate_for_browser_apps_and_static_for_others(make_app):
+def test_defaults_rotate_for_public_clients_and_static_for_confidential_ones(make_app):
     spa, _ = make_app(label="a", application_type="browser", grant_types=["authorization_code", "refresh_token"])
     web, _ = make_app(label="b", application_type="web", grant_types=["authorization_code", "refresh_token"])
     native, _ = make_app(
@@ -60,7 +60,7 @@ def test_defaults_rotate_for_browser_apps_and_static_for_others(make_app):
         grant_types=["authorization_code", "refresh_token"],
         redirect_uris=["com.example.app:/callback"],
     )
-    assert (spa.rotation_type, web.rotation_type, native.rotation_type) == ("ROTATE", "STATIC", "STATIC")
+    assert (spa.rotation_type, web.rotation_type, native.rotation_type) == ("ROTATE", "STATIC", "ROTATE")
     assert spa.leeway == web.leeway == native.leeway == 30
 
 
@@ -158,14 +158,17 @@ def test_custom_server_records_the_as_form_of_detect_reuse(client, strict_app, e
     assert Event.objects.filter(event_type="app.oauth2.as.token.detect_reuse").count() == 1
 
 
-def test_switching_the_app_between_rotate_and_static_applies_to_the_next_refresh(client, rotating_app, end_user):
+def test_switching_the_app_between_rotate_and_static_applies_to_the_next_refresh(client, static_app, end_user):
+    """A confidential app: a public one may not have STATIC (tests/clients/test_public_clients.py)."""
     from clients.services import update_app
 
-    first = tokens_for(client, rotating_app, end_user, sign_out=False)["refresh_token"]
-    update_app(rotating_app, {"rotation_type": "STATIC"})
-    assert refresh(client, rotating_app, first).json()["refresh_token"] == first
-    update_app(rotating_app, {"rotation_type": "ROTATE"})
-    assert refresh(client, rotating_app, first).json()["refresh_token"] != first
+    secret = static_app.plain_secret
+    update_app(static_app, {"rotation_type": "ROTATE"})
+    first = tokens_for(client, static_app, end_user, secret=secret, sign_out=False)["refresh_token"]
+    update_app(static_app, {"rotation_type": "STATIC"})
+    assert refresh(client, static_app, first, secret=secret).json()["refresh_token"] == first
+    update_app(static_app, {"rotation_type": "ROTATE"})
+    assert refresh(client, static_app, first, secret=secret).json()["refresh_token"] != first
 
 
 def test_absolute_lifetime_is_never_extended_by_rotation(client, rotating_app, end_user, settings):

@@ -1,15 +1,24 @@
 """Revocation: the family's status is the one switch that revokes every refresh token and access
-token of a sign-in; access tokens revoked one by one go on a small list until they expire."""
+token of a sign-in; access tokens revoked one by one go on a small list until they expire.
+
+Access tokens without a family (no `offline_access`) are reached by a "tokens valid after" moment
+per user (User), per app (Application) and per user and app (TokensValidAfter): every "revoke
+all" and every deactivation sets it in `revoke_families()`, and an access token issued before it
+is refused. A user or app that is gone or inactive refuses its tokens too. The moment is compared
+with `iat`, whole seconds: a token issued in the same second as a revocation is refused with it.
+"""
 
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from clients.models import Application
 from core.systemlog import recording
 from core.systemlog.audit import SYSTEM, Audit
-from tokens.models import RevokedAccessToken, TokenFamily
+from tokens.models import RevokedAccessToken, TokenFamily, TokensValidAfter
 from tokens.servers.registry import AuthServer, get_server
 
 ACTIVE = TokenFamily.Status.ACTIVE
@@ -67,8 +76,22 @@ def revoke_family(family: TokenFamily, *, reason: str, audit: Audit = SYSTEM) ->
         return revoke_in_transaction(family, get_server(family.server), reason=reason, audit=audit)
 
 
+def refuse_tokens_issued_before(now: datetime, *, client=None, user=None) -> None:
+    """Access tokens of the app, the user, or the user at the app issued before `now` stop working,
+    family or not."""
+    if client is not None and user is not None:
+        TokensValidAfter.objects.update_or_create(user=user, client=client, defaults={"valid_after": now})
+        return
+    owner = client if client is not None else user
+    type(owner).objects.filter(pk=owner.pk).update(tokens_valid_after=now)
+    owner.tokens_valid_after = now
+
+
 def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTEM) -> int:
-    """Revoke every active family of an app and/or a user (deactivation, deletion, "revoke all")."""
+    """Revoke every active family of an app and/or a user (deactivation, deletion, "revoke all"), and
+    every access token issued to them so far, also those of sign-ins without a refresh token."""
+    if client is None and user is None:
+        raise ValueError("revoke_families() needs an app, a user or both")
     qs = TokenFamily.objects.filter(status=ACTIVE).select_related("client", "user")
     if client is not None:
         qs = qs.filter(client=client)
@@ -76,6 +99,7 @@ def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTE
         qs = qs.filter(user=user)
     count = 0
     with transaction.atomic():
+        refuse_tokens_issued_before(timezone.now(), client=client, user=user)
         for family in qs.select_for_update(of=("self",)).order_by("pk"):
             count += revoke_in_transaction(family, get_server(family.server), reason=reason, audit=audit)
     return count
@@ -88,16 +112,39 @@ def revoke_access_token(jti: str, expires_at: int) -> None:
     )
 
 
-def is_access_token_revoked(jti: str, family_id: str | None) -> bool:
-    """Revoked on its own (RFC 7009) or through its family; one query either way."""
-    listed = RevokedAccessToken.objects.filter(jti=jti)
-    if family_id is None:
-        return listed.exists()
-    # No row: the family is gone or not active. A row: whether the token itself is listed.
-    found = (
-        TokenFamily.objects.filter(public_id=family_id, status=ACTIVE)
-        .annotate(listed=Exists(listed))
-        .values_list("listed", flat=True)
+def _valid_after(iat: datetime) -> Q:
+    return Q(tokens_valid_after__isnull=True) | Q(tokens_valid_after__lte=iat)
+
+
+def is_access_token_revoked(claims: dict) -> bool:
+    """Whether an access token we signed no longer counts, in ONE query: it is on the list (RFC 7009);
+    its family is not active; its app is gone, inactive or revoked all since `iat`; its user (by `uid`,
+    never by the reusable username) likewise, or revoked all at this app since `iat`."""
+    iat = datetime.fromtimestamp(claims["iat"], tz=UTC)
+    uid, family_id = claims.get("uid"), family_of_jti(claims["jti"])
+    checks = {"listed": Exists(RevokedAccessToken.objects.filter(jti=claims["jti"]))}
+    if family_id is not None:
+        checks["family_live"] = Exists(TokenFamily.objects.filter(public_id=family_id, status=ACTIVE))
+    if uid is not None:
+        checks["user_live"] = Exists(get_user_model().objects.filter(_valid_after(iat), uid=uid, is_active=True))
+        checks["cut_off"] = Exists(
+            TokensValidAfter.objects.filter(user__uid=uid, client=OuterRef("pk"), valid_after__gt=iat)
+        )
+    # No row: the app is gone, inactive, or has refused tokens issued since.
+    row = (
+        Application.objects.filter(_valid_after(iat), client_id=claims["cid"], status=Application.Status.ACTIVE)
+        .order_by()
+        .annotate(**checks)
+        .values(*checks)
         .first()
     )
-    return found is None or found
+    if row is None:
+        return True
+    live = row.get("family_live", True) and row.get("user_live", True) and not row.get("cut_off", False)
+    return bool(row["listed"] or not live)
+
+
+def family_of_jti(jti: str) -> str | None:
+    """The family an access token's `jti` names (`AT.<random>.<family id>`), if any."""
+    parts = jti.split(".")
+    return parts[2] if len(parts) == 3 and parts[0] == "AT" else None

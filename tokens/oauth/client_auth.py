@@ -1,8 +1,12 @@
-"""Client authentication at /token, /revoke, /introspect (RFC 6749 §2.3, SPEC §3).
+"""Client authentication at /token, /revoke, /introspect, /device/authorize (RFC 6749 §2.3, SPEC §3).
 
-Confidential apps send their secret by HTTP Basic or in the body; public apps (`none`) send
-only `client_id` and prove themselves with PKCE. The secret check is a salted SHA-256
-(clients/hashers.py), so this costs one indexed query and microseconds.
+Each app authenticates the one way it is registered for (`token_endpoint_auth_method`): a
+`client_secret_basic` app by HTTP Basic, a `client_secret_post` app with `client_secret` in the body,
+a public app (`none`) with `client_id` alone, proving itself with PKCE. Any other way is
+`invalid_client`: the registration is the operator's decision about where the secret may travel
+(a body is logged more often than a header), and a public client that sends a secret is not the
+client it was registered as. The secret check is a salted SHA-256 (clients/hashers.py), so this costs one indexed
+query and microseconds.
 """
 
 import base64
@@ -25,6 +29,25 @@ MULTIPLE_CREDENTIALS = (
 )
 
 
+class Secret(str):
+    """A client secret as the request presented it; `method` names the way it came
+    (`client_secret_basic` or `client_secret_post`), which must be the app's own."""
+
+    method: str
+
+    def __new__(cls, value: str, method: str):
+        secret = super().__new__(cls, value)
+        secret.method = method
+        return secret
+
+
+def _method_of(secret: str | None) -> str | None:
+    """How a secret was sent: `none` when none was; None when it is not one read_credentials() gave."""
+    if secret is None:
+        return "none"
+    return secret.method if isinstance(secret, Secret) else None
+
+
 def _basic_credentials(header: str) -> tuple[str, str]:
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
@@ -39,8 +62,9 @@ def _basic_credentials(header: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def read_credentials(params, authorization: str) -> tuple[str, str | None]:
-    """The (client_id, secret) a request presents, by HTTP Basic or in the body, but never both."""
+def read_credentials(params, authorization: str) -> tuple[str, Secret | None]:
+    """The (client_id, secret) a request presents, by HTTP Basic or in the body, but never both. The
+    secret (a `Secret`, even when empty) remembers which way it came; None means none was sent."""
     body_id = params.get("client_id")
     body_secret = params.get("client_secret")
     if authorization:
@@ -49,16 +73,19 @@ def read_credentials(params, authorization: str) -> tuple[str, str | None]:
         client_id, secret = _basic_credentials(authorization)
         if body_id is not None and body_id != client_id:
             raise invalid_client()
-        return client_id, secret
+        return client_id, Secret(secret, "client_secret_basic")
     if body_id:
-        return body_id, body_secret
+        return body_id, None if body_secret is None else Secret(body_secret, "client_secret_post")
     raise OAuthError("invalid_client", NO_CLIENT_CREDENTIALS)
 
 
 def _proves(app: Application, secret: str | None) -> bool:
-    """Whether `secret` proves `app`: a public app presents none, a confidential one its own."""
+    """Whether `secret` proves `app`: sent the way the app is registered for, then for a public app no
+    secret at all, for a confidential one its own."""
+    if _method_of(secret) != app.token_endpoint_auth_method:
+        return False
     if app.is_public:
-        return not secret
+        return True
     return bool(secret) and check_password(secret, app.client_secret)
 
 

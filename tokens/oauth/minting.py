@@ -2,7 +2,8 @@
 
 Access tokens are RFC 9068 JWTs that resource servers verify offline. Their `jti` names the
 family they came from (`AT.<random>.<family id>`), so revoking a family revokes them without
-a row per token; tokens revoked one by one go on a small list (RevokedAccessToken).
+a row per token; tokens revoked one by one go on a small list (RevokedAccessToken); and `uid`,
+`cid` and `iat` let introspection refuse what a deactivation or a "revoke all" ended.
 """
 
 import secrets
@@ -29,11 +30,6 @@ class MintedAccess:
 def access_jti(family_id: str | None) -> str:
     jti = "AT." + secrets.token_urlsafe(16)
     return f"{jti}.{family_id}" if family_id else jti
-
-
-def family_of_jti(jti: str) -> str | None:
-    parts = jti.split(".")
-    return parts[2] if len(parts) == 3 and parts[0] == "AT" else None
 
 
 def access_minutes() -> int:
@@ -139,9 +135,10 @@ def access_claims(server: AuthServer, token: str) -> dict | None:
 
 
 def live_access_claims(server: AuthServer, token: str) -> dict | None:
-    """Claims of an unexpired, unrevoked access token signed by `server`."""
+    """Claims of an unexpired access token signed by `server` that nothing has revoked: not the token,
+    its family, its app or its user (tokens/lifecycle/revocation.py); one query."""
     claims = access_claims(server, token)
-    if claims is None or is_access_token_revoked(claims["jti"], family_of_jti(claims["jti"])):
+    if claims is None or is_access_token_revoked(claims):
         return None
     return claims
 

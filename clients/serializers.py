@@ -46,7 +46,8 @@ FIELD_PATHS = {
 # serializers keep DRF's checks of shape and type only, so the messages stay validate_app()'s.
 # A URI is declared as http(s) with a host and no fragment, user info or spaces: a subset of what
 # validate_app() takes (native apps may also use custom schemes), never more.
-URI = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:/?-]*)?$"
+PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"  # 0–65535
+URI = rf"^https?://[A-Za-z0-9.-]+(:{PORT})?(/[A-Za-z0-9._~%!$&'()*+,;=:/?-]*)?$"
 NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
 CLIENT_ID = r"^[A-Za-z0-9._-]{6,100}$"
 CLIENT_SECRET = r"^[ -~]{14,100}$"  # printable ASCII

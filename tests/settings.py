@@ -25,3 +25,12 @@ WHITENOISE_AUTOREFRESH = True
 # the live server of tests/test_read_replica.py keeps its replica.
 if not os.environ.get("ROTOR_TEST_LIVE_REPLICA"):
     DATABASES.pop("replica", None)  # noqa: F405
+
+# The OAuth endpoints' rate limits are off in-process, so other tests neither write counter rows nor depend
+# on how many requests they send; tests/tokens/test_oauth_rate_limits.py turns them on. The live servers
+# run with the production defaults (config/settings.py).
+REDIS_URL = ""
+ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE = 0
+ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = 0
+ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = 0
+ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = 0

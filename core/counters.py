@@ -26,7 +26,7 @@ from django.utils import timezone
 from .crypto import hash_token
 from .models import AttemptCounter
 
-KEEP_COUNTERS = timedelta(days=1)
+KEEP_COUNTERS = timedelta(hours=1)  # past every window (the longest, /activate's, is 15 minutes): rows per IP add up
 REDIS_PREFIX = "rotor:counter:"
 REDIS_TIMEOUT_SECONDS = 0.5  # a hung Redis must not hang the token endpoint (callers may fail open)
 

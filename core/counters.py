@@ -52,6 +52,20 @@ def _key(scope: str, subject: str) -> str:
 class DatabaseCounters:
     """AttemptCounter rows; `INSERT … ON CONFLICT DO UPDATE … RETURNING` on PostgreSQL and SQLite alike."""
 
+    @staticmethod
+    def _cursor():
+        """On PostgreSQL a cursor that binds server-side, so each connection keeps the statement prepared
+        (settings.py sets `prepare_threshold`) and PostgreSQL does not plan it on every request. Where
+        queries are logged (DEBUG, tests that count statements) Django's own cursor, which logs its SQL."""
+        if connection.vendor != "postgresql" or connection.queries_logged:
+            return connection.cursor()
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
     def _drop_old(self, start: datetime) -> None:
         """A new window began somewhere: drop counters nobody needs any more."""
         AttemptCounter.objects.filter(window_start__lt=start - KEEP_COUNTERS).delete()
@@ -77,7 +91,7 @@ class DatabaseCounters:
             marks = ", ".join(["%s"] * len(peek_keys))
             select = f"SELECT key, count FROM {table} WHERE window_start = %s AND key IN ({marks})"  # noqa: S608
         found: dict[str, int] = {}
-        with connection.cursor() as cursor:
+        with self._cursor() as cursor:
             if insert and select and connection.vendor == "postgresql":
                 # One statement: the SELECT reads the snapshot before the INSERT, and the keys it reads
                 # are not among those the INSERT counts.

@@ -320,3 +320,17 @@ def test_an_unreachable_redis_leaves_the_endpoints_answering(client, settings, c
     assert grant(client, app, secret).status_code == 200
     assert grant(client, app, secret).status_code == 200
     assert "counter store is unreachable" in caplog.text
+
+
+@pytest.mark.postgres
+def test_the_counter_statement_stays_prepared_on_the_connection(client, settings, clock, signed_in_app):
+    """Like the refresh's own statements (tests/tokens/test_refresh_queries.py): planned once per connection."""
+    settings.REDIS_URL = ""
+    app, token = signed_in_app
+    _limits_on(settings)
+    for _ in range(2):
+        token = refresh(client, app, token).json()["refresh_token"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('WITH hit AS (INSERT INTO "tokens_attemptcounter"') for s in prepared), prepared

@@ -92,21 +92,28 @@ class DatabaseCounters:
             select = f"SELECT key, count FROM {table} WHERE window_start = %s AND key IN ({marks})"  # noqa: S608
         found: dict[str, int] = {}
         with self._cursor() as cursor:
-            if insert and select and connection.vendor == "postgresql":
-                # One statement: the SELECT reads the snapshot before the INSERT, and the keys it reads
-                # are not among those the INSERT counts.
-                both = f"WITH hit AS ({insert}) SELECT key, count FROM hit UNION ALL {select}"  # noqa: S608
-                cursor.execute(both, [*params_insert, when, *peek_keys])
+            if insert and connection.vendor == "postgresql":
+                # One statement, always: the first request of a window (a new row) also drops the counters
+                # past KEEP_COUNTERS (a one-time filter, no scan otherwise); the SELECT reads the snapshot
+                # before the INSERT, and the keys it reads are not among those the INSERT counts.
+                sql = (
+                    f"WITH hit AS ({insert}), gone AS (DELETE FROM {table} WHERE window_start < %s "  # noqa: S608
+                    "AND EXISTS (SELECT 1 FROM hit WHERE count = 1)) SELECT key, count FROM hit"
+                )
+                params = [*params_insert, connection.ops.adapt_datetimefield_value(start - KEEP_COUNTERS)]
+                if select:
+                    sql, params = f"{sql} UNION ALL {select}", [*params, when, *peek_keys]
+                cursor.execute(sql, params)
                 found.update(cursor.fetchall())
-            else:  # SQLite allows no INSERT inside WITH: two statements (make run, not production)
+            else:  # SQLite allows no INSERT inside WITH: a statement each (make run, not production)
                 if insert:
                     cursor.execute(insert, params_insert)
                     found.update(cursor.fetchall())
+                    if any(found.get(key) == 1 for key in hit_keys):
+                        self._drop_old(start)
                 if select:
                     cursor.execute(select, [when, *peek_keys])
                     found.update(cursor.fetchall())
-        if any(found.get(key) == 1 for key in hit_keys):
-            self._drop_old(start)
         return [found.get(key, 0) for key in hit_keys + peek_keys]
 
     def reserve(self, scope: str, subject: str, limit: int, window_seconds: int, now: float | None) -> bool:

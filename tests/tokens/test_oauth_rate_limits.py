@@ -266,9 +266,10 @@ def test_on_the_database_the_limiter_adds_one_statement_to_a_refresh(client, set
     set_limits(settings)
     off, token = _statements(client, app, token)
     _limits_on(settings)
-    refresh_token = refresh(client, app, token).json()["refresh_token"]  # the window's counter rows exist now
-    on, _ = _statements(client, app, refresh_token)
+    first, token = _statements(client, app, token)  # the window's first request: new rows, old ones dropped
+    on, _ = _statements(client, app, token)
     assert len(off) == 2, "\n".join(off)
+    assert len(first) == len(off) + 1, "\n".join(first)
     assert len(on) == len(off) + 1, "\n".join(on)
     extra = [s for s in on if "tokens_attemptcounter" in s]
     assert len(extra) == 1 and "INSERT" in extra[0] and "SELECT" in extra[0]
@@ -310,6 +311,16 @@ def test_counters_count_read_reserve_and_release_on_both_backends(db, backend):
     assert [counters.reserve("r", "s", limit=2, window_seconds=900, now=now) for _ in range(3)] == [True, True, False]
     counters.release("r", "s", window_seconds=900, now=now)
     assert counters.reserve("r", "s", limit=2, window_seconds=900, now=now)
+
+
+def test_the_first_count_of_a_window_drops_counters_older_than_an_hour(db):
+    now = 1_800_000_000.0
+    old = counters.window_start(60, now - 2 * 3600)
+    recent = counters.window_start(60, now - 600)
+    AttemptCounter.objects.create(key="old", window_start=old, count=3)
+    AttemptCounter.objects.create(key="recent", window_start=recent, count=3)
+    counters.count([("a", "x")], [("b", "x")], window_seconds=60, now=now)
+    assert set(AttemptCounter.objects.values_list("key", flat=True)) == {"recent", counters._key("a", "x")}
 
 
 def test_an_unreachable_redis_leaves_the_endpoints_answering(client, settings, clock, service, caplog):

@@ -233,11 +233,9 @@ def authorize(request, server_id):
     """The authorization endpoint. POST is the consent form posting back to itself."""
     server = get_server(server_id)
     params = request.GET if request.method == "GET" else request.POST
-    try:
-        if limits.enabled():
-            limits.check(limits.caller(request.META, params))
-    except limits.RateLimited as exc:
-        return error_page(request, exc.error, exc.description, status=exc.status, headers=exc.headers)
+    refused = limits.refusal(request.META, params)
+    if refused is not None:
+        return error_page(request, refused.error, refused.description, status=refused.status, headers=refused.headers)
     try:
         return _authorize(request, parse_request(server, params), params)
     except PageError as exc:

@@ -137,6 +137,17 @@ def check(who: Caller) -> None:
             raise RateLimited(TOO_MANY_REQUESTS, limit, now)
 
 
+def refusal(meta, params) -> RateLimited | None:
+    """check() for a view that answers a page rather than raising (/authorize)."""
+    if not enabled():
+        return None
+    try:
+        check(caller(meta, params))
+    except RateLimited as exc:
+        return exc
+    return None
+
+
 def failed(who: Caller) -> None:
     """Count a failed client authentication (any invalid_client answer) for the client id and the IP."""
     _, failures = _limits(who)

@@ -362,11 +362,15 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
     if args.warmup > 0:
         phase(args.warmup)
     pids = [pid for node in nodes for pid in node.pids()]
+    redis_pids = [
+        int(p) for p in subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()
+    ]
     before_cpu, before_db, load_before = cpu_ms(pids), db_stats(), loadavg()
+    before_redis = cpu_ms(redis_pids)
     before_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = phase(args.duration)
     after_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)  # the wrk processes that just exited
-    after_cpu, after_db = cpu_ms(pids), db_stats()
+    after_cpu, after_db, after_redis = cpu_ms(pids), db_stats(), cpu_ms(redis_pids)
     if load.pool:
         _join_pool(load.pool, pools)
     requests_done = sum(r["requests"] for r in results)
@@ -392,6 +396,8 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         "pool_ran_dry": sum(r["exhausted"] for r in results),
         "server_cpu_ms_per_req": round((after_cpu - before_cpu) / per, 3),
         "db_cpu_ms_per_req": round(db_cpu / per, 3),
+        # Every redis-server on the machine (the rate-limit counters with REDIS_URL); ~0 when unused.
+        "redis_cpu_ms_per_req": round((after_redis - before_redis) / per, 3),
         "wrk_cpu_ms_per_req": round(
             1000 * (after_wrk.ru_utime + after_wrk.ru_stime - before_wrk.ru_utime - before_wrk.ru_stime) / per, 3
         ),
@@ -734,6 +740,26 @@ def build_loads(apps: dict[str, App], pools: dict[str, Path], codes: Path, acces
     ]
 
 
+# `--limits`: the same load on servers whose OAuth rate limits (tokens/oauth/limits.py) are off, on with
+# the counters in PostgreSQL, or on with the counters in Redis; the other settings are the defaults.
+LIMIT_SETTINGS = (
+    "ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE",
+    "ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE",
+    "ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE",
+    "ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE",
+)
+
+
+def limits_env(variant: str, redis_url: str) -> dict:
+    if variant == "off":
+        return dict.fromkeys(LIMIT_SETTINGS, "0") | {"REDIS_URL": ""}
+    if variant == "db":
+        return {"REDIS_URL": ""}
+    if variant == "redis":
+        return {"REDIS_URL": redis_url}
+    raise SystemExit(f"--limits: unknown variant {variant!r} (off, db, redis)")
+
+
 def median_of(runs: tuple[dict, ...]) -> dict:
     """One load's row from several rounds: the round with the median req/s, plus every round's
     req/s (`rps_runs`). On a shared machine the spread says more than any single run."""
@@ -777,6 +803,13 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy one worker under refresh ROTATE public")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of all loads; the table shows each median")
     parser.add_argument("--only", default="", help="comma-separated load names to run (substring match)")
+    parser.add_argument(
+        "--limits",
+        default="",
+        help="compare OAuth rate limits: e.g. 'off,db,redis' runs every load on one server set per variant, "
+        "interleaved (the order rotates each round); '' = one server set with the environment's settings",
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="REDIS_URL of --limits redis")
     parser.add_argument("--database", default="rotor_bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
     args = parser.parse_args()
@@ -823,6 +856,13 @@ def main() -> int:
     count = 2 if args.mode == "two-nodes" else 1
     nodes = [Server(env, args.workers, name=f"node{i}") for i in range(count)]
     log(f"{count} node(s) × {args.workers} sync workers: {', '.join(n.url for n in nodes)}")
+    variants = [v.strip() for v in args.limits.split(",") if v.strip()]
+    by_variant = {}
+    for v in variants:
+        by_variant[v] = [
+            Server(env | limits_env(v, args.redis), args.workers, name=f"limits-{v}{i}") for i in range(count)
+        ]
+        log(f"  limits {v}: {', '.join(n.url for n in by_variant[v])}")
     try:
         minter = Minter(nodes[0].url, fixtures["users"], apps)
         log(f"Minting {args.tokens} refresh tokens for each rotating client and {args.tokens // 5} STATIC")
@@ -855,11 +895,18 @@ def main() -> int:
                 if load.name == "code exchange":
                     # Codes live 300 s: mint just enough right before, from the best refresh rate seen.
                     best = max([r["rps"] for r in rows if r["refresh"]] or [300])
-                    n = int(best * 1.5 * (args.warmup + args.duration)) + 200
+                    n = (int(best * 1.5 * (args.warmup + args.duration)) + 200) * max(1, len(variants))
                     t0 = time.monotonic()
                     load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
                     log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
-                rows.append(run_load(nodes, load, args))
+                if not variants:
+                    rows.append(run_load(nodes, load, args))
+                    continue
+                shift = i % len(variants)
+                done = {}
+                for v in variants[shift:] + variants[:shift]:
+                    done[v] = run_load(by_variant[v], load, args, label=f"{load.name} [limits {v}]")
+                rows += [done[v] for v in variants]
             rounds.append(rows)
         rotated_until = next((r["ended"] for r in rows if r["load"] == "refresh ROTATE public"), time.monotonic())
         rows = [median_of(runs) for runs in zip(*rounds, strict=True)]
@@ -899,7 +946,7 @@ def main() -> int:
             log("Race checks across both nodes")
             report["race_checks"] = race_checks(nodes, apps, minter, initial_public, rotated_until)
     finally:
-        for node in nodes:
+        for node in nodes + [n for group in by_variant.values() for n in group]:
             node.stop()
 
     log("RS256 signing rate again")
@@ -917,6 +964,15 @@ def main() -> int:
     path.write_text(json.dumps(report, indent=2))
     print()
     print(table(rows, ceiling))
+    if variants:
+        print("\nOAuth rate limits (tokens/oauth/limits.py), same loads, interleaved:")
+        for r in rows:
+            print(
+                f"  {r['load']:<44} {r['rps']:>7.0f} req/s  p99 {r['p99_ms']:>6.1f} ms  "
+                f"worker {r['server_cpu_ms_per_req']:.2f}  PostgreSQL {r['db_cpu_ms_per_req']:.2f}  "
+                f"Redis {r['redis_cpu_ms_per_req']:.2f} ms/req  non-200 {r['non200']}"
+                + ("  runs " + " ".join(f"{x:.0f}" for x in r["rps_runs"]) if len(r.get("rps_runs", [])) > 1 else "")
+            )
     if report.get("worker_sweep"):
         print("\nWorker sweep (refresh ROTATE public):")
         for r in report["worker_sweep"]:

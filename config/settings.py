@@ -235,6 +235,18 @@ ROTOR_API_AUTHENTICATION = ["accounts.authentication.SSWSAuthentication"]  # `Au
 ROTOR_API_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_API_RATE_LIMIT_PER_MINUTE", 600)  # per API token and bucket
 ROTOR_API_MAX_BODY_BYTES = 64 * 1024  # larger management-API bodies are a 400
 
+# Fixed-window counters (core/counters.py): in Redis when REDIS_URL is set (shared by every node, no
+# database writes), else in the database. They count the API and OAuth rate limits and /activate's attempts.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# The OAuth endpoints' limits (tokens/oauth/limits.py), per minute; 0 turns one off. Requests: generous,
+# so one busy service or a load balancer's single IP at thousands of requests a second passes.
+ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE", 300_000)  # per client id
+ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE", 600_000)  # per client IP
+# Failed client authentications: tight, because they protect secrets; past one, even the right secret
+# gets 429 until the minute ends.
+ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE", 30)  # per client id
+ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE", 60)  # per client IP
+
 # django-oauth-toolkit: we swap in our own Application (clients.Application); the token
 # lifecycle lives in tokens/ (docs/architecture.md says why).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "clients.Application"

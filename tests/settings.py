@@ -25,3 +25,12 @@ WHITENOISE_AUTOREFRESH = True
 # the live server of tests/test_read_replica.py keeps its replica.
 if not os.environ.get("ROTOR_TEST_LIVE_REPLICA"):
     DATABASES.pop("replica", None)  # noqa: F405
+
+# The OAuth endpoints' rate limits are off unless the environment turns one on, so other tests neither
+# write counter rows nor depend on how many requests they send. The live servers load these settings
+# too; tests/tokens/test_oauth_rate_limits*.py turn limits on (settings, or the live server's env).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE", 0)  # noqa: F405
+ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE", 0)  # noqa: F405
+ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE", 0)  # noqa: F405
+ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE", 0)  # noqa: F405

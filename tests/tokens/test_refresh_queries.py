@@ -43,6 +43,13 @@ def _signed_in(client, make_app, end_user, app_type: str, rotation: str = "ROTAT
     return app, secret, tokens_for(client, app, end_user, secret=secret, sign_out=False)["refresh_token"]
 
 
+@pytest.fixture(autouse=True)
+def _limits_off(settings):
+    """The counts below are the refresh's own; tests/tokens/test_oauth_rate_limits.py counts the limiter's."""
+    settings.ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE = settings.ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = 0
+    settings.ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = settings.ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = 0
+
+
 @pytest.fixture(params=[True, False], ids=["fast-sql", "orm"])
 def fast(request, settings):
     if request.param and connection.vendor != "postgresql":

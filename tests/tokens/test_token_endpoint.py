@@ -91,7 +91,10 @@ def test_wrong_secret_is_refused_and_logged(client, confidential_app, grant):
     assert response.status_code == 401
     assert response.json() == AUTH_FAILED
     assert "WWW-Authenticate" in response
-    assert changed_tables(before) == {"core.Event": (before["core.Event"], before["core.Event"] + 1)}
+    assert changed_tables(before) == {
+        "core.Event": (before["core.Event"], before["core.Event"] + 1),
+        "core.AttemptCounter": (0, 1),  # the window's failures, for the event's count (tokens/oauth/limits.py)
+    }
     event = Event.objects.get(event_type="app.oauth2.invalid_client_credentials")
     assert event.outcome_result == "FAILURE" and event.app_id == confidential_app.public_id
     assert "x" * 48 not in str(event.debug_data) + str(event.actor)

@@ -25,6 +25,7 @@ from tokens.models import AuthorizationCode, ConsentGrant
 from tokens.servers import scopes as scope_rules
 from tokens.servers.registry import AuthServer, get_server
 
+from . import limits
 from .errors import DUPLICATE_PARAMETER, OAuthError
 from .http import error_page, redirect_to_client, session_auth_time, with_params
 
@@ -232,6 +233,9 @@ def authorize(request, server_id):
     """The authorization endpoint. POST is the consent form posting back to itself."""
     server = get_server(server_id)
     params = request.GET if request.method == "GET" else request.POST
+    refused = limits.refusal(request.META, params)
+    if refused is not None:
+        return error_page(request, refused.error, refused.description, status=refused.status, headers=refused.headers)
     try:
         return _authorize(request, parse_request(server, params), params)
     except PageError as exc:

@@ -16,11 +16,10 @@ from urllib.parse import unquote_plus
 from django.contrib.auth.hashers import check_password
 
 from clients.models import Application
-from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.lifecycle.paths import database
 
-from . import client_cache
+from . import client_cache, limits
 from .errors import NO_CLIENT_CREDENTIALS, OAuthError, invalid_client
 
 MULTIPLE_CREDENTIALS = (
@@ -96,15 +95,7 @@ def check_client(app: Application | None, secret: str | None, *, audit: Audit = 
     if _proves(app, secret):
         return app
     if not app.is_public:
-        recording.record(
-            types.INVALID_CLIENT,
-            "Client authentication failed",
-            audit=audit,
-            result="FAILURE",
-            reason="invalid_client_credentials",
-            actor=recording.app_ref(app),
-            app=app,
-        )
+        limits.record_invalid_client(app, audit)  # one event per client and minute, with a count
     raise invalid_client()
 
 

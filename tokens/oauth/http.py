@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from core.api.negotiation import JSONOnly
 from core.systemlog.audit import Audit
 
+from . import limits
 from .errors import DUPLICATE_PARAMETER, OAuthError, missing
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -40,6 +41,21 @@ class OAuthEndpoint(APIView):
     def perform_authentication(self, request):
         """Clients authenticate by their own rules (tokens/oauth/client_auth.py); skip DRF's user lookup."""
 
+    def initial(self, request, *args, **kwargs):
+        """The rate limits (tokens/oauth/limits.py) before anything else; when all are 0, not even a lookup."""
+        super().initial(request, *args, **kwargs)
+        if limits.enabled():
+            limits.check(self.caller(request))
+
+    def caller(self, request) -> limits.Caller:
+        """Who the request says it is. The form is read only if it is one: anything else is params()'s
+        to refuse, and reading it here would hide that error."""
+        found = getattr(request, "oauth_caller", None)
+        if found is None:
+            is_form = request.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+            found = request.oauth_caller = limits.caller(request.META, request.data if is_form else {})
+        return found
+
     def params(self, request):
         """The form parameters, refusing other content types and repeated parameters."""
         content_type = request.content_type.split(";")[0].strip().lower()
@@ -59,6 +75,8 @@ class OAuthEndpoint(APIView):
         return Audit.of(request)
 
     def handle_exception(self, exc):
+        if isinstance(exc, OAuthError) and exc.error == "invalid_client" and limits.enabled():
+            limits.failed(self.caller(self.request))
         if isinstance(exc, OAuthError):
             return Response(exc.as_dict(), status=exc.status, headers=exc.headers | NO_STORE)
         if isinstance(exc, drf_exceptions.MethodNotAllowed):
@@ -107,6 +125,9 @@ def redirect_to_client(uri: str) -> HttpResponse:
     return OAuth2ResponseRedirect(uri, allowed_schemes=[urlsplit(uri).scheme])
 
 
-def error_page(request, error: str, description: str):
+def error_page(request, error: str, description: str, *, status: int = 400, headers: dict | None = None):
     """The page shown instead of a redirect when the client cannot be trusted with the error."""
-    return render(request, "oauth/error.html", {"error": error, "description": description}, status=400)
+    response = render(request, "oauth/error.html", {"error": error, "description": description}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response

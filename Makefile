@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint bench browser wrk
+.PHONY: install run test lint bench browser wrk redis
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# A local Redis for the shared-counter tests (installed from Debian and started if it is not answering).
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
+	@[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] || redis-server --daemonize yes --port 6379 --save '' --appendonly no
+
 # Debian's wrk, for `make bench` and the harness's own test.
 wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
@@ -33,7 +38,7 @@ bench: install wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
 
-test: install browser wrk
+test: install browser wrk redis
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

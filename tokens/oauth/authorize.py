@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone
@@ -28,7 +27,12 @@ from tokens.servers.registry import AuthServer, get_server
 from .errors import DUPLICATE_PARAMETER, OAuthError
 from .http import error_page, redirect_to_client, session_auth_time, with_params
 
-SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"  # session key: when authorize last sent the user to sign in
+# A signed cookie: when authorize last sent the user to sign in. Not a session key, because signing in
+# as someone else starts a new session, and that sign-in must satisfy the request that asked for it.
+SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"
+_ASKED_SALT = "rotor.authorize.sign-in-asked"
+_ASKED_SECONDS = 3600  # an abandoned sign-in stops counting after this
+_ASKED_PATH = "/oauth2/"  # both servers' authorize endpoints
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43,128}$")
 RESPONSE_MODES = ("query", "form_post")
@@ -248,16 +252,26 @@ def authorize(request, server_id):
 def _signed_in_since_asked(request) -> bool:
     """Whether the user signed in after this endpoint last sent them to sign in. That sign-in
     satisfies `max_age` for the round trip; otherwise max_age=0 would send them back forever."""
-    asked = request.session.get(SIGN_IN_ASKED_AT)
+    asked = request.get_signed_cookie(SIGN_IN_ASKED_AT, default=None, salt=_ASKED_SALT, max_age=_ASKED_SECONDS)
     stamp = request.session.get("auth_time")
-    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= asked
+    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= int(asked)
 
 
 def _send_to_sign_in(request, next_url: str):
-    if request.user.is_authenticated:
-        logout(request)
-    request.session[SIGN_IN_ASKED_AT] = int(time.time())
-    return redirect_to_login(next_url)
+    """Ask for a sign-in without ending the session: any page can link to an authorize URL, and a user
+    who does not finish stays signed in. Only the new sign-in replaces the session."""
+    response = redirect_to_login(next_url)
+    response.set_signed_cookie(
+        SIGN_IN_ASKED_AT,
+        str(int(time.time())),
+        salt=_ASKED_SALT,
+        max_age=_ASKED_SECONDS,
+        path=_ASKED_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _authorize(request, req, params):
@@ -269,8 +283,11 @@ def _authorize(request, req, params):
         if needs_consent(req, user):
             raise req.error("consent_required", "The user has not consented to the requested scopes.")
     elif "login" in req.prompt and request.method == "GET":
+        # Back from the sign-in, the request is max_age=0: only a sign-in after this one counts,
+        # so coming back without signing in asks again instead of issuing a code.
         query = params.copy()
         query.pop("prompt")
+        query["max_age"] = "0"
         return _send_to_sign_in(request, f"{request.path}?{query.urlencode()}")
     elif needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
         return _send_to_sign_in(request, request.get_full_path())
@@ -288,5 +305,7 @@ def _authorize(request, req, params):
         )
 
     code = issue_code(req, user, auth_time or timezone.now())
-    request.session.pop(SIGN_IN_ASKED_AT, None)  # the next request checks max_age afresh
-    return _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
+    response = _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
+    if SIGN_IN_ASKED_AT in request.COOKIES:  # the next request checks max_age afresh
+        response.delete_cookie(SIGN_IN_ASKED_AT, path=_ASKED_PATH, samesite="Lax")
+    return response

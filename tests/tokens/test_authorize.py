@@ -142,10 +142,15 @@ def test_inactive_client_gets_a_page(signed_in, confidential_app):
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": None}, "invalid_request"),
         ({"code_challenge": "too-short"}, "invalid_request"),
+        ({"code_challenge": "A" * 43 + "\n"}, "invalid_request"),  # `$` let the newline through
+        ({"code_challenge": "A" * 128 + "\n"}, "invalid_request"),  # ...and then 129 chars were a 500 on insert
         ({"prompt": "none login"}, "invalid_request"),
         ({"prompt": "sometimes"}, "invalid_request"),
         ({"max_age": "-5"}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
+        ({"max_age": "²"}, "invalid_request"),  # str.isdigit() said yes, int() raised: a 500 (found by the fuzz run)
+        ({"max_age": "١٢"}, "invalid_request"),  # digits, but not ASCII ones
+        ({"max_age": "12345678901"}, "invalid_request"),
         ({"response_mode": "fragment"}, "unsupported_response_mode"),
     ],
 )

@@ -34,7 +34,8 @@ _ASKED_SALT = "rotor.authorize.sign-in-asked"
 _ASKED_SECONDS = 3600  # an abandoned sign-in stops counting after this
 _ASKED_PATH = "/oauth2/"  # both servers' authorize endpoints
 
-_CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43,128}$")
+_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43,128}")  # fullmatch: `$` would let a trailing newline through
+_MAX_AGE = re.compile(r"[0-9]{1,10}")  # ASCII digits only
 RESPONSE_MODES = ("query", "form_post")
 PROMPTS = {"none", "login", "consent"}
 SINGLE_PARAMS = (
@@ -142,7 +143,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
     if challenge:
         if method != "S256":
             raise fail("invalid_request", "The code_challenge_method must be 'S256'.")
-        if not _CHALLENGE.match(challenge):
+        if not _CHALLENGE.fullmatch(challenge):
             raise fail("invalid_request", "The code_challenge is not a valid S256 challenge.")
     elif app.is_public or app.pkce_required:
         raise fail(
@@ -158,7 +159,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         raise fail("invalid_request", "The 'prompt' parameter is invalid.")
     max_age = params.get("max_age")
     if max_age is not None:
-        if not max_age.isdigit() or len(max_age) > 10:
+        if not _MAX_AGE.fullmatch(max_age):  # not str.isdigit(): it accepts "²", which int() refuses
             raise fail("invalid_request", "The 'max_age' parameter must be a non-negative integer.")
         max_age = int(max_age)
 

@@ -8,6 +8,8 @@ from corsheaders.defaults import default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from core.clientip import parse_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +47,12 @@ if not SECRET_KEY:
     SECRET_KEY = "rotor-insecure-development-key-only-for-make-run"
 
 PORT = env_int("PORT", 8000)
+# Reverse proxies whose X-Forwarded-For is believed (core/clientip.py): IPs or CIDRs; empty = none.
+ROTOR_TRUSTED_PROXIES = env_list("ROTOR_TRUSTED_PROXIES", "")
+try:
+    parse_proxies(ROTOR_TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ROTOR_TRUSTED_PROXIES: {exc}") from None
 ROTOR_ISSUER = os.environ.get("ROTOR_ISSUER", f"http://127.0.0.1:{PORT}").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -290,7 +298,9 @@ if ROTOR_DEVICE_POLL_INTERVAL < 1:
     raise ImproperlyConfigured("ROTOR_DEVICE_POLL_INTERVAL must be at least 1 second.")
 ROTOR_ACTIVATE_WINDOW_SECONDS = 900  # /activate counts code attempts per 15-minute window...
 ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 10  # ...at most this many wrong codes per browser session
-ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 30  # ...and per client IP (several people behind one NAT)
+ROTOR_ACTIVATE_ATTEMPTS_PER_USER = 20  # ...and per signed-in user, across their sessions: the bound on guessing
+# ...and per client IP, counted only behind ROTOR_TRUSTED_PROXIES and only for wrong codes (0 = off)
+ROTOR_ACTIVATE_ATTEMPTS_PER_IP = env_int("ROTOR_ACTIVATE_ATTEMPTS_PER_IP", 30)
 # purgetokens (tokens/purge.py, README "Running Rotor" says what each kind keeps).
 ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep ended token families this long
 ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long

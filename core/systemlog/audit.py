@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
+from core.clientip import client_ip
+
 
 @dataclass(frozen=True)
 class Audit:
     """The request's client IP and user agent, and the signed-in person (admin or end user).
 
     `user` is None at the OAuth endpoints, where the app is the actor, and for the system
-    (commands, cron). `ip` is None when there was no request at all.
+    (commands, cron). `ip` is None when there was no request at all; behind a trusted proxy it is
+    the address the proxy saw (core/clientip.py), not the proxy's.
     """
 
     ip: str | None = None
@@ -20,7 +23,7 @@ class Audit:
         meta = request.META
         user = getattr(request, "user", None)
         return cls(
-            ip=meta.get("REMOTE_ADDR", ""),
+            ip=client_ip(request),
             user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
             user=user if user is not None and getattr(user, "is_authenticated", False) else None,
         )

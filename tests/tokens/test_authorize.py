@@ -142,10 +142,15 @@ def test_inactive_client_gets_a_page(signed_in, confidential_app):
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": None}, "invalid_request"),
         ({"code_challenge": "too-short"}, "invalid_request"),
+        ({"code_challenge": "A" * 43 + "\n"}, "invalid_request"),  # `$` let the newline through
+        ({"code_challenge": "A" * 128 + "\n"}, "invalid_request"),  # ...and then 129 chars were a 500 on insert
         ({"prompt": "none login"}, "invalid_request"),
         ({"prompt": "sometimes"}, "invalid_request"),
         ({"max_age": "-5"}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
+        ({"max_age": "²"}, "invalid_request"),  # str.isdigit() said yes, int() raised: a 500 (found by the fuzz run)
+        ({"max_age": "١٢"}, "invalid_request"),  # digits, but not ASCII ones
+        ({"max_age": "12345678901"}, "invalid_request"),
         ({"response_mode": "fragment"}, "unsupported_response_mode"),
     ],
 )
@@ -334,7 +339,7 @@ def test_prompt_login_makes_a_signed_in_user_sign_in_again(signed_in, confidenti
     assert response["Location"].startswith("/accounts/login/")
     next_url = query_of(response["Location"])["next"]
     assert "prompt" not in query_of(next_url)
-    assert "_auth_user_id" not in signed_in.session
+    assert "_auth_user_id" in signed_in.session  # asking to sign in again ends nothing
     response = signed_in.post(
         "/accounts/login/", {"username": end_user.username, "password": "alice password 1", "next": next_url}
     )
@@ -349,6 +354,48 @@ def test_max_age_exceeded_sends_the_user_to_sign_in(signed_in, confidential_app)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert AuthorizationCode.objects.count() == 0
+    assert "_auth_user_id" in signed_in.session
+
+
+def sign_in(client, user, next_url, password="alice password 1"):
+    return client.post("/accounts/login/", {"username": user.username, "password": password, "next": next_url})
+
+
+def test_prompt_login_keeps_the_session_until_the_new_sign_in(client, confidential_app, end_user):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(end_user)
+        first_sign_in = client.session["auth_time"]
+        session_key = client.session.session_key
+        clock.shift(300)
+
+        response = client.get(AUTHORIZE, params_for(confidential_app, prompt="login"))  # e.g. a link on any page
+        next_url = query_of(response["Location"])["next"]
+        assert client.session.session_key == session_key and client.session["_auth_user_id"] == str(end_user.pk)
+
+        skipped = client.get(next_url)  # back without signing in: asked again, no code
+        assert skipped["Location"].startswith("/accounts/login/")
+        assert AuthorizationCode.objects.count() == 0 and client.session.session_key == session_key
+
+        clock.shift(20)
+        back = sign_in(client, end_user, next_url)
+        assert back.status_code == 302
+        assert client.session["auth_time"] == first_sign_in + 320  # only the new sign-in renewed the session
+        response = client.get(back["Location"])
+
+    assert response.status_code == 302 and "code" in query_of(response["Location"])
+    assert AuthorizationCode.objects.get().auth_time.timestamp() >= first_sign_in + 320
+
+
+def test_prompt_login_lets_someone_else_sign_in_once(client, confidential_app, end_user, other_user):
+    client.force_login(end_user)
+    response = client.get(AUTHORIZE, params_for(confidential_app, prompt="login"))
+    next_url = query_of(response["Location"])["next"]
+
+    back = sign_in(client, other_user, next_url, password="mallory password 1")
+    response = client.get(back["Location"])
+
+    assert response.status_code == 302 and "code" in query_of(response["Location"])
+    assert AuthorizationCode.objects.get().user == other_user
 
 
 def test_max_age_within_limit_gives_a_code_with_the_original_auth_time(client, confidential_app, end_user):

@@ -173,24 +173,101 @@ def test_right_codes_do_not_use_up_the_limit(signed_in, settings, user_code):
     assert submit(signed_in, user_code, "approve").status_code == 302
 
 
-def test_wrong_codes_are_limited_per_ip_across_sessions(settings, end_user, other_user, user_code):
+PROXY = "10.0.0.5"
+
+
+def via_proxy(client, code, client_ip="203.0.113.7", decision=None):
+    """A POST to /activate that reached Rotor through the reverse proxy at PROXY."""
+    data = {"user_code": code} | ({"decision": decision} if decision else {})
+    return client.post("/activate", data, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"198.51.100.1, {client_ip}")
+
+
+def signed_in_client(user) -> Client:
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_a_live_code_works_after_someone_else_failed_30_times_from_the_same_ip(
+    settings, end_user, other_user, user_code
+):
+    settings.ROTOR_TRUSTED_PROXIES = [PROXY]
+    assert settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP == 30
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_USER = settings.ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 100
+    guesser, neighbour = signed_in_client(other_user), signed_in_client(end_user)
+    for _ in range(30):
+        assert via_proxy(guesser, WRONG).status_code == 400
+    assert via_proxy(guesser, WRONG).status_code == 429  # the IP's window is full...
+
+    response = via_proxy(neighbour, user_code, decision="approve")  # ...yet a live code goes through
+
+    assert response.status_code == 302
+    assert DeviceCode.objects.get().status == "APPROVED"
+
+
+def test_the_same_ip_without_a_trusted_proxy_has_no_ip_limit(settings, end_user, other_user, user_code):
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 2
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_USER = settings.ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION = 100
+    guesser, neighbour = signed_in_client(other_user), signed_in_client(end_user)
+    for _ in range(5):  # one shared REMOTE_ADDR (a proxy Rotor was not told about, a NAT)
+        assert submit(guesser, WRONG).status_code == 400
+    assert submit(neighbour, WRONG).status_code == 400
+    assert not AttemptCounter.objects.filter(key__startswith="activate-ip:").exists()
+
+
+def test_wrong_codes_are_limited_per_ip_behind_a_trusted_proxy(settings, end_user, other_user, user_code):
+    settings.ROTOR_TRUSTED_PROXIES = ["10.0.0.0/24"]
     settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 4
-    first, second, elsewhere = Client(), Client(), Client()
-    first.force_login(end_user)
-    second.force_login(other_user)
-    elsewhere.force_login(other_user)
+    first, second = signed_in_client(end_user), signed_in_client(other_user)
     for _ in range(2):
-        assert submit(first, WRONG).status_code == 400
-        assert submit(second, WRONG).status_code == 400
+        assert via_proxy(first, WRONG).status_code == 400
+        assert via_proxy(second, WRONG).status_code == 400
 
-    assert submit(second, user_code).status_code == 429
-    assert submit(first, user_code).status_code == 429
-    assert submit(elsewhere, user_code, ip="198.51.100.9").status_code == 200
+    response = via_proxy(second, WRONG)
+
+    assert response.status_code == 429
+    assert activation.ActivationError.TOO_MANY in page(response)
+    assert via_proxy(first, WRONG, client_ip="198.51.100.9").status_code == 400  # another client of the proxy
+    assert via_proxy(first, user_code).status_code == 200  # and a live code still works from the full IP
+    assert Event.objects.filter(outcome_reason="rate_limited").count() == 1
 
 
-def test_counters_store_neither_ips_nor_session_keys(signed_in, user_code):
-    submit(signed_in, WRONG, ip="203.0.113.77")
+def test_the_ip_limit_can_be_turned_off(settings, end_user, user_code):
+    settings.ROTOR_TRUSTED_PROXIES = [PROXY]
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP = 0
+    browser = signed_in_client(end_user)
+    for _ in range(5):
+        assert via_proxy(browser, WRONG).status_code == 400
+    assert not AttemptCounter.objects.filter(key__startswith="activate-ip:").exists()
+
+
+def test_wrong_codes_are_limited_per_user_across_sessions(settings, end_user, user_code):
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_USER = 3
+    sessions = [signed_in_client(end_user) for _ in range(3)]  # a new session per guess does not help
+    for browser in sessions:
+        assert submit(browser, WRONG).status_code == 400
+
+    response = submit(signed_in_client(end_user), user_code, "approve")
+
+    assert response.status_code == 429
+    assert DeviceCode.objects.get().status == "PENDING"
+
+
+def test_one_users_failures_do_not_limit_another_user(settings, end_user, other_user, user_code):
+    settings.ROTOR_ACTIVATE_ATTEMPTS_PER_USER = 2
+    guesser = signed_in_client(other_user)
+    for _ in range(2):
+        submit(guesser, WRONG)
+    assert submit(guesser, WRONG).status_code == 429
+
+    assert submit(signed_in_client(end_user), user_code, "approve").status_code == 302
+
+
+def test_counters_store_neither_ips_nor_session_keys_nor_user_ids(settings, signed_in, end_user, user_code):
+    settings.ROTOR_TRUSTED_PROXIES = [PROXY]
+    via_proxy(signed_in, WRONG, client_ip="203.0.113.77")
 
     keys = list(AttemptCounter.objects.values_list("key", flat=True))
-    assert len(keys) == 2
-    assert not any("203.0.113.77" in k or signed_in.session.session_key in k for k in keys)
+    assert sorted(k.split(":")[0] for k in keys) == ["activate-ip", "activate-session", "activate-user"]
+    secrets = ("203.0.113.77", signed_in.session.session_key, end_user.uid)
+    assert not any(secret in k for k in keys for secret in secrets)

@@ -90,3 +90,14 @@ def test_discovery_is_public_and_cacheable(client, db):
 
     assert response.status_code == 200
     assert "max-age" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/.well-known/openid-configuration", "/oauth2/default/.well-known/oauth-authorization-server", "/oauth2/v1/keys"],
+)
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_documents_and_keys_are_read_only(client, db, path, method):
+    """The fuzz run found them answering 200 to any method."""
+    assert getattr(client, method)(path).status_code == 405
+    assert client.head(path).status_code == 200

@@ -1,8 +1,12 @@
 """The device authorization grant (RFC 8628), the user's side: at `/activate` a signed-in user
 enters the code the device shows, reviews the request and approves or denies it, exactly once.
 
-Every code lookup first takes a slot in two fixed-window counters (per session, per IP), so
-guessing stops at the limit; a lookup that finds a live code gives its slots back.
+Guessing is bounded per signed-in user and per session: every code lookup first takes a slot in
+both fixed-window counters, so it stops at the limit however many requests run at once, and a
+lookup that finds a live code gives its slots back. The per-IP counter counts only wrong codes,
+and only behind a trusted proxy (core/clientip.py): it turns further failures from that address
+into 429s, but never refuses a live code, so one person guessing behind a NAT cannot lock out
+everyone else there.
 """
 
 from dataclasses import dataclass
@@ -37,18 +41,21 @@ class ActivationError(Exception):
 
 @dataclass
 class Attempt:
-    """Who is entering codes: the browser session and the client IP, each with its own limit."""
+    """Who is entering codes: the signed-in user and the browser session, each with a limit on
+    lookups, and the client IP when a trusted proxy vouched for it (None: no per-IP limit)."""
 
+    user_key: str
     session_key: str
-    ip: str
+    ip: str | None = None
 
     def _limits(self):
         return [
+            ("activate-user", self.user_key, settings.ROTOR_ACTIVATE_ATTEMPTS_PER_USER),
             ("activate-session", self.session_key, settings.ROTOR_ACTIVATE_ATTEMPTS_PER_SESSION),
-            ("activate-ip", self.ip, settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP),
         ]
 
     def reserve(self) -> bool:
+        """Take a slot per user and per session before a lookup; False (nothing taken) at a limit."""
         window = settings.ROTOR_ACTIVATE_WINDOW_SECONDS
         taken = []
         for scope, subject, limit in self._limits():
@@ -62,6 +69,15 @@ class Attempt:
     def release(self) -> None:
         for scope, subject, _ in self._limits():
             counters.release(scope, subject, window_seconds=settings.ROTOR_ACTIVATE_WINDOW_SECONDS)
+
+    def count_failure_from_ip(self) -> bool:
+        """Count a wrong code against the IP; False once the IP's window is full (then it is a 429)."""
+        limit = settings.ROTOR_ACTIVATE_ATTEMPTS_PER_IP
+        if self.ip is None or limit <= 0:
+            return True
+        return counters.reserve(
+            "activate-ip", self.ip, limit=limit, window_seconds=settings.ROTOR_ACTIVATE_WINDOW_SECONDS
+        )
 
 
 def _activation_failed(reason: str, user, audit: Audit, row: DeviceCode | None = None) -> None:
@@ -83,8 +99,9 @@ def _activation_failed(reason: str, user, audit: Audit, row: DeviceCode | None =
 def find_pending(raw_code: str, attempt: Attempt, *, user, audit: Audit) -> DeviceCode:
     """The pending device authorization a user code names, or ActivationError.
 
-    Each lookup counts against the session's and the IP's limits before it touches the table, so
-    guessing stops at the limit; a lookup that finds a live code gives its attempt back.
+    Each lookup counts against the user's and the session's limits before it touches the table, so
+    guessing stops at the limit; a live code gives its attempt back. Only a failure is counted
+    against the IP, after the lookup, so a full IP window never refuses someone's live code.
     """
     code = normalize_user_code(raw_code)
     if code is None:  # malformed input tells a guesser nothing: no lookup, nothing counted
@@ -94,13 +111,17 @@ def find_pending(raw_code: str, attempt: Attempt, *, user, audit: Audit) -> Devi
         raise ActivationError(ActivationError.TOO_MANY, status=429)
     row = DeviceCode.objects.select_related("client").filter(user_code_hash=hash_user_code(code)).first()
     if row is None or not row.client.is_active:
-        _activation_failed("invalid_user_code", user, audit, row)
-        raise ActivationError(ActivationError.INVALID)
-    if row.status != PENDING or row.expires_at <= timezone.now():
-        _activation_failed("expired_or_used_user_code", user, audit, row)
-        raise ActivationError(ActivationError.USED)
-    attempt.release()
-    return row
+        failure = ("invalid_user_code", ActivationError.INVALID)
+    elif row.status != PENDING or row.expires_at <= timezone.now():
+        failure = ("expired_or_used_user_code", ActivationError.USED)
+    else:
+        attempt.release()
+        return row
+    if not attempt.count_failure_from_ip():
+        _activation_failed("rate_limited", user, audit, row)
+        raise ActivationError(ActivationError.TOO_MANY, status=429)
+    _activation_failed(failure[0], user, audit, row)
+    raise ActivationError(failure[1])
 
 
 def _decide(row: DeviceCode, status: str, user, auth_time: datetime | None, audit: Audit) -> bool:

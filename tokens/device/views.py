@@ -11,6 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from rest_framework.response import Response
 
+from core import clientip
 from core.systemlog.audit import Audit
 from tokens.oauth.http import NO_STORE, OAuthEndpoint, session_auth_time
 from tokens.servers import scopes
@@ -33,9 +34,15 @@ class DeviceAuthorizeView(OAuthEndpoint):
 
 
 def _attempt(request) -> activation.Attempt:
+    """The counters' subjects. The IP counts only when a trusted proxy named it: without one,
+    REMOTE_ADDR may be a proxy or NAT that every user shares."""
     if not request.session.session_key:
         request.session.save()
-    return activation.Attempt(session_key=request.session.session_key, ip=request.META.get("REMOTE_ADDR", ""))
+    return activation.Attempt(
+        user_key=request.user.uid,
+        session_key=request.session.session_key,
+        ip=clientip.client_ip(request) if clientip.via_trusted_proxy(request) else None,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,9 +28,15 @@ from . import limits
 from .errors import DUPLICATE_PARAMETER, OAuthError
 from .http import error_page, redirect_to_client, session_auth_time, with_params
 
-SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"  # session key: when authorize last sent the user to sign in
+# A signed cookie: when authorize last sent the user to sign in. Not a session key, because signing in
+# as someone else starts a new session, and that sign-in must satisfy the request that asked for it.
+SIGN_IN_ASKED_AT = "rotor_sign_in_asked_at"
+_ASKED_SALT = "rotor.authorize.sign-in-asked"
+_ASKED_SECONDS = 3600  # an abandoned sign-in stops counting after this
+_ASKED_PATH = "/oauth2/"  # both servers' authorize endpoints
 
-_CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43,128}$")
+_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43,128}")  # fullmatch: `$` would let a trailing newline through
+_MAX_AGE = re.compile(r"[0-9]{1,10}")  # ASCII digits only
 RESPONSE_MODES = ("query", "form_post")
 PROMPTS = {"none", "login", "consent"}
 SINGLE_PARAMS = (
@@ -139,7 +144,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
     if challenge:
         if method != "S256":
             raise fail("invalid_request", "The code_challenge_method must be 'S256'.")
-        if not _CHALLENGE.match(challenge):
+        if not _CHALLENGE.fullmatch(challenge):
             raise fail("invalid_request", "The code_challenge is not a valid S256 challenge.")
     elif app.is_public or app.pkce_required:
         raise fail(
@@ -155,7 +160,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         raise fail("invalid_request", "The 'prompt' parameter is invalid.")
     max_age = params.get("max_age")
     if max_age is not None:
-        if not max_age.isdigit() or len(max_age) > 10:
+        if not _MAX_AGE.fullmatch(max_age):  # not str.isdigit(): it accepts "²", which int() refuses
             raise fail("invalid_request", "The 'max_age' parameter must be a non-negative integer.")
         max_age = int(max_age)
 
@@ -233,7 +238,7 @@ def authorize(request, server_id):
     """The authorization endpoint. POST is the consent form posting back to itself."""
     server = get_server(server_id)
     params = request.GET if request.method == "GET" else request.POST
-    refused = limits.refusal(request.META, params)
+    refused = limits.refusal(request, params)
     if refused is not None:
         return error_page(request, refused.error, refused.description, status=refused.status, headers=refused.headers)
     try:
@@ -252,16 +257,26 @@ def authorize(request, server_id):
 def _signed_in_since_asked(request) -> bool:
     """Whether the user signed in after this endpoint last sent them to sign in. That sign-in
     satisfies `max_age` for the round trip; otherwise max_age=0 would send them back forever."""
-    asked = request.session.get(SIGN_IN_ASKED_AT)
+    asked = request.get_signed_cookie(SIGN_IN_ASKED_AT, default=None, salt=_ASKED_SALT, max_age=_ASKED_SECONDS)
     stamp = request.session.get("auth_time")
-    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= asked
+    return request.user.is_authenticated and asked is not None and stamp is not None and stamp >= int(asked)
 
 
 def _send_to_sign_in(request, next_url: str):
-    if request.user.is_authenticated:
-        logout(request)
-    request.session[SIGN_IN_ASKED_AT] = int(time.time())
-    return redirect_to_login(next_url)
+    """Ask for a sign-in without ending the session: any page can link to an authorize URL, and a user
+    who does not finish stays signed in. Only the new sign-in replaces the session."""
+    response = redirect_to_login(next_url)
+    response.set_signed_cookie(
+        SIGN_IN_ASKED_AT,
+        str(int(time.time())),
+        salt=_ASKED_SALT,
+        max_age=_ASKED_SECONDS,
+        path=_ASKED_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _authorize(request, req, params):
@@ -273,8 +288,11 @@ def _authorize(request, req, params):
         if needs_consent(req, user):
             raise req.error("consent_required", "The user has not consented to the requested scopes.")
     elif "login" in req.prompt and request.method == "GET":
+        # Back from the sign-in, the request is max_age=0: only a sign-in after this one counts,
+        # so coming back without signing in asks again instead of issuing a code.
         query = params.copy()
         query.pop("prompt")
+        query["max_age"] = "0"
         return _send_to_sign_in(request, f"{request.path}?{query.urlencode()}")
     elif needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
         return _send_to_sign_in(request, request.get_full_path())
@@ -292,5 +310,7 @@ def _authorize(request, req, params):
         )
 
     code = issue_code(req, user, auth_time or timezone.now())
-    request.session.pop(SIGN_IN_ASKED_AT, None)  # the next request checks max_age afresh
-    return _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
+    response = _respond(request, req.redirect_uri, req.response_mode, {"code": code, "state": req.state})
+    if SIGN_IN_ASKED_AT in request.COOKIES:  # the next request checks max_age afresh
+        response.delete_cookie(SIGN_IN_ASKED_AT, path=_ASKED_PATH, samesite="Lax")
+    return response

@@ -2,6 +2,7 @@
 what a client reads before it calls anything else. Public, cacheable, any origin (SPEC §3a)."""
 
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 
 from tokens.servers import keys
 from tokens.servers.registry import AuthServer, get_server
@@ -63,18 +64,21 @@ def openid_configuration(server: AuthServer, scopes: dict) -> dict:
     }
 
 
+@require_safe  # read-only documents: a POST, PUT or DELETE is a 405, not a 200
 def openid_configuration_view(request, server_id):
     return JsonResponse(
         openid_configuration(get_server(server_id), supported_scopes()), headers={"Cache-Control": "max-age=300"}
     )
 
 
+@require_safe
 def oauth_metadata_view(request, server_id):
     return JsonResponse(
         oauth_metadata(get_server(server_id), supported_scopes()), headers={"Cache-Control": "max-age=300"}
     )
 
 
+@require_safe
 def jwks_view(request, server_id):
     response = JsonResponse({"keys": keys.published_jwks(server_id)})
     response["Cache-Control"] = f"max-age={keys.jwks_max_age()}, must-revalidate"

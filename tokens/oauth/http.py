@@ -53,7 +53,7 @@ class OAuthEndpoint(APIView):
         found = getattr(request, "oauth_caller", None)
         if found is None:
             is_form = request.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
-            found = request.oauth_caller = limits.caller(request.META, request.data if is_form else {})
+            found = request.oauth_caller = limits.caller(request, request.data if is_form else {})
         return found
 
     def params(self, request):

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core import counters
+from core.clientip import client_ip
 from core.systemlog import recording, types
 from core.systemlog.audit import Audit
 from core.systemlog.models import Event
@@ -55,11 +56,12 @@ class Caller:
     ip: str
 
 
-def caller(meta, params) -> Caller:
-    """The presented client id: HTTP Basic's, else the `client_id` parameter. Never raises: a
-    malformed header is client_auth's to refuse, and is counted per IP meanwhile."""
+def caller(request, params) -> Caller:
+    """The presented client id: HTTP Basic's, else the `client_id` parameter, and the client's IP
+    (core/clientip.py). Never raises: a malformed header is client_auth's to refuse, and is counted
+    per IP meanwhile."""
     client_id = ""
-    header = meta.get("HTTP_AUTHORIZATION", "")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
     if header[:6].lower() == "basic ":
         try:
             client_id = unquote_plus(base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")[0])
@@ -67,7 +69,7 @@ def caller(meta, params) -> Caller:
             client_id = ""
     if not client_id:
         client_id = params.get("client_id") or ""
-    return Caller(client_id=client_id[:MAX_CLIENT_ID], ip=meta.get("REMOTE_ADDR", ""))
+    return Caller(client_id=client_id[:MAX_CLIENT_ID], ip=client_ip(request))
 
 
 class RateLimited(OAuthError):
@@ -137,12 +139,12 @@ def check(who: Caller) -> None:
             raise RateLimited(TOO_MANY_REQUESTS, limit, now)
 
 
-def refusal(meta, params) -> RateLimited | None:
+def refusal(request, params) -> RateLimited | None:
     """check() for a view that answers a page rather than raising (/authorize)."""
     if not enabled():
         return None
     try:
-        check(caller(meta, params))
+        check(caller(request, params))
     except RateLimited as exc:
         return exc
     return None

@@ -40,7 +40,7 @@ from .errors import (
 )
 from .http import OAuthEndpoint, json_response
 
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # fullmatch: `$` would let a trailing newline through
 
 
 def token_response(server: AuthServer, params, authorization: str, audit: Audit) -> dict:
@@ -117,7 +117,7 @@ def _check_code(code: AuthorizationCode | None, app, server: AuthServer, params)
         raise OAuthError("invalid_grant", REDIRECT_MISMATCH)
     verifier = params.get("code_verifier")
     if code.code_challenge or verifier is not None:
-        if not code.code_challenge or not verifier or not _VERIFIER.match(verifier):
+        if not code.code_challenge or not verifier or not _VERIFIER.fullmatch(verifier):
             raise OAuthError("invalid_grant", PKCE_FAILED)
         if s256(verifier) != code.code_challenge:
             raise OAuthError("invalid_grant", PKCE_FAILED)

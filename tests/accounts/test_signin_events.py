@@ -208,8 +208,8 @@ def test_the_events_reach_the_system_log_api(api_client, end_user):
     [
         (CONSOLE, "/console/logout/", "post"),
         (END_USER, "/accounts/logout/", "post"),
-        (END_USER, "/oauth2/v1/logout", "get"),
-        (END_USER, "/oauth2/default/v1/logout", "get"),
+        (END_USER, "/oauth2/v1/logout", "post"),  # the confirmation page's POST (a bare GET only asks)
+        (END_USER, "/oauth2/default/v1/logout", "post"),
     ],
 )
 def test_every_sign_out_records_session_end(owner, page, sign_out, method):

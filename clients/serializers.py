@@ -163,7 +163,8 @@ def _type_rules(app_type: str) -> dict:
     if app_type != "service":
         client["properties"]["redirect_uris"] = {"type": "array", "minItems": 1}
         client["required"] = ["redirect_uris"]
-    if app_type in ("browser", "native"):  # public clients by default: PKCE, no secret
+    if app_type in ("browser", "native"):  # public clients by default: PKCE, no secret, rotation (RFC 9700)
+        client["properties"]["refresh_token"] = {"properties": {"rotation_type": {"enum": ["ROTATE"]}}}
         credentials = {
             "properties": {"token_endpoint_auth_method": {"enum": ["none"]}, "pkce_required": {"enum": [True]}},
             "not": {"required": ["client_secret"]},

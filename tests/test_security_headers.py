@@ -153,3 +153,43 @@ def test_signing_out_deletes_the_stored_session(console_client):
     assert Session.objects.filter(session_key=stored_key(key)).exists()
     console_client.post("/console/logout/")
     assert not Session.objects.filter(session_key=stored_key(key)).exists()
+
+
+def _console_routes() -> dict[str, list[str]]:
+    """Every console URL pattern: its namespaced name and the names of its parameters."""
+    from django.urls import get_resolver
+
+    found = {}
+    for namespace, (_prefix, resolver) in get_resolver().namespace_dict.items():
+        for name, entries in resolver.reverse_dict.lists():
+            for _possibility, pattern, *_rest in entries:
+                if isinstance(name, str) and pattern.startswith("console/"):
+                    found[f"{namespace}:{name}"] = entries[0][0][0][1]
+    return found
+
+
+def test_every_console_route_answers_with_the_headers(console_client, owner, end_user, confidential_app):
+    """Each console page, detail and confirmation pages included, whatever its status."""
+    from django.urls import reverse
+
+    from accounts.services import create_api_token
+    from tests.kit.console import make_family
+
+    family, _token, _tokens = make_family(confidential_app, end_user)
+    api_token, _ = create_api_token(owner, "headers")
+    routes = _console_routes()
+    assert len(routes) >= 25
+    for route, names in sorted(routes.items()):
+        values = {
+            "uid": end_user.uid,
+            "pk": api_token.pk,
+            "app_type": "web",
+            "server_id": "default",
+            "public_id": family.public_id if route.startswith("tokens:") else confidential_app.public_id,
+        }
+        url = reverse(route, kwargs={name: values[name] for name in names})
+        response = console_client.get(url)
+        assert response.status_code < 500, url
+        policy = _directives(response["Content-Security-Policy"])
+        assert policy["script-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"], url
+        assert "no-store" in response["Cache-Control"], url

@@ -47,11 +47,19 @@ def _outcome(endpoint: str, response) -> str:
     return found.group(1) if found else "error"
 
 
-def _grant_type(request) -> str:
+def _form(request) -> dict:
+    """The form the view parsed (DRF hands it back to the request); nothing for other bodies,
+    which are never parsed here."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        return {}
     try:
-        value = request.POST.get("grant_type")
+        return request.POST
     except Exception:  # an unreadable body: the view has answered it already
-        return "unreadable"
+        return {}
+
+
+def _grant_type(request) -> str:
+    value = _form(request).get("grant_type")
     if not value:
         return "none"
     return value if value in _GRANTS else "unsupported"
@@ -59,10 +67,7 @@ def _grant_type(request) -> str:
 
 def _client_id(request) -> str | None:
     """The client id the request names (body, query or Basic header), for the log only."""
-    try:
-        found = request.POST.get("client_id") or request.GET.get("client_id")
-    except Exception:
-        found = None
+    found = _form(request).get("client_id") or request.GET.get("client_id")
     scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if not found and scheme.lower() == "basic":
         try:

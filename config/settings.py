@@ -1,5 +1,6 @@
 """Rotor settings: one module, read top to bottom. Every variable is listed in README.md."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from core.clientip import parse_proxies
+from core.ops.jsonlog import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -306,9 +308,21 @@ ROTOR_PURGE_RETENTION_DAYS = env_int("ROTOR_PURGE_RETENTION_DAYS", 7)  # keep en
 ROTOR_EVENT_RETENTION_DAYS = env_int("ROTOR_EVENT_RETENTION_DAYS", 90)  # keep system-log events this long
 ROTOR_PURGE_BATCH_SIZE = env_int("ROTOR_PURGE_BATCH_SIZE", 1000)  # rows per purge transaction
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Operators' endpoints (core/ops/). /readyz runs these checks in order; /metrics adds these
+# scrape-time collectors to the workers' counters. Both are tokens' code, named here because core
+# imports no app.
+ROTOR_READINESS_CHECKS = {"database": "core.ops.health.database", "signing_keys": "tokens.ops.signing_keys"}
+ROTOR_METRICS_COLLECTORS = ["tokens.ops.KeyAgeCollector"]
+# /metrics answers only a scraper with this bearer token and/or from these IPs/CIDRs; neither set: 404.
+ROTOR_METRICS_TOKEN = os.environ.get("ROTOR_METRICS_TOKEN", "")
+ROTOR_METRICS_ALLOW = env_list("ROTOR_METRICS_ALLOW", "")
+try:
+    [ipaddress.ip_network(item, strict=False) for item in ROTOR_METRICS_ALLOW]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ROTOR_METRICS_ALLOW must list IPs or CIDRs: {exc}") from None
+
+# LOG_FORMAT=json: JSON lines, and one line per OAuth endpoint request (core/ops/jsonlog.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "WARNING"))

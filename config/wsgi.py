@@ -1,7 +1,8 @@
 """WSGI entry point. Machine-to-machine OAuth endpoints skip the browser middleware.
 
 Apps call /token, /revoke, /introspect, /userinfo, /keys, device authorization and discovery
-thousands of times a second with no cookies; sessions, CSRF, auth, messages and frame options
+thousands of times a second with no cookies, and probes and scrapers call /healthz, /readyz and
+/metrics (core/ops/urls.py); sessions, CSRF, auth, messages and frame options
 do nothing for them but cost about 0.4 ms of CPU each time (bench/README.md). They go to a
 second handler whose middleware is `MACHINE_MIDDLEWARE`; every other path gets the full stack.
 """
@@ -32,9 +33,10 @@ class MachineHandler(WSGIHandler):
 _browser = get_wsgi_application()
 _machine = MachineHandler()
 
-from tokens.urls import machine_paths  # noqa: E402  (after Django is set up)
+from core.ops.urls import ops_paths  # noqa: E402  (after Django is set up)
+from tokens.urls import machine_paths  # noqa: E402
 
-MACHINE_PATHS = re.compile("^(" + "|".join(re.escape(p) for p in machine_paths()) + ")$")
+MACHINE_PATHS = re.compile("^(" + "|".join(re.escape(p) for p in machine_paths() + ops_paths()) + ")$")
 
 # What is loaded by now lives as long as the worker: keep it out of the cyclic collector's full
 # passes, which otherwise walk every module and model on each one (0.035 -> 0.017 ms of GC per

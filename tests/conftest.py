@@ -211,3 +211,27 @@ def api_client(api_token):
     client.credentials(HTTP_AUTHORIZATION=f"SSWS {api_token}")
     client.default_format = "json"
     return client
+
+
+@pytest.fixture
+def request_lines():
+    """The request logger on (as LOG_FORMAT=json turns it on), its lines formatted as JSON, as a list."""
+    import logging
+
+    from core.ops.jsonlog import REQUEST_LOGGER, JsonFormatter
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(REQUEST_LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)

@@ -6,3 +6,6 @@ class TokensConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (system checks register on import)
+        from .ops import prime_metrics
+
+        prime_metrics()

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.ops import metrics
 from core.systemlog.models import Event
 
 from .models import AuthorizationCode, DeviceCode, RefreshToken, RevokedAccessToken, TokenFamily
@@ -227,6 +228,7 @@ def purge(policy: Policy, reporter: Reporter | None = None, stop: threading.Even
 
     def on_batch(kind: str, deleted: int) -> None:
         counts[kind] += deleted
+        metrics.purged(kind, deleted)
         reporter.advance(kind, deleted)
 
     for kind in KINDS:

@@ -18,6 +18,7 @@ from .oauth.logout import logout_view
 from .oauth.revoke import RevokeView
 from .oauth.token import TokenView
 from .oauth.userinfo import userinfo_view
+from .ops import observed
 
 app_name = "tokens"
 
@@ -45,7 +46,7 @@ def _server_patterns(server_id: str) -> list:
     base, name = _SERVERS[server_id]
     kw = {"server_id": server_id}
     endpoints = [
-        path(f"{base or 'oauth2/'}v1/{route}", view, kw, name=f"{name}-{_URL_NAMES.get(route, route)}")
+        path(f"{base or 'oauth2/'}v1/{route}", observed(route, view), kw, name=f"{name}-{_URL_NAMES.get(route, route)}")
         for route, view, _machine in _ENDPOINTS
     ]
     discovery = [path(f"{base}.well-known/{doc}", view, kw, name=f"{name}-{url}") for doc, view, url in _DISCOVERY]

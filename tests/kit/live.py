@@ -64,6 +64,8 @@ def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.
             "-m",
             "gunicorn",
             wsgi,
+            "--config",
+            "config/gunicorn.py",  # Prometheus multi-process mode, as in production
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -99,6 +101,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server its own (config/gunicorn.py makes one)
         env.update(
             DATABASE_URL=database_url(),
             SECRET_KEY=settings.SECRET_KEY,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.crypto import hash_token, new_token
+from core.ops import metrics
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import RefreshToken, TokenFamily
 from tokens.oauth.errors import OAuthError, invalid_grant_refresh
@@ -176,6 +177,7 @@ def refresh(
     now = timezone.now()
     family = row.family
     if family.client_id != client.pk or family.server != server.id or not is_live(row, now):
+        metrics.refresh("invalid")
         raise invalid_grant_refresh()
     scopes = narrow_scopes(family.scopes, requested_scopes)
     if row.rotated_at is None:  # the two common branches: one operation of the database path each
@@ -183,9 +185,11 @@ def refresh(
         events = _grant_events(server, family, scopes, new_refresh=not is_static, audit=audit)
         if is_static:
             database().touch(row, now=now, grant_events=events)
+            metrics.refresh("persistent")
             return Refreshed(family, presented, scopes)
         token = new_token()
         if database().rotate(row, new_hash=hash_token(token), now=now, grant_events=events):
+            metrics.refresh("rotated")
             return Refreshed(family, token, scopes)
     return _after_rotation(row, client, server, scopes, now=now, audit=audit)
 
@@ -204,7 +208,10 @@ def _after_rotation(row: RefreshToken, client, server: AuthServer, scopes: list[
                 token_hash=hash_token(token), family=family, created=now, last_used=now, origin="grace"
             )
             save_events(_grant_events(server, family, scopes, new_refresh=True, audit=audit))
+            metrics.refresh("grace")
             return Refreshed(family, token, scopes)
         revoke_in_transaction(family, server, reason="reuse_detected", audit=audit, replayed_hash=row.token_hash)
-    # The revocation above is committed; only now answer the replay.
+    # The revocation above is committed; only now count and answer the replay.
+    metrics.refresh("reuse_detected")
+    metrics.reuse_detected(server.id)
     raise invalid_grant_refresh()

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from clients.models import GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_REFRESH_TOKEN
 from core.crypto import hash_token, s256
+from core.ops import metrics
 from core.systemlog.audit import Audit
 from tokens.device import grant as device_grant
 from tokens.lifecycle import families
@@ -88,6 +89,7 @@ def refresh_token_grant(server: AuthServer, params, authorization: str, audit: A
     if not presented:
         raise OAuthError("invalid_request", missing("refresh_token"))
     if row is None:
+        metrics.refresh("invalid")
         raise invalid_grant_refresh()
     requested = scopes.parse(params.get("scope")) or None
     result = families.refresh(

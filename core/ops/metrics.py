@@ -28,6 +28,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from core.clientip import client_ip
+
 logger = logging.getLogger(__name__)
 disable_created_metrics()  # no `_created` twin per series; multi-process mode never exports them anyway
 
@@ -129,7 +131,7 @@ def access(request) -> int | None:
     token, allow = settings.ROTOR_METRICS_TOKEN, settings.ROTOR_METRICS_ALLOW
     if not token and not allow:
         return 404
-    if allow and not allowed(request.META.get("REMOTE_ADDR", ""), allow):
+    if allow and not allowed(client_ip(request), allow):
         return 403
     if token:
         scheme, _, presented = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")

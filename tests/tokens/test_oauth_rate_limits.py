@@ -345,3 +345,23 @@ def test_the_counter_statement_stays_prepared_on_the_connection(client, settings
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any(s.startswith('WITH hit AS (INSERT INTO "tokens_attemptcounter"') for s in prepared), prepared
+
+
+def test_refusals_are_counted_in_the_metrics(client, settings, clock, service):
+    from prometheus_client import REGISTRY
+
+    def refused(kind):
+        return REGISTRY.get_sample_value("rotor_rate_limited_total", {"endpoint": "token", "kind": kind}) or 0.0
+
+    app, secret = service
+    set_limits(settings, RATE_LIMIT=1)
+    before = refused("requests")
+    assert grant(client, app, secret).status_code == 200
+    assert grant(client, app, secret).status_code == 429
+    assert refused("requests") == before + 1
+    set_limits(settings, AUTH_FAILURES=1)
+    clock.next_window()
+    before = refused("auth_failures")
+    assert grant(client, app, "wrong secret 12345").status_code == 401
+    assert grant(client, app, secret).status_code == 429
+    assert refused("auth_failures") == before + 1

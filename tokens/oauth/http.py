@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.negotiation import JSONOnly
+from core.ops.metrics import record_rate_limited
 from core.systemlog.audit import Audit
 
 from . import limits
@@ -77,6 +78,8 @@ class OAuthEndpoint(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, OAuthError) and exc.error == "invalid_client" and limits.enabled():
             limits.failed(self.caller(self.request))
+        if isinstance(exc, limits.RateLimited):
+            record_rate_limited(self.request.path.split("/v1/", 1)[-1], exc.kind)
         if isinstance(exc, OAuthError):
             return Response(exc.as_dict(), status=exc.status, headers=exc.headers | NO_STORE)
         if isinstance(exc, drf_exceptions.MethodNotAllowed):

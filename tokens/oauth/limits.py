@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 
 from core import counters
 from core.clientip import client_ip
+from core.ops.metrics import record_rate_limited
 from core.systemlog import recording, types
 from core.systemlog.audit import Audit
 from core.systemlog.models import Event
@@ -75,7 +76,8 @@ def caller(request, params) -> Caller:
 class RateLimited(OAuthError):
     """429 with Retry-After and Okta's X-Rate-Limit-* headers; RFC 6749's body (`slow_down`)."""
 
-    def __init__(self, description: str, limit: int, now: float):
+    def __init__(self, description: str, limit: int, now: float, *, kind: str):
+        self.kind = kind  # "requests" or "auth_failures": which limit refused it (rotor_rate_limited_total)
         reset = int(now) - int(now) % WINDOW_SECONDS + WINDOW_SECONDS
         super().__init__(
             "slow_down",
@@ -133,10 +135,10 @@ def check(who: Caller) -> None:
         return
     for (_, _, limit), seen in zip(failures, counts[len(requests) :], strict=True):
         if seen >= limit:
-            raise RateLimited(TOO_MANY_FAILURES, limit, now)
+            raise RateLimited(TOO_MANY_FAILURES, limit, now, kind="auth_failures")
     for (_, _, limit), seen in zip(requests, counts[: len(requests)], strict=True):
         if seen > limit:
-            raise RateLimited(TOO_MANY_REQUESTS, limit, now)
+            raise RateLimited(TOO_MANY_REQUESTS, limit, now, kind="requests")
 
 
 def refusal(request, params) -> RateLimited | None:
@@ -146,6 +148,7 @@ def refusal(request, params) -> RateLimited | None:
     try:
         check(caller(request, params))
     except RateLimited as exc:
+        record_rate_limited("authorize", exc.kind)
         return exc
     return None
 

@@ -26,7 +26,7 @@ def family_detail(request, public_id):
     family = get_object_or_404(reports.family_rows(), public_id=public_id)
     ctx = {
         "family": family,
-        "timeline": reports.family_timeline(family, limit=reports.TIMELINE_LIMIT),
+        "timeline": reports.group_runs(reports.family_timeline(family, limit=reports.TIMELINE_LIMIT)),
         "token_count": family.tokens.count(),
         "timeline_limit": reports.TIMELINE_LIMIT,
     }

@@ -3,7 +3,7 @@
 Nothing here writes; the lifecycle (tokens/lifecycle/) is the only writer of families and tokens.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, Q
@@ -42,26 +42,37 @@ def apps_of_user(user):
 @dataclass
 class TimelineEntry:
     at: datetime
-    kind: str  # issued | rotation | grace | refresh | reuse | revoke
+    kind: str  # issued | rotation | grace | refresh | reuse | revoke | group
     title: str
     detail: str = ""
-    x: float = 0.0  # position on the strip, 0–1000
+    entries: list["TimelineEntry"] = field(default_factory=list)  # a group's members
+    until: datetime | None = None  # a group's last moment
 
 
 _REUSE_DETAIL = "A rotated token was replayed after its grace period; the family was revoked."
 
-
 TIMELINE_LIMIT = 200
+# Runs of at least this many routine entries (rotations, persistent refreshes) in a row fold into one group.
+GROUP_AT = 3
+_ROUTINE = {
+    "rotation": ("rotation", "rotations"),
+    "refresh": ("persistent-token refresh", "persistent-token refreshes"),
+}
 
 
 def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
     """The life of a family, oldest first: its refresh tokens (issued, rotations, grace uses) and
     the events that changed it (reuse detected, revoked), plus refreshes that kept a persistent token.
+    Flat: the console folds runs of routine rotations or refreshes with `group_runs()`.
 
     A long-lived family keeps only its latest `limit` tokens and events here, so the end of its
     story (a reuse, a revocation) is always shown. Tokens are numbered in creation order; a
     rotation row is matched to the token it replaced by the moment of rotation, which the
     lifecycle writes as one timestamp on both rows.
+
+    A persistent token's refresh is a token response that minted no refresh token: the grant events
+    of one response share one `published` moment (tokens/lifecycle/events.py), and a response that
+    minted one has a `token.grant.refresh_token` event among them.
     """
     total = RefreshToken.objects.filter(family=family).count()
     tokens = list(RefreshToken.objects.filter(family=family).order_by("-created", "-pk")[:limit])[::-1]
@@ -86,46 +97,58 @@ def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list
             )
         else:
             entries.append(TimelineEntry(token.created, "issued", f"Issued at sign-in: token #{n}"))
-    # Grant events written in the same request as a minted token are not separate refreshes.
-    minted_seconds = {int(t.created.timestamp()) + d for t in tokens for d in (0, 1)}
     family_events = list(Event.objects.filter(family_id=family.public_id).order_by("-id")[:limit])[::-1]
+    responses: dict[datetime, set[str]] = {}
     for event in family_events:
         if event.event_type in types.REUSE:
-            entries.append(
-                TimelineEntry(
-                    event.published,
-                    "reuse",
-                    "Reuse detected",
-                    _REUSE_DETAIL,
-                )
-            )
+            entries.append(TimelineEntry(event.published, "reuse", "Reuse detected", _reuse_detail(family, event)))
         elif event.event_type in types.REVOKE:
             reason = (event.debug_data or {}).get("reason", "")
             entries.append(TimelineEntry(event.published, "revoke", "Revoked", reason.replace("_", " ")))
-        elif (
-            event.event_type in types.ACCESS_TOKEN_GRANT
-            and (event.debug_data or {}).get("grantType") == "refresh_token"
-            and int(event.published.timestamp()) not in minted_seconds
-        ):
-            entries.append(TimelineEntry(event.published, "refresh", "Refreshed; the same token was returned"))
+        elif (event.debug_data or {}).get("grantType") == "refresh_token":
+            responses.setdefault(event.published, set()).add(event.event_type)
+    for at, kinds in responses.items():
+        if kinds & set(types.ACCESS_TOKEN_GRANT) and not kinds & set(types.REFRESH_TOKEN_GRANT):
+            entries.append(TimelineEntry(at, "refresh", "Refreshed; the same token was returned"))
     if family.status == TokenFamily.Status.REVOKED and not any(e.kind in ("reuse", "revoke") for e in entries):
         at = family.revoked_at or family.created
         entries.append(TimelineEntry(at, "revoke", "Revoked", family.revoked_reason.replace("_", " ")))
     entries.sort(key=lambda e: e.at)
-    _place(entries)
     return entries
 
 
-def _place(entries: list[TimelineEntry]) -> None:
-    """Place entries on a 20–980 strip: half by order, half by time, so bursts stay apart and gaps still show."""
-    if not entries:
-        return
-    start, end, last = entries[0].at, entries[-1].at, len(entries) - 1
-    span = (end - start).total_seconds()
-    for rank, entry in enumerate(entries):
-        by_order = rank / last if last else 0.5
-        by_time = (entry.at - start).total_seconds() / span if span else by_order
-        entry.x = 20 + 960 * (by_order + by_time) / 2
+def _reuse_detail(family: TokenFamily, event: Event) -> str:
+    """Which token came back (its number in the family) and from where (the event's client)."""
+    data = event.debug_data or {}
+    replayed = RefreshToken.objects.filter(family=family, token_hash=data.get("replayedTokenHash") or "").first()
+    which = "A rotated token"
+    if replayed is not None:
+        earlier = RefreshToken.objects.filter(family=family).filter(
+            Q(created__lt=replayed.created) | Q(created=replayed.created, pk__lt=replayed.pk)
+        )
+        which = f"Token #{earlier.count() + 1}"
+    client = event.client_info or {}
+    ip = client.get("ipAddress") or "an unknown address"
+    agent = (client.get("userAgent") or {}).get("rawUserAgent") or "an unknown user agent"
+    return f"{which} was replayed after its grace period from {ip} ({agent}); the family was revoked."
+
+
+def group_runs(entries: list[TimelineEntry], *, at_least: int = GROUP_AT) -> list[TimelineEntry]:
+    """Fold each run of `at_least` or more routine entries of one kind into a `group` entry that keeps them."""
+    out: list[TimelineEntry] = []
+    i = 0
+    while i < len(entries):
+        j = i
+        while j < len(entries) and entries[j].kind == entries[i].kind:
+            j += 1
+        run = entries[i:j]
+        if entries[i].kind in _ROUTINE and len(run) >= at_least:
+            one, many = _ROUTINE[entries[i].kind]
+            out.append(TimelineEntry(run[0].at, "group", f"{len(run)} {many}", entries=run, until=run[-1].at))
+        else:
+            out.extend(run)
+        i = j
+    return out
 
 
 @dataclass

@@ -14,6 +14,7 @@ def oauth2_both(suffix: str) -> list[str]:
 REUSE = oauth2_both("token.detect_reuse")
 REVOKE = oauth2_both("token.revoke")
 ACCESS_TOKEN_GRANT = oauth2_both("token.grant.access_token")
+REFRESH_TOKEN_GRANT = oauth2_both("token.grant.refresh_token")
 INVALID_CLIENT = "app.oauth2.invalid_client_credentials"
 DEVICE_ACTIVATE = "app.oauth2.device.activate"
 

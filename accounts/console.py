@@ -13,7 +13,14 @@ from core.systemlog.audit import Audit
 from tokens import reports
 
 from . import services, signin
-from .forms import ApiTokenForm, ConsoleAuthenticationForm, UserCreateForm, UserSearchForm
+from .forms import (
+    ApiTokenForm,
+    ConsoleAuthenticationForm,
+    TemporaryPasswordForm,
+    UserCreateForm,
+    UserProfileForm,
+    UserSearchForm,
+)
 from .models import ApiToken, User
 from .views import ProtectedLoginView
 
@@ -24,6 +31,7 @@ class ConsoleLoginView(ProtectedLoginView):
     template_name = "accounts/console_login.html"
     authentication_form = ConsoleAuthenticationForm
     next_page = reverse_lazy("tokens:dashboard")
+    console = True
 
 
 class ConsoleLogoutView(auth_views.LogoutView):
@@ -63,11 +71,96 @@ def user_detail(request, uid):
     user = get_object_or_404(User, uid=uid)
     ctx = {
         "person": user,
-        "families": reports.family_rows(user=user, active_only=True),
+        "families": reports.family_rows(user=user),
         "apps": reports.apps_of_user(user),
         "locked_until": signin.locked_until(user),
+        "active_families": services.active_family_count(user),
     }
     return render(request, "accounts/user_detail.html", ctx)
+
+
+@staff_required
+def user_edit(request, uid):
+    user = get_object_or_404(User, uid=uid)
+    initial = {name: getattr(user, name) for name in services.PROFILE_FIELDS}
+    form = UserProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_profile(user, **form.cleaned_data, audit=Audit.of(request))
+        except services.UserValidationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(request, f"Saved the profile of {user.username}." if changed else "Nothing changed.")
+            return redirect("accounts:user-detail", uid=user.uid)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/user_edit.html", {"form": form, "person": user}, status=status)
+
+
+@sensitive_post_parameters("password")
+@staff_required
+def user_reset_password(request, uid):
+    user = get_object_or_404(User, uid=uid, is_active=True)
+    form = TemporaryPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_temporary_password(user, form.cleaned_data["password"], audit=Audit.of(request))
+        except services.UserValidationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            messages.success(
+                request, f"Set a temporary password for {user.username}; they choose a new one at their next sign-in."
+            )
+            return redirect("accounts:user-detail", uid=user.uid)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/user_reset_password.html", {"form": form, "person": user}, status=status)
+
+
+@staff_required
+def user_sign_out(request, uid):
+    user = get_object_or_404(User, uid=uid)
+
+    def sign_out():
+        ended, revoked = services.sign_out_everywhere(user, audit=Audit.of(request))
+        messages.success(
+            request,
+            f"Signed {user.username} out everywhere: ended {ended} session{'s' if ended != 1 else ''} "
+            f"and revoked {revoked} token famil{'ies' if revoked != 1 else 'y'}.",
+        )
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    return confirm_then_act(
+        request,
+        sign_out,
+        title=f"Sign {user.username} out everywhere?",
+        message="Every session they have (this console and app sign-ins) ends now, and every refresh token and "
+        "access token they hold is revoked. They can sign in again with their password.",
+        detail="If you are signing yourself out, this session ends too.",
+        confirm_label="Sign out everywhere",
+        cancel_url=reverse("accounts:user-detail", args=[user.uid]),
+    )
+
+
+@staff_required
+def user_revoke_tokens(request, uid):
+    user = get_object_or_404(User, uid=uid)
+    count = services.active_family_count(user)
+
+    def revoke():
+        revoked = services.revoke_all_tokens(user, audit=Audit.of(request))
+        messages.success(request, f"Revoked {revoked} token famil{'ies' if revoked != 1 else 'y'} of {user.username}.")
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    families = f"{count} token famil{'ies' if count != 1 else 'y'}"
+    return confirm_then_act(
+        request,
+        revoke,
+        title=f"Revoke all tokens of {user.username}?",
+        message=f"This revokes {families}: every refresh token and access token they hold stops working now, "
+        "and they have to sign in to their apps again.",
+        detail="Their sign-in sessions stay; use Sign out everywhere to end those too.",
+        confirm_label=f"Revoke {families}",
+        cancel_url=reverse("accounts:user-detail", args=[user.uid]),
+    )
 
 
 @staff_required

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from core.systemlog.audit import SYSTEM, Audit
@@ -98,3 +98,39 @@ class ApiTokenForm(forms.Form):
         if not name:
             raise ValidationError("Give the token a name.")
         return name
+
+
+class UserProfileForm(forms.Form):
+    """Fields for accounts.services.update_profile."""
+
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(label="Email", required=False)
+
+    add_service_errors = UserCreateForm.add_service_errors
+
+
+class TemporaryPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Temporary password",
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        max_length=128,
+        help_text="Give it to the user another way. At their next sign-in they must choose a new password.",
+    )
+
+    add_service_errors = UserCreateForm.add_service_errors
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """Django's password change, for the step after signing in with a temporary password."""
+
+    error_messages = PasswordChangeForm.error_messages | {
+        "same_password": "Choose a password other than the temporary one.",
+    }
+
+    def clean_new_password1(self):
+        password = self.cleaned_data.get("new_password1")
+        if password and self.user.check_password(password):
+            raise ValidationError(self.error_messages["same_password"], code="same_password")
+        return password

@@ -17,6 +17,8 @@ class User(AbstractUser):
     uid = models.CharField(max_length=20, unique=True, default=new_user_id, editable=False)
     # Access tokens issued before this moment are refused (deactivation); see tokens/lifecycle/revocation.py.
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # Set when an admin gives the user a temporary password: sign-in then asks for a new one before any session starts.
+    must_change_password = models.BooleanField(default=False)
 
     @property
     def status(self) -> str:

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import sessions
 from core.crypto import hash_token, new_token
 from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.lifecycle.revocation import revoke_families
+from tokens.models import TokenFamily
 
 from .models import ApiToken, User
 
@@ -19,15 +21,16 @@ class UserValidationError(Exception):
         self.errors = errors
 
 
-def _log(action: str, message: str, user: User, audit: Audit) -> None:
-    """Record `user.lifecycle.<action>` for `user`."""
+def _log(action: str, message: str, user: User, audit: Audit, *, event_type: str = "", debug=None) -> None:
+    """Record `user.lifecycle.<action>` (or `event_type`) for `user`."""
     recording.record(
-        types.user_lifecycle(action),
+        event_type or types.user_lifecycle(action),
         message,
         audit=audit,
         actor=recording.actor_ref(audit.user),
         targets=[recording.user_ref(user)],
         user=user,
+        debug=debug,
     )
 
 
@@ -86,6 +89,106 @@ def deactivate_user(user: User, *, audit: Audit = SYSTEM) -> User:
 
 def activate_user(user: User, *, audit: Audit = SYSTEM) -> User:
     return _set_active(user, True, "activate", audit)
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "email")
+
+
+def update_profile(user: User, *, audit: Audit = SYSTEM, **changes: str) -> list[str]:
+    """Change the user's name and email (PROFILE_FIELDS); returns the fields that changed, and logs
+    Okta's `user.account.update_profile` naming them (never their values) when any did."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not profile fields: {sorted(unknown)}")
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if len(value or "") > User._meta.get_field(name).max_length:
+            errors[name] = [f"At most {User._meta.get_field(name).max_length} characters."]
+    if errors:
+        raise UserValidationError(errors)
+    changed = [name for name, value in changes.items() if (value or "").strip() != getattr(user, name)]
+    if not changed:
+        return []
+    with transaction.atomic():
+        for name in changed:
+            setattr(user, name, changes[name].strip())
+        user.save(update_fields=changed)
+        _log(
+            "update_profile",
+            f"Updated the profile of {user.username}",
+            user,
+            audit,
+            event_type=types.USER_UPDATE_PROFILE,
+            debug={"changedAttributes": ",".join(changed)},
+        )
+    return changed
+
+
+def set_temporary_password(user: User, password: str, *, audit: Audit = SYSTEM) -> None:
+    """An admin's password reset: `password` works once, for a sign-in that must choose a new one first.
+
+    Setting a password changes the session hash Django keeps in each session, so the user's
+    existing sessions end with it."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise UserValidationError({"password": list(exc.messages)}) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        _log(
+            "reset_password",
+            f"Set a temporary password for {user.username}",
+            user,
+            audit,
+            event_type=types.USER_RESET_PASSWORD,
+        )
+
+
+def finish_password_change(user: User, new_password: str, *, audit: Audit = SYSTEM) -> None:
+    """The user chose a new password in place of a temporary one (after PasswordChangeForm checked it)."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        recording.record(
+            types.USER_UPDATE_PASSWORD,
+            f"{user.username} replaced a temporary password",
+            audit=audit,
+            actor=recording.user_ref(user),
+            targets=[recording.user_ref(user)],
+            user=user,
+        )
+
+
+def active_family_count(user: User) -> int:
+    """How many token families "revoke all tokens" would revoke now."""
+    return TokenFamily.objects.filter(user=user, status=TokenFamily.Status.ACTIVE).count()
+
+
+def revoke_all_tokens(user: User, *, audit: Audit = SYSTEM) -> int:
+    """Revoke every active family of the user and every access token issued to them so far; returns the count."""
+    return revoke_families(user=user, reason="revoked_by_admin", audit=audit)
+
+
+def sign_out_everywhere(user: User, *, audit: Audit = SYSTEM) -> tuple[int, int]:
+    """End every console and sign-in session of the user and revoke their tokens; returns (sessions, families).
+
+    The sessions go first: a family revoked while a session lives could be started again by /authorize
+    without a password."""
+    with transaction.atomic():
+        ended = sessions.end_sessions_of(user.pk)
+        revoked = revoke_families(user=user, reason="signed_out_everywhere", audit=audit)
+        _log(
+            "session_clear",
+            f"Signed {user.username} out everywhere",
+            user,
+            audit,
+            event_type=types.SESSION_CLEAR,
+            debug={"sessionsEnded": ended, "familiesRevoked": revoked},
+        )
+    return ended, revoked
 
 
 class UserIsActive(Exception):

@@ -7,6 +7,7 @@ urlpatterns = [
     # End-user sign-in (the authorize flow's login page).
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/password/new/", views.password_change_required, name="password-change-required"),
     # Developer console: admin sign-in, users and API tokens.
     path("console/login/", console.ConsoleLoginView.as_view(), name="console-login"),
     path("console/logout/", console.ConsoleLogoutView.as_view(), name="console-logout"),
@@ -17,6 +18,10 @@ urlpatterns = [
     path("console/users/<str:uid>/activate/", console.user_activate, name="user-activate"),
     path("console/users/<str:uid>/delete/", console.user_delete, name="user-delete"),
     path("console/users/<str:uid>/unlock/", console.user_unlock, name="user-unlock"),
+    path("console/users/<str:uid>/edit/", console.user_edit, name="user-edit"),
+    path("console/users/<str:uid>/password/", console.user_reset_password, name="user-reset-password"),
+    path("console/users/<str:uid>/sign-out/", console.user_sign_out, name="user-sign-out"),
+    path("console/users/<str:uid>/revoke-tokens/", console.user_revoke_tokens, name="user-revoke-tokens"),
     path("console/security/api-tokens/", console.api_token_list, name="api-token-list"),
     path("console/security/api-tokens/<int:pk>/revoke/", console.api_token_revoke, name="api-token-revoke"),
 ]

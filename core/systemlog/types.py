@@ -35,5 +35,11 @@ def api_token(action: str) -> str:
 # locks after too many failures and an admin may unlock it before the lock ends by itself.
 SESSION_START = "user.session.start"
 SESSION_END = "user.session.end"
+SESSION_CLEAR = "user.session.clear"  # an admin ended every session of the user
 ACCOUNT_LOCK = "user.account.lock"
 ACCOUNT_UNLOCK_BY_ADMIN = "user.account.unlock_by_admin"
+
+# An admin's changes to a user, and the user's own password change, in Okta's names.
+USER_UPDATE_PROFILE = "user.account.update_profile"
+USER_RESET_PASSWORD = "user.account.reset_password"
+USER_UPDATE_PASSWORD = "user.account.update_password"

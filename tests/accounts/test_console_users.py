@@ -74,7 +74,7 @@ def test_create_rejects_missing_fields_and_bad_email(console_client):
     assert User.objects.count() == 1  # only the admin
 
 
-def test_user_page_lists_apps_and_active_families(console_client, end_user, public_app, confidential_app):
+def test_user_page_lists_apps_and_all_families(console_client, end_user, public_app, confidential_app):
     active, _, _ = make_family(public_app, end_user, rotations=1)
     revoked, _, _ = make_family(confidential_app, end_user)
     console_client.post(f"/console/families/{revoked.public_id}/revoke/")
@@ -82,9 +82,11 @@ def test_user_page_lists_apps_and_active_families(console_client, end_user, publ
     assert response.status_code == 200
     body = text(response)
     assert "Single-page app" in body and "Confidential web app" in body
-    assert [f.public_id for f in response.context["families"]] == [active.public_id]
+    # Revoked families are listed too (they used to vanish from their user), newest first.
+    assert [f.public_id for f in response.context["families"]] == [revoked.public_id, active.public_id]
     assert active.public_id in body
     assert f"/console/families/{active.public_id}/revoke/?next=/console/users/{end_user.uid}/" in body
+    assert f"/console/families/{revoked.public_id}/revoke/" not in body
 
 
 def test_revoke_from_the_user_page_returns_to_it(console_client, end_user, public_app):

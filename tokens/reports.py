@@ -169,36 +169,141 @@ class HourBar:
         return 140 - self.reuse_px
 
 
+CHART_WIDTH, CHART_HEIGHT, BASELINE = 960, 130, 140
+HOURS = 24
+
+
+@dataclass
+class Rect:
+    series: str
+    css: str
+    value: int
+    x: int
+    width: int
+    px: int
+
+    @property
+    def y(self) -> int:
+        return BASELINE - self.px
+
+
+@dataclass
+class Column:
+    hour: datetime
+    x: int
+    rects: list[Rect]
+    tick: bool  # a labelled tick at its left edge
+
+
+@dataclass
+class Chart:
+    """One panel of hourly bars on its own scale, with the numbers behind it for a data table."""
+
+    id: str
+    title: str
+    series: list[tuple[str, str]]  # (name, css class)
+    columns: list[Column]
+    peak: int
+    note: str = ""
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(c.rects[i].value for c in self.columns) for i in range(len(self.series))]
+
+
+def _px(value: int, peak: int) -> int:
+    """Bar height out of CHART_HEIGHT; a non-zero hour is at least 2 px tall so a single event stays visible."""
+    return max(2, round(CHART_HEIGHT * value / peak)) if value else 0
+
+
+def hourly_chart(chart_id: str, title: str, hours: list[datetime], series: list[tuple[str, str, dict]], note=""):
+    """A chart of `series` (name, css class, {hour: count}) over `hours`, scaled to its own peak."""
+    peak = max([1] + [counts.get(h, 0) for _n, _c, counts in series for h in hours])
+    slot = CHART_WIDTH // len(hours)
+    width = (slot - 12) // len(series)
+    columns = []
+    for i, hour in enumerate(hours):
+        rects = [
+            Rect(name, css, counts.get(hour, 0), 6 + j * (width + 1), width, _px(counts.get(hour, 0), peak))
+            for j, (name, css, counts) in enumerate(series)
+        ]
+        columns.append(Column(hour, slot * i, rects, tick=i % 3 == 0))
+    return Chart(chart_id, title, [(n, c) for n, c, _ in series], columns, peak, note)
+
+
+def _by_hour(qs) -> dict:
+    rows = qs.annotate(hour=TruncHour("published")).values("hour").annotate(n=Count("id"))
+    return {row["hour"]: row["n"] for row in rows}
+
+
+def _failures_by_hour(qs) -> dict:
+    """`invalid_client_credentials` is one event per client and minute; its `failures` says how many it stands for."""
+    out: dict = {}
+    for published, data in qs.values_list("published", "debug_data"):
+        hour = published.replace(minute=0, second=0, microsecond=0)
+        out[hour] = out.get(hour, 0) + int((data or {}).get("failures") or 1)
+    return out
+
+
 def dashboard(now: datetime | None = None) -> dict:
-    """The numbers an admin checks first, and refreshes / reuse detections per hour for the last 24 h."""
+    """The numbers an admin checks first, and per-hour charts of the last 24 h, each on its own scale: refreshes,
+    reuse detections (so that one among thousands of refreshes still shows), sign-ins and token-endpoint errors."""
     now = now or timezone.now()
-    since = now - timedelta(hours=24)
+    since = now - timedelta(hours=HOURS)
     recent = log_reads().filter(published__gt=since)
     refreshes = recent.filter(event_type__in=types.ACCESS_TOKEN_GRANT, debug_data__grantType="refresh_token")
     reuses = recent.filter(event_type__in=types.REUSE)
+    sign_ins = recent.filter(event_type=types.SESSION_START)
 
-    def per_hour(qs) -> dict:
-        rows = qs.annotate(hour=TruncHour("published")).values("hour").annotate(n=Count("id"))
-        return {row["hour"]: row["n"] for row in rows}
-
-    refresh_by_hour, reuse_by_hour = per_hour(refreshes), per_hour(reuses)
-    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    bars = [
-        HourBar(h, refresh_by_hour.get(h, 0), reuse_by_hour.get(h, 0))
-        for h in (first + timedelta(hours=i) for i in range(24))
-    ]
-    peak = max([1] + [max(b.refreshes, b.reuses) for b in bars])
+    refresh_by_hour, reuse_by_hour = _by_hour(refreshes), _by_hour(reuses)
+    signin_ok, signin_failed = (
+        _by_hour(sign_ins.filter(outcome_result="SUCCESS")),
+        _by_hour(sign_ins.filter(outcome_result="FAILURE")),
+    )
+    invalid_client = _failures_by_hour(recent.filter(event_type=types.INVALID_CLIENT))
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
+    hours = [first + timedelta(hours=i) for i in range(HOURS)]
+    bars = [HourBar(h, refresh_by_hour.get(h, 0), reuse_by_hour.get(h, 0)) for h in hours]
+    peak = max([1] + [b.refreshes for b in bars])
+    reuse_peak = max([1] + [b.reuses for b in bars])
     for i, bar in enumerate(bars):
         bar.x = 40 * i
-        # A non-zero hour is at least 2 px tall so a single event stays visible.
-        bar.refresh_px = max(2, round(130 * bar.refreshes / peak)) if bar.refreshes else 0
-        bar.reuse_px = max(2, round(130 * bar.reuses / peak)) if bar.reuses else 0
+        bar.refresh_px, bar.reuse_px = _px(bar.refreshes, peak), _px(bar.reuses, reuse_peak)
+    charts = [
+        hourly_chart("refreshes", "Refreshes per hour", hours, [("Refreshes", "fill-refresh", refresh_by_hour)]),
+        hourly_chart(
+            "reuses",
+            "Reuse detections per hour",
+            hours,
+            [("Reuse detections", "fill-reuse", reuse_by_hour)],
+            note="On its own scale: a single detection is a full-height bar.",
+        ),
+        hourly_chart(
+            "sign-ins",
+            "Sign-ins per hour",
+            hours,
+            [("Succeeded", "fill-ok", signin_ok), ("Failed", "fill-reuse", signin_failed)],
+        ),
+        hourly_chart(
+            "endpoint-errors",
+            "Token-endpoint errors per hour",
+            hours,
+            [("invalid_client", "fill-warn", invalid_client), ("invalid_grant (replay)", "fill-reuse", reuse_by_hour)],
+            note="invalid_client counts failed client authentications; invalid_grant counts replayed refresh "
+            "tokens, the invalid_grant answers the system log records.",
+        ),
+    ]
     return {
         "active_apps": Application.objects.filter(status=Application.Status.ACTIVE).count(),
         "active_families": TokenFamily.objects.filter(status=TokenFamily.Status.ACTIVE).count(),
         "refreshes_24h": sum(b.refreshes for b in bars),
         "reuses_24h": sum(b.reuses for b in bars),
+        "sign_ins_24h": sum(signin_ok.get(h, 0) for h in hours),
+        "failed_sign_ins_24h": sum(signin_failed.get(h, 0) for h in hours),
+        "invalid_client_24h": sum(invalid_client.get(h, 0) for h in hours),
         "bars": bars,
         "peak": peak,
+        "charts": charts,
+        "now": now,
         "recent_reuse": list(reuses.order_by("-id")[:5]),
     }

@@ -131,3 +131,11 @@ def test_non_staff_cannot_use_the_user_actions(client, other_user, end_user):
     client.force_login(other_user)
     for action in ("edit", "password", "sign-out", "revoke-tokens"):
         assert client.post(f"/console/users/{end_user.uid}/{action}/").status_code == 403, action
+
+
+def test_signing_yourself_out_everywhere_ends_your_console_session(client, owner):
+    client.post("/console/login/", {"username": owner.username, "password": "correct horse battery"})
+    assert client.get("/console/").status_code == 200
+    response = client.post(f"/console/users/{owner.uid}/sign-out/")
+    assert response.status_code == 302
+    assert client.get("/console/").status_code == 302  # back to the sign-in page

@@ -128,9 +128,11 @@ def _reuse_detail(family: TokenFamily, event: Event) -> str:
         )
         which = f"Token #{earlier.count() + 1}"
     client = event.client_info or {}
-    ip = client.get("ipAddress") or "an unknown address"
-    agent = (client.get("userAgent") or {}).get("rawUserAgent") or "an unknown user agent"
-    return f"{which} was replayed after its grace period from {ip} ({agent}); the family was revoked."
+    agent = (client.get("userAgent") or {}).get("rawUserAgent")
+    where = f"from {client['ipAddress']}" if client.get("ipAddress") else "from an address the log did not record"
+    if agent:
+        where += f" ({agent})"
+    return f"{which} was replayed after its grace period {where}; the family was revoked."
 
 
 def group_runs(entries: list[TimelineEntry], *, at_least: int = GROUP_AT) -> list[TimelineEntry]:

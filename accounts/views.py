@@ -5,6 +5,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core.systemlog.audit import Audit
@@ -56,8 +57,10 @@ class SignOutView(auth_views.LogoutView):
 
 
 @sensitive_post_parameters()
+@never_cache
 def password_change_required(request):
-    """The step between a sign-in with a temporary password and its session: Django's PasswordChangeForm."""
+    """The step between a sign-in with a temporary password and its session: Django's PasswordChangeForm.
+    Not cached: the page names the user."""
     pending = request.session.get(PENDING) or {}
     user = None
     if pending and time.time() - pending.get("since", 0) < PENDING_SECONDS:

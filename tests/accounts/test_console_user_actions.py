@@ -54,6 +54,7 @@ def test_temporary_password_must_be_changed_at_next_sign_in(console_client, owne
 
     form = browser.get("/accounts/password/new/")
     assert form.status_code == 200 and "Choose a new password" in text(form)
+    assert "no-store" in form["Cache-Control"]
     same = {"old_password": "temporary pass 123", "new_password1": "temporary pass 123"}
     same["new_password2"] = same["new_password1"]
     assert browser.post("/accounts/password/new/", same).status_code == 400

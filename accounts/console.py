@@ -8,7 +8,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_act, keep_once, staff_required, take_once
 from core.systemlog.audit import Audit
 from tokens import reports
 
@@ -149,18 +149,19 @@ def user_delete(request, uid):
 
 @staff_required
 def api_token_list(request):
-    """List tokens; on a valid POST create one and show its plaintext in this response only."""
+    """List tokens; a valid POST creates one and redirects here, where its plaintext is shown once."""
     form = ApiTokenForm(request.POST or None)
-    created = plaintext = None
     if request.method == "POST" and form.is_valid():
-        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], audit=Audit.of(request))
-        form = ApiTokenForm()
+        token, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], audit=Audit.of(request))
+        keep_once(request, "api-token", {"name": token.name, "plaintext": plaintext})
+        return redirect("accounts:api-token-list")
+    created = take_once(request, "api-token")
     tokens = ApiToken.objects.select_related("user").order_by("-created")
     response = render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": tokens, "created": created, "plaintext": plaintext},
-        status=400 if request.method == "POST" and created is None else 200,
+        {"form": form, "tokens": tokens, "created": created},
+        status=400 if form.is_bound else 200,
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_act, keep_once, staff_required, take_once
 from core.systemlog.audit import Audit
 from tokens import reports
 from tokens.lifecycle.revocation import revoke_families
@@ -20,6 +20,17 @@ from .validation import AppValidationError
 
 def _app(public_id) -> Application:
     return get_object_or_404(Application, public_id=public_id)
+
+
+def _secret_key(app) -> str:
+    return f"client-secret:{app.public_id}"
+
+
+def _show_secret(request, app, secret):
+    """After the POST that made `secret`: keep it for the General tab, which shows it once, and go there."""
+    if secret:
+        keep_once(request, _secret_key(app), secret)
+    return redirect("clients:app-detail", public_id=app.public_id)
 
 
 def _general(request, app, *, form=None, new_secret=None, status=200):
@@ -56,7 +67,7 @@ def app_create_pick(request):
 
 @staff_required
 def app_create(request, app_type):
-    """Step 2: the settings this type needs. On save the client secret is shown once, in this response."""
+    """Step 2: the settings this type needs. On save, the app's General tab, which shows the client secret once."""
     if app_type not in Application.AppType.values:
         raise Http404("Unknown app type")
     form = AppSettingsForm(request.POST or None, app_type=app_type)
@@ -69,14 +80,15 @@ def app_create(request, app_type):
                     form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, f"Created app integration '{app.name}'.")
-            return _general(request, app, new_secret=secret, status=201)
+            return _show_secret(request, app, secret)
     ctx = {"form": form, "app_type": app_type, "type_label": Application.AppType(app_type).label}
     return render(request, "clients/app_create.html", ctx, status=400 if form.is_bound else 200)
 
 
 @staff_required
 def app_detail(request, public_id):
-    return _general(request, _app(public_id))
+    app = _app(public_id)
+    return _general(request, app, new_secret=take_once(request, _secret_key(app)))
 
 
 @staff_required
@@ -86,9 +98,7 @@ def app_edit(request, public_id):
     if request.method == "POST" and form.is_valid():
         app, secret = services.update_app(app, form.to_data(), audit=Audit.of(request))
         messages.success(request, "Saved the general settings.")
-        if secret:
-            return _general(request, app, new_secret=secret)
-        return redirect("clients:app-detail", public_id=app.public_id)
+        return _show_secret(request, app, secret)
     return _general(request, app, form=form, status=400 if form.is_bound else 200)
 
 
@@ -102,7 +112,7 @@ def app_secret_rotate(request, public_id):
     def rotate():
         secret = services.rotate_secret(app, audit=Audit.of(request))
         messages.success(request, "Generated a new client secret. The old one no longer works.")
-        return _general(request, app, new_secret=secret)
+        return _show_secret(request, app, secret)
 
     return confirm_then_act(
         request,

@@ -36,9 +36,12 @@ def test_secret_regeneration_shows_the_new_secret_once(console_client, confident
     from django.contrib.auth.hashers import check_password
 
     response = console_client.post(f"/console/apps/{confidential_app.public_id}/secret/")
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{confidential_app.public_id}/"
+    stored = Application.objects.get(pk=confidential_app.pk).client_secret
+    response = console_client.get(response["Location"])
     assert response["Cache-Control"] == "no-store"
     body = text(response)
+    assert Application.objects.get(pk=confidential_app.pk).client_secret == stored  # the GET made no other
     secret = body.split('<code id="new-secret">')[1].split("</code>")[0]
     stored = Application.objects.get(pk=confidential_app.pk).client_secret
     assert secret != confidential_app.plain_secret
@@ -172,7 +175,8 @@ def test_native_app_that_starts_keeping_a_secret_is_shown_it_once(console_client
     response = console_client.post(
         f"/console/apps/{app.public_id}/edit/", edit_data(app, token_endpoint_auth_method="client_secret_basic")
     )
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{app.public_id}/"
+    response = console_client.get(response["Location"])
     assert response["Cache-Control"] == "no-store"
     new_secret = text(response).split('<code id="new-secret">')[1].split("</code>")[0]
     app.refresh_from_db()

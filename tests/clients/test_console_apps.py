@@ -93,9 +93,9 @@ def spa_form(**overrides):
 
 
 def test_create_spa_with_rotation_and_grace(console_client, owner):
-    response = console_client.post("/console/apps/new/browser/", spa_form())
-    assert response.status_code == 201
+    response = console_client.post("/console/apps/new/browser/", spa_form(), follow=True)
     app = Application.objects.get(name="Storefront")
+    assert response.redirect_chain == [(f"/console/apps/{app.public_id}/", 302)]  # post/redirect/get
     assert app.application_type == "browser"
     assert app.grant_types == ["authorization_code", "refresh_token"]
     assert (app.rotation_type, app.leeway) == ("ROTATE", 10)
@@ -121,10 +121,11 @@ def test_create_web_app_shows_its_secret_once_and_stores_a_hash(console_client):
             "consent_method": "REQUIRED",
             "pkce_required": "on",
         },
+        follow=True,
     )
-    assert response.status_code == 201
-    assert response["Cache-Control"] == "no-store"
     app = Application.objects.get(name="Billing")
+    assert response.redirect_chain == [(f"/console/apps/{app.public_id}/", 302)]
+    assert response["Cache-Control"] == "no-store"
     body = text(response)
     assert "Copy the client secret now" in body
     secret = body.split('<code id="new-secret">')[1].split("</code>")[0]
@@ -139,7 +140,7 @@ def test_create_service_app(console_client):
     response = console_client.post(
         "/console/apps/new/service/", {"label": "Nightly export", "grant_types": ["client_credentials"]}
     )
-    assert response.status_code == 201
+    assert response.status_code == 302
     app = Application.objects.get(name="Nightly export")
     assert app.grant_types == ["client_credentials"] and not app.is_public
 
@@ -156,8 +157,19 @@ def test_create_native_app_with_custom_scheme_and_device_grant(console_client):
             "consent_method": "TRUSTED",
         },
     )
-    assert response.status_code == 201
+    assert response.status_code == 302
     assert Application.objects.get(name="Field app").redirect_uri_list == ["com.example.app:/callback"]
+
+
+def test_create_redirects_so_a_reload_creates_no_second_app_or_secret(console_client):
+    data = {"label": "Reloaded", "grant_types": ["client_credentials"]}
+    response = console_client.post("/console/apps/new/service/", data)
+    app = Application.objects.get(name="Reloaded")
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{app.public_id}/"
+    assert '<code id="new-secret">' in text(console_client.get(response["Location"]))
+    reloaded = console_client.get(response["Location"])  # a reload repeats the GET, not the POST
+    assert '<code id="new-secret">' not in text(reloaded)
+    assert Application.objects.filter(name="Reloaded").count() == 1
 
 
 @pytest.mark.parametrize(

@@ -263,3 +263,52 @@ def test_inactive_app_page_offers_activate_and_delete(console_client, confidenti
     console_client.post(f"/console/apps/{confidential_app.public_id}/deactivate/")
     body = text(console_client.get(f"/console/apps/{confidential_app.public_id}/"))
     assert ">Activate</button>" in body and ">Delete</a>" in body
+
+
+def test_a_label_another_app_has_is_refused_beside_the_field(console_client, public_app):
+    response = console_client.post("/console/apps/new/browser/", spa_form(label=" single-PAGE app "))
+    assert response.status_code == 400
+    assert response.context["form"].errors["label"] == [
+        "An app integration named 'single-PAGE app' already exists. Give this one another name."
+    ]
+    assert Application.objects.filter(name__iexact="single-page app").count() == 1
+
+
+def test_editing_an_app_keeps_its_own_label_but_not_anothers(console_client, public_app, confidential_app):
+    from tests.clients.test_console_app_general import edit_data
+
+    same = console_client.post(f"/console/apps/{public_app.public_id}/edit/", edit_data(public_app))
+    assert same.status_code == 302
+    taken = console_client.post(
+        f"/console/apps/{public_app.public_id}/edit/", edit_data(public_app, label=confidential_app.name)
+    )
+    assert taken.status_code == 400 and "already exists" in taken.context["form"].errors["label"][0]
+
+
+def test_the_api_still_accepts_a_label_another_app_has_as_okta_does(api_client, confidential_app):
+    from tests.clients.test_api_apps import app_body
+
+    response = api_client.post("/api/v1/apps", app_body(label=confidential_app.name))
+    assert response.status_code == 200, response.content
+    assert Application.objects.filter(name=confidential_app.name).count() == 2
+
+
+def test_every_error_is_reported_at_once(console_client):
+    """Django's own field errors (a grace period that is not a number, a missing name) and validate_app()'s
+    (a redirect URI with a fragment, a bad origin) in one answer, each beside its field."""
+    response = console_client.post(
+        "/console/apps/new/browser/",
+        spa_form(
+            label="",
+            leeway="ten",
+            redirect_uris="https://shop.example.com/cb#frag",
+            trusted_origins="https://shop.example.com/path",
+        ),
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["label"] == ["The app name is required."]
+    assert errors["leeway"] == ["Enter a whole number."]
+    assert "must not contain a fragment" in errors["redirect_uris"][0]
+    assert "with no path" in errors["trusted_origins"][0]
+    assert list(errors) == ["label", "leeway", "redirect_uris", "trusted_origins"]

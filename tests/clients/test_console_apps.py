@@ -312,3 +312,15 @@ def test_every_error_is_reported_at_once(console_client):
     assert "must not contain a fragment" in errors["redirect_uris"][0]
     assert "with no path" in errors["trusted_origins"][0]
     assert list(errors) == ["label", "leeway", "redirect_uris", "trusted_origins"]
+
+
+def test_required_fields_are_marked(console_client):
+    body = text(console_client.get("/console/apps/new/browser/"))
+    assert '<label for="id_label">App integration name <span class="required">Required</span></label>' in body
+    assert 'name="label" maxlength="200" aria-required="true" required id="id_label">' in body
+    assert 'Allowed grant types <span class="required">Required</span></legend>' in body
+    assert 'role="radiogroup" aria-required="true">\n    <legend>User consent <span class="required">Required' in body
+    # An optional field says nothing.
+    assert '<label for="id_redirect_uris">Sign-in redirect URIs</label>' in body
+    textarea = body.split('<textarea name="redirect_uris"')[1].split(">")[0]
+    assert "required" not in textarea

@@ -25,6 +25,12 @@ class ConsoleLoginView(ProtectedLoginView):
     authentication_form = ConsoleAuthenticationForm
     next_page = reverse_lazy("tokens:dashboard")
 
+    def dispatch(self, request, *args, **kwargs):
+        """An admin already signed in goes on to the console (or `next`) instead of seeing this form again.
+        Anyone else signed in, an end user, still gets the form: sending them on would only end in a 403."""
+        self.redirect_authenticated_user = request.user.is_active and request.user.is_staff
+        return super().dispatch(request, *args, **kwargs)
+
 
 class ConsoleLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("accounts:console-login")

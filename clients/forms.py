@@ -23,6 +23,13 @@ TYPE_FIELDS = {
                "post_logout_redirect_uris", "consent_method"],
     "service": ["label", "token_endpoint_auth_method", "grant_types"],
 }  # fmt: skip
+# What each app type is called in a sentence ("the settings an API service needs"), article included.
+TYPE_NOUNS = {
+    "web": "a web application",
+    "browser": "a single-page application",
+    "native": "a native application",
+    "service": "an API service",
+}
 LIST_FIELDS = ["redirect_uris", "post_logout_redirect_uris", "trusted_origins"]
 AUTH_METHOD_CHOICES = [
     ("client_secret_basic", "Client secret, sent with HTTP Basic"),

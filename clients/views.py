@@ -13,7 +13,7 @@ from tokens import reports
 from tokens.lifecycle.revocation import revoke_families
 
 from . import services
-from .forms import AppSearchForm, AppSettingsForm, AppTypeForm
+from .forms import TYPE_NOUNS, AppSearchForm, AppSettingsForm, AppTypeForm
 from .models import Application
 from .validation import AppValidationError
 
@@ -81,7 +81,12 @@ def app_create(request, app_type):
         else:
             messages.success(request, f"Created app integration '{app.name}'.")
             return _show_secret(request, app, secret)
-    ctx = {"form": form, "app_type": app_type, "type_label": Application.AppType(app_type).label}
+    ctx = {
+        "form": form,
+        "app_type": app_type,
+        "type_label": Application.AppType(app_type).label,
+        "type_noun": TYPE_NOUNS[app_type],
+    }
     return render(request, "clients/app_create.html", ctx, status=400 if form.is_bound else 200)
 
 

@@ -324,3 +324,16 @@ def test_required_fields_are_marked(console_client):
     assert '<label for="id_redirect_uris">Sign-in redirect URIs</label>' in body
     textarea = body.split('<textarea name="redirect_uris"')[1].split(">")[0]
     assert "required" not in textarea
+
+
+@pytest.mark.parametrize(
+    ("app_type", "phrase"),
+    [
+        ("web", "the settings a web application needs"),
+        ("browser", "the settings a single-page application needs"),
+        ("native", "the settings a native application needs"),
+        ("service", "the settings an API service needs"),
+    ],
+)
+def test_the_create_form_names_the_app_type_in_good_grammar(console_client, app_type, phrase):
+    assert phrase in text(console_client.get(f"/console/apps/new/{app_type}/"))

@@ -22,12 +22,16 @@ def staff_required(view):
     return wrapper
 
 
-def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="", next_url="", danger=True):
-    """The plain confirmation page every destructive console action shows before its POST."""
+def confirm_page(
+    request, *, title, message, confirm_label, cancel_url, detail="", warning="", next_url="", danger=True
+):
+    """The plain confirmation page every destructive console action shows before its POST; `warning` is what
+    this action would break right now, shown above the button."""
     ctx = {
         "title": title,
         "message": message,
         "detail": detail,
+        "warning": warning,
         "confirm_label": confirm_label,
         "cancel_url": cancel_url,
         "next": next_url,

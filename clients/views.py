@@ -40,6 +40,8 @@ def _general(request, app, *, form=None, new_secret=None, status=200):
         "form": form,
         "new_secret": new_secret,
         "tab": "general",
+        "needs_trusted_origin": services.needs_trusted_origin(app),
+        "redirect_origins": services.redirect_origins(app),
         "grant_options": AppSettingsForm(app_type=app.application_type, instance=app).grant_options(),
     }
     response = render(request, "clients/app_general.html", ctx, status=status)
@@ -105,6 +107,21 @@ def app_edit(request, public_id):
         messages.success(request, "Saved the general settings.")
         return _show_secret(request, app, secret)
     return _general(request, app, form=form, status=400 if form.is_bound else 200)
+
+
+@staff_required
+@require_POST
+def app_trust_origin(request, public_id):
+    """The General tab's one-click offer: trust the origin of a sign-in redirect URI."""
+    app = _app(public_id)
+    origin = request.POST.get("origin", "")
+    try:
+        services.trust_origin(app, origin, audit=Audit.of(request))
+    except AppValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"Added {origin} to the trusted origins.")
+    return redirect("clients:app-detail", public_id=app.public_id)
 
 
 @staff_required

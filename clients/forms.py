@@ -90,8 +90,8 @@ class AppSettingsForm(forms.Form):
     )
     leeway = forms.IntegerField(
         label="Grace period for token rotation (seconds)",
-        help_text="0 to 60. A rotated token presented again within this time still works, so a client that "
-        "lost a response can retry.",
+        help_text="0 to 60; only for rotating tokens. A rotated token presented again within this time still works, "
+        "so a client that lost a response can retry.",
         widget=forms.NumberInput(attrs={"min": 0, "max": 60, "step": 1}),
     )
     redirect_uris = forms.CharField(

@@ -8,7 +8,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_act, keep_once, staff_required, take_once
 from core.systemlog.audit import Audit
 from tokens import reports
 
@@ -32,6 +32,12 @@ class ConsoleLoginView(ProtectedLoginView):
     authentication_form = ConsoleAuthenticationForm
     next_page = reverse_lazy("tokens:dashboard")
     console = True
+
+    def dispatch(self, request, *args, **kwargs):
+        """An admin already signed in goes on to the console (or `next`) instead of seeing this form again.
+        Anyone else signed in, an end user, still gets the form: sending them on would only end in a 403."""
+        self.redirect_authenticated_user = request.user.is_active and request.user.is_staff
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ConsoleLogoutView(auth_views.LogoutView):
@@ -242,18 +248,19 @@ def user_delete(request, uid):
 
 @staff_required
 def api_token_list(request):
-    """List tokens; on a valid POST create one and show its plaintext in this response only."""
+    """List tokens; a valid POST creates one and redirects here, where its plaintext is shown once."""
     form = ApiTokenForm(request.POST or None)
-    created = plaintext = None
     if request.method == "POST" and form.is_valid():
-        created, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], audit=Audit.of(request))
-        form = ApiTokenForm()
+        token, plaintext = services.create_api_token(request.user, form.cleaned_data["name"], audit=Audit.of(request))
+        keep_once(request, "api-token", {"name": token.name, "plaintext": plaintext})
+        return redirect("accounts:api-token-list")
+    created = take_once(request, "api-token")
     tokens = ApiToken.objects.select_related("user").order_by("-created")
     response = render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": tokens, "created": created, "plaintext": plaintext},
-        status=400 if request.method == "POST" and created is None else 200,
+        {"form": form, "tokens": tokens, "created": created},
+        status=400 if form.is_bound else 200,
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -4,7 +4,14 @@ so the console, the API and the commands apply one set of rules, and each error 
 from django import forms
 
 from .models import GRANT_TYPES, Application
-from .validation import ALLOWED_GRANTS, GRANT_LABELS, GRANT_UNAVAILABLE_REASON, AppValidationError, validate_app
+from .validation import (
+    ALLOWED_GRANTS,
+    GRANT_LABELS,
+    GRANT_UNAVAILABLE_REASON,
+    AppValidationError,
+    label_in_use,
+    validate_app,
+)
 
 # Which settings each app type asks for (the "Create App Integration" form shows only these).
 TYPE_FIELDS = {
@@ -16,6 +23,13 @@ TYPE_FIELDS = {
                "post_logout_redirect_uris", "consent_method"],
     "service": ["label", "token_endpoint_auth_method", "grant_types"],
 }  # fmt: skip
+# What each app type is called in a sentence ("the settings an API service needs"), article included.
+TYPE_NOUNS = {
+    "web": "a web application",
+    "browser": "a single-page application",
+    "native": "a native application",
+    "service": "an API service",
+}
 LIST_FIELDS = ["redirect_uris", "post_logout_redirect_uris", "trusted_origins"]
 AUTH_METHOD_CHOICES = [
     ("client_secret_basic", "Client secret, sent with HTTP Basic"),
@@ -59,7 +73,9 @@ class AppSearchForm(forms.Form):
 class AppSettingsForm(forms.Form):
     """General Settings of one app type, for "Create App Integration" and for Edit on the General tab."""
 
-    label = forms.CharField(label="App integration name", max_length=200, required=False)
+    label = forms.CharField(
+        label="App integration name", max_length=200, error_messages={"required": "The app name is required."}
+    )
     token_endpoint_auth_method = forms.ChoiceField(
         label="Client authentication", choices=AUTH_METHOD_CHOICES, widget=forms.RadioSelect, required=False
     )
@@ -74,8 +90,8 @@ class AppSettingsForm(forms.Form):
     )
     leeway = forms.IntegerField(
         label="Grace period for token rotation (seconds)",
-        help_text="0 to 60. A rotated token presented again within this time still works, so a client that "
-        "lost a response can retry.",
+        help_text="0 to 60; only for rotating tokens. A rotated token presented again within this time still works, "
+        "so a client that lost a response can retry.",
         widget=forms.NumberInput(attrs={"min": 0, "max": 60, "step": 1}),
     )
     redirect_uris = forms.CharField(
@@ -150,16 +166,26 @@ class AppSettingsForm(forms.Form):
         return data
 
     def clean(self):
+        """Django's own field errors and validate_app()'s together, so one Save reports every problem. A field
+        Django could not clean keeps its current (or default) value for validate_app(), and is not blamed twice."""
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
         from .services import settings_of
 
         data = self.to_data() if self.instance is None else settings_of(self.instance) | self.to_data()
+        problems: dict[str, list[str]] = {}
         try:
             self.validated = validate_app(data, instance=self.instance)
         except AppValidationError as exc:
-            for field, messages in exc.errors.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
+            problems = exc.errors
+        if "label" in cleaned and label_in_use(cleaned["label"], instance=self.instance):
+            problems.setdefault("label", []).append(
+                f"An app integration named '{cleaned['label'].strip()}' already exists. Give this one another name."
+            )
+        for field, messages in problems.items():
+            if field in self.errors:
+                continue  # Django already said what is wrong with what was typed there
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        if self.errors:
+            self.validated = None
         return cleaned

@@ -5,6 +5,7 @@ Each function validates with clients/validation.py, writes in one transaction, r
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +38,42 @@ def settings_of(app: Application) -> dict:
         "leeway": app.leeway,
         "initiate_login_uri": app.initiate_login_uri,
     }
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def needs_trusted_origin(app: Application) -> bool:
+    """A single-page app calls the token endpoint from the browser, which CORS allows only from a trusted
+    origin; without one, its sign-in gets a code it cannot redeem."""
+    return app.application_type == Application.AppType.BROWSER and not app.trusted_origin_list
+
+
+def redirect_origins(app: Application) -> list[str]:
+    """The origins (scheme://host[:port], as a browser sends them) of the app's http(s) sign-in redirect URIs
+    that it does not trust yet: where a single-page app most likely runs."""
+    origins = []
+    for uri in app.redirect_uri_list:
+        try:
+            parts = urlsplit(uri)
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+            continue
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        origin = f"{parts.scheme}://{host}" + (f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else "")
+        if origin not in origins and origin not in app.trusted_origin_list:
+            origins.append(origin)
+    return origins
+
+
+def trust_origin(app: Application, origin: str, *, audit: Audit = SYSTEM) -> Application:
+    """Add one of `redirect_origins(app)` to the app's trusted origins (the console's one-click offer)."""
+    if origin not in redirect_origins(app):
+        raise AppValidationError({"trusted_origins": [f"'{origin}' is not the origin of a sign-in redirect URI."]})
+    app, _ = update_app(app, {"trusted_origins": app.trusted_origin_list + [origin]}, audit=audit)
+    return app
 
 
 def _apply(app: Application, clean: dict) -> None:

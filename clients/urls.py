@@ -9,6 +9,7 @@ urlpatterns = [
     path("console/apps/new/<str:app_type>/", views.app_create, name="app-create"),
     path("console/apps/<str:public_id>/", views.app_detail, name="app-detail"),
     path("console/apps/<str:public_id>/edit/", views.app_edit, name="app-edit"),
+    path("console/apps/<str:public_id>/trusted-origins/", views.app_trust_origin, name="app-trust-origin"),
     path("console/apps/<str:public_id>/secret/", views.app_secret_rotate, name="app-secret-rotate"),
     path("console/apps/<str:public_id>/activate/", views.app_activate, name="app-activate"),
     path("console/apps/<str:public_id>/deactivate/", views.app_deactivate, name="app-deactivate"),

@@ -333,6 +333,17 @@ def _client_secret(check: _Check) -> None:
         check.fail("client_secret", "A public client (authentication 'none') has no secret.")
 
 
+def label_in_use(label: str, *, instance: Application | None = None) -> bool:
+    """Whether another app has this label (ignoring case and surrounding spaces). The console refuses such a
+    label: two rows it cannot tell apart are nearly always an accident, a second Save or a reload. The API and
+    `createclient` accept it, as Okta does (an app's `label` is not unique there), so scripts written for Okta
+    keep working; validate_app() therefore leaves it out."""
+    others = Application.objects.filter(name__iexact=label.strip())
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    return others.exists()
+
+
 # The order is the order of the fields in AppValidationError.errors; later rules read what earlier ones cleaned.
 _RULES = (
     _label,

@@ -7,19 +7,30 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_act, keep_once, staff_required, take_once
 from core.systemlog.audit import Audit
 from tokens import reports
 from tokens.lifecycle.revocation import revoke_families
 
 from . import services
-from .forms import AppSearchForm, AppSettingsForm, AppTypeForm
+from .forms import TYPE_NOUNS, AppSearchForm, AppSettingsForm, AppTypeForm
 from .models import Application
 from .validation import AppValidationError
 
 
 def _app(public_id) -> Application:
     return get_object_or_404(Application, public_id=public_id)
+
+
+def _secret_key(app) -> str:
+    return f"client-secret:{app.public_id}"
+
+
+def _show_secret(request, app, secret):
+    """After the POST that made `secret`: keep it for the General tab, which shows it once, and go there."""
+    if secret:
+        keep_once(request, _secret_key(app), secret)
+    return redirect("clients:app-detail", public_id=app.public_id)
 
 
 def _general(request, app, *, form=None, new_secret=None, status=200):
@@ -29,6 +40,8 @@ def _general(request, app, *, form=None, new_secret=None, status=200):
         "form": form,
         "new_secret": new_secret,
         "tab": "general",
+        "needs_trusted_origin": services.needs_trusted_origin(app),
+        "redirect_origins": services.redirect_origins(app),
         "grant_options": AppSettingsForm(app_type=app.application_type, instance=app).grant_options(),
     }
     response = render(request, "clients/app_general.html", ctx, status=status)
@@ -56,7 +69,7 @@ def app_create_pick(request):
 
 @staff_required
 def app_create(request, app_type):
-    """Step 2: the settings this type needs. On save the client secret is shown once, in this response."""
+    """Step 2: the settings this type needs. On save, the app's General tab, which shows the client secret once."""
     if app_type not in Application.AppType.values:
         raise Http404("Unknown app type")
     form = AppSettingsForm(request.POST or None, app_type=app_type)
@@ -69,14 +82,20 @@ def app_create(request, app_type):
                     form.add_error(field if field in form.fields else None, error)
         else:
             messages.success(request, f"Created app integration '{app.name}'.")
-            return _general(request, app, new_secret=secret, status=201)
-    ctx = {"form": form, "app_type": app_type, "type_label": Application.AppType(app_type).label}
+            return _show_secret(request, app, secret)
+    ctx = {
+        "form": form,
+        "app_type": app_type,
+        "type_label": Application.AppType(app_type).label,
+        "type_noun": TYPE_NOUNS[app_type],
+    }
     return render(request, "clients/app_create.html", ctx, status=400 if form.is_bound else 200)
 
 
 @staff_required
 def app_detail(request, public_id):
-    return _general(request, _app(public_id))
+    app = _app(public_id)
+    return _general(request, app, new_secret=take_once(request, _secret_key(app)))
 
 
 @staff_required
@@ -86,10 +105,23 @@ def app_edit(request, public_id):
     if request.method == "POST" and form.is_valid():
         app, secret = services.update_app(app, form.to_data(), audit=Audit.of(request))
         messages.success(request, "Saved the general settings.")
-        if secret:
-            return _general(request, app, new_secret=secret)
-        return redirect("clients:app-detail", public_id=app.public_id)
+        return _show_secret(request, app, secret)
     return _general(request, app, form=form, status=400 if form.is_bound else 200)
+
+
+@staff_required
+@require_POST
+def app_trust_origin(request, public_id):
+    """The General tab's one-click offer: trust the origin of a sign-in redirect URI."""
+    app = _app(public_id)
+    origin = request.POST.get("origin", "")
+    try:
+        services.trust_origin(app, origin, audit=Audit.of(request))
+    except AppValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"Added {origin} to the trusted origins.")
+    return redirect("clients:app-detail", public_id=app.public_id)
 
 
 @staff_required
@@ -102,7 +134,7 @@ def app_secret_rotate(request, public_id):
     def rotate():
         secret = services.rotate_secret(app, audit=Audit.of(request))
         messages.success(request, "Generated a new client secret. The old one no longer works.")
-        return _general(request, app, new_secret=secret)
+        return _show_secret(request, app, secret)
 
     return confirm_then_act(
         request,

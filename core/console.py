@@ -22,12 +22,16 @@ def staff_required(view):
     return wrapper
 
 
-def confirm_page(request, *, title, message, confirm_label, cancel_url, detail="", next_url="", danger=True):
-    """The plain confirmation page every destructive console action shows before its POST."""
+def confirm_page(
+    request, *, title, message, confirm_label, cancel_url, detail="", warning="", next_url="", danger=True
+):
+    """The plain confirmation page every destructive console action shows before its POST; `warning` is what
+    this action would break right now, shown above the button."""
     ctx = {
         "title": title,
         "message": message,
         "detail": detail,
+        "warning": warning,
         "confirm_label": confirm_label,
         "cancel_url": cancel_url,
         "next": next_url,
@@ -45,3 +49,23 @@ def confirm_then_act(request, act, **page):
     if request.method == "POST":
         return act()
     return confirm_page(request, **page)
+
+
+# A secret made by a POST is shown by the GET its redirect leads to, once: post/redirect/get, so a reload
+# repeats nothing. It waits in the (database) session, under its own key, only until that GET takes it.
+_ONCE = "console.once"
+
+
+def keep_once(request, key: str, value) -> None:
+    """Keep `value` (a new client secret, an API token) for the next page that calls `take_once(key)`."""
+    request.session[_ONCE] = request.session.get(_ONCE, {}) | {key: value}
+
+
+def take_once(request, key: str):
+    """The value `keep_once(key)` kept, removed from the session as it is read; None if there is none."""
+    kept = request.session.get(_ONCE)
+    if not kept or key not in kept:
+        return None
+    value = kept.pop(key)
+    request.session[_ONCE] = kept
+    return value

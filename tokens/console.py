@@ -70,6 +70,27 @@ def server_list(request):
     return render(request, "tokens/server_list.html", {"servers": servers})
 
 
+def _rotation_consequences(server_id: str) -> tuple[str, str]:
+    """The confirmation's detail and warning: which key a rotation drops, and whether tokens it signed may still
+    be live (keys.early_rotation, the rule `rotatekeys` warns with too)."""
+    dropped, early = keys.dropped_key(server_id), keys.early_rotation(server_id)
+    if early is not None:
+        warning = (
+            f"Key {early.kid} is dropped now. It stopped signing only {early.retired_minutes} min ago, so tokens it "
+            f"signed within the last {early.lifetime_minutes} min (the longest token lifetime) are still live and "
+            "stop verifying."
+        )
+        return "", warning
+    if dropped is not None:
+        minutes = int(keys.longest_token_lifetime().total_seconds() // 60)
+        return (
+            f"Key {dropped.kid} is dropped. It stopped signing more than {minutes} min ago (the longest token "
+            "lifetime), so no token it signed is still valid.",
+            "",
+        )
+    return "No key is dropped: this server has no EXPIRED key yet.", ""
+
+
 @staff_required
 def server_rotate(request, server_id):
     if server_id not in SERVER_IDS:
@@ -82,13 +103,15 @@ def server_rotate(request, server_id):
         messages.success(request, f"Rotated the keys of {server.name}. Now signing with {active}.")
         return redirect("tokens:server-list")
 
+    detail, warning = _rotation_consequences(server.id) if request.method != "POST" else ("", "")
     return confirm_then_act(
         request,
         rotate,
         title=f"Rotate the signing keys of {server.name}?",
         message="The NEXT key starts signing, the ACTIVE key becomes EXPIRED (still published, so the tokens it "
         "signed keep verifying), the old EXPIRED key is dropped and a new NEXT key is made.",
-        detail="Tokens signed by the dropped key will no longer verify.",
+        detail=detail,
+        warning=warning,
         confirm_label="Rotate keys now",
         cancel_url=reverse("tokens:server-list"),
     )

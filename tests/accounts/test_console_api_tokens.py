@@ -8,7 +8,8 @@ from tests.kit.console import text
 
 
 def test_create_shows_the_token_once_and_stores_a_hash(console_client, owner):
-    response = console_client.post("/console/security/api-tokens/", {"name": "CI deploys"})
+    response = console_client.post("/console/security/api-tokens/", {"name": "CI deploys"}, follow=True)
+    assert response.redirect_chain == [("/console/security/api-tokens/", 302)]  # post/redirect/get
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     body = text(response)
@@ -22,6 +23,16 @@ def test_create_shows_the_token_once_and_stores_a_hash(console_client, owner):
     event = Event.objects.get(event_type="system.api_token.create")
     assert event.user_id == owner.uid and event.targets[0]["alternateId"] == token.prefix
     assert plain not in str(event.__dict__)  # the log names the token by prefix, never by value
+
+
+def test_create_redirects_so_a_reload_creates_no_second_token(console_client):
+    response = console_client.post("/console/security/api-tokens/", {"name": "Once"})
+    assert response.status_code == 302 and response["Location"] == "/console/security/api-tokens/"
+    shown = console_client.get(response["Location"])
+    assert '<code id="new-token">' in text(shown) and shown["Cache-Control"] == "no-store"
+    reloaded = console_client.get(response["Location"])  # what a reload repeats: the GET
+    assert '<code id="new-token">' not in text(reloaded)
+    assert ApiToken.objects.filter(name="Once").count() == 1
 
 
 def test_list_shows_name_owner_created_and_last_use(console_client, owner, end_user):
@@ -67,7 +78,7 @@ def test_a_console_token_works_on_the_management_api_until_revoked(console_clien
     from django.test import Client
 
     client = Client()  # no session: the token alone must authenticate
-    body = console_client.post("/console/security/api-tokens/", {"name": "Terraform"}).content.decode()
+    body = console_client.post("/console/security/api-tokens/", {"name": "Terraform"}, follow=True).content.decode()
     plain = body.split('<code id="new-token">')[1].split("</code>")[0]
     api = client.get("/api/v1/apps", HTTP_AUTHORIZATION=f"SSWS {plain}")
     assert api.status_code == 200, api.content

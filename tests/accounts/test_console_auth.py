@@ -76,6 +76,21 @@ def test_admin_signs_in_and_lands_on_the_dashboard(client, owner):
     assert client.get("/console/").status_code == 200
 
 
+def test_an_admin_already_signed_in_goes_on_to_the_console(console_client):
+    response = console_client.get("/console/login/")
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    onward = console_client.get("/console/login/", {"next": "/console/users/"})
+    assert onward["Location"] == "/console/users/"
+    elsewhere = console_client.get("/console/login/", {"next": "https://evil.test/"})
+    assert elsewhere["Location"] == "/console/"
+
+
+def test_a_signed_in_end_user_still_gets_the_console_sign_in_form(client, other_user):
+    client.force_login(other_user)
+    response = client.get("/console/login/")
+    assert response.status_code == 200 and '<label for="id_username">' in response.content.decode()
+
+
 def test_sign_in_follows_next_within_the_site(client, owner):
     response = client.post(
         "/console/login/?next=/console/users/",

@@ -152,3 +152,19 @@ def test_non_staff_cannot_manage_users(client, other_user, end_user):
     )
     end_user.refresh_from_db()
     assert end_user.is_active and not User.objects.filter(username="x").exists()
+
+
+def test_the_alphabetical_users_list_pages_with_previous_and_next(console_client):
+    User.objects.bulk_create(User(username=f"user{i:02}@example.com") for i in range(30))
+    first = text(console_client.get("/console/users/"))
+    assert ">Next</a>" in first and "Older" not in first
+    second = text(console_client.get("/console/users/", {"page": 2}))
+    assert ">Previous</a>" in second and "Newer" not in second
+
+
+def test_the_newest_first_apps_list_pages_with_newer_and_older(console_client, make_app):
+    for i in range(26):
+        make_app(label=f"App {i:02}", application_type="service")
+    first = text(console_client.get("/console/apps/"))
+    assert ">Older</a>" in first and ">Next</a>" not in first
+    assert ">Newer</a>" in text(console_client.get("/console/apps/", {"page": 2}))

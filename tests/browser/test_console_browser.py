@@ -347,3 +347,124 @@ def test_screenshots_of_every_main_page(admin_page, live, people):
     admin_page.context.clear_cookies()
     admin_page.goto("/console/login/")
     shot(admin_page, "console-login")
+
+
+def database_state() -> dict:
+    """What any console action changes: the rows it could add, the secrets and keys it could replace, its events."""
+    from accounts.models import ApiToken, User
+    from clients.models import Application
+    from core.models import Event
+    from tokens.models import SigningKey
+
+    return {
+        "apps": Application.objects.count(),
+        "secrets": sorted(Application.objects.values_list("client_secret", flat=True)),
+        "origins": sorted(Application.objects.values_list("allowed_origins", flat=True)),
+        "statuses": sorted(Application.objects.values_list("status", flat=True)),
+        "api_tokens": ApiToken.objects.count(),
+        "users": User.objects.count(),
+        "keys": sorted(SigningKey.objects.values_list("kid", "status")),
+        "events": Event.objects.count(),
+    }
+
+
+def test_reloading_after_any_console_post_repeats_nothing(admin_page, people):
+    """Post/redirect/get: after each POST the browser shows a GET, so a reload changes nothing, and a secret or
+    token shown once is not shown again."""
+    page, tag = admin_page, people["tag"]
+
+    def reload_changes_nothing(done_text: str, once: str | None = None) -> None:
+        page.get_by_text(done_text).first.wait_for()
+        after = database_state()
+        assert page.reload().request.method == "GET", done_text  # the page after a POST is a redirect's GET
+        assert database_state() == after, done_text
+        assert page.locator(".has-error, .errorlist-box").count() == 0, done_text
+        if once:
+            assert page.locator(once).count() == 0, once  # shown once, from the session
+
+    before = database_state()
+    page.goto("/console/apps/new/web/")
+    page.get_by_label("App integration name").fill(f"Reload web {tag}")
+    page.get_by_label("Sign-in redirect URIs").fill("https://web.example.test/cb")
+    page.get_by_role("button", name="Save").click()
+    reload_changes_nothing(f"Created app integration 'Reload web {tag}'.", once="#new-secret")
+    assert database_state()["apps"] == before["apps"] + 1
+
+    page.get_by_role("link", name="Generate new secret").click()
+    page.get_by_role("button", name="Generate new secret").click()
+    reload_changes_nothing("Generated a new client secret.", once="#new-secret")
+
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("App integration name").fill(f"Reload web renamed {tag}")
+    page.get_by_role("button", name="Save").click()
+    reload_changes_nothing("Saved the general settings.")
+
+    page.get_by_role("link", name="Deactivate").click()
+    page.get_by_role("button", name="Deactivate app").click()
+    reload_changes_nothing("Deactivated")
+    page.get_by_role("button", name="Activate").click()
+    reload_changes_nothing("Activated")
+
+    page.goto("/console/apps/new/browser/")
+    page.get_by_label("App integration name").fill(f"Reload SPA {tag}")
+    page.get_by_label("Sign-in redirect URIs").fill(CALLBACK)
+    page.get_by_role("button", name="Save").click()
+    reload_changes_nothing(f"Created app integration 'Reload SPA {tag}'.")
+    page.get_by_role("button", name=f"Trust {APP_ORIGIN}").click()
+    reload_changes_nothing(f"Added {APP_ORIGIN} to the trusted origins.")
+
+    page.goto("/console/security/api-tokens/")
+    page.get_by_label("Token name").fill(f"Reload token {tag}")
+    page.get_by_role("button", name="Create token").click()
+    reload_changes_nothing("Copy the token", once="#new-token")
+    page.get_by_role("row").filter(has_text=f"Reload token {tag}").get_by_role("link", name="Revoke").click()
+    page.get_by_role("button", name="Revoke token").click()
+    reload_changes_nothing("Revoked API token")
+
+    page.goto("/console/users/new/")
+    page.get_by_label("Username").fill(f"reload-{tag}@example.com")
+    page.get_by_label("Password").fill("a long reload password 1")
+    page.get_by_role("button", name="Create user").click()
+    reload_changes_nothing(f"Created user reload-{tag}@example.com.")
+
+    page.goto("/console/security/authorization-servers/default/rotate/")
+    page.get_by_role("button", name="Rotate keys now").click()
+    reload_changes_nothing("Rotated the keys of default.")
+
+    final = database_state()
+    assert (final["apps"], final["api_tokens"], final["users"]) == (
+        before["apps"] + 2,
+        before["api_tokens"],
+        before["users"] + 1,
+    )
+
+
+def test_the_grace_period_is_shown_only_for_rotating_tokens(admin_page, chromium, live, people):
+    page = admin_page
+    page.goto("/console/apps/new/web/")
+    grace = page.get_by_label("Grace period for token rotation (seconds)")
+    page.get_by_label("Refresh Token").check()
+    assert page.get_by_label("Use persistent token").is_checked()  # a web app's default
+    assert grace.is_hidden()
+    page.get_by_label("Rotate token after every use").check()
+    assert grace.is_visible()
+    page.get_by_label("Use persistent token").check()
+    assert grace.is_hidden()
+    shot(page, "app-create-web-persistent")
+
+    context = chromium.new_context(java_script_enabled=False, base_url=live.url)
+    plain = context.new_page()
+    plain.goto("/console/login/")
+    plain.get_by_label("Username").fill(people["admin"].username)
+    plain.get_by_label("Password").fill(ADMIN_PASSWORD)
+    plain.get_by_role("button", name="Sign in").click()
+    plain.goto("/console/apps/new/web/")
+    plain.get_by_label("Use persistent token").check()
+    assert plain.get_by_label("Grace period for token rotation (seconds)").is_visible()  # without JS, always shown
+    context.close()
+
+
+def test_a_signed_in_admin_opening_the_sign_in_page_lands_on_the_dashboard(admin_page, live):
+    admin_page.goto("/console/login/")
+    admin_page.wait_for_url(f"{live.url}/console/")
+    assert admin_page.get_by_role("button", name="Sign in").count() == 0

@@ -36,9 +36,12 @@ def test_secret_regeneration_shows_the_new_secret_once(console_client, confident
     from django.contrib.auth.hashers import check_password
 
     response = console_client.post(f"/console/apps/{confidential_app.public_id}/secret/")
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{confidential_app.public_id}/"
+    stored = Application.objects.get(pk=confidential_app.pk).client_secret
+    response = console_client.get(response["Location"])
     assert response["Cache-Control"] == "no-store"
     body = text(response)
+    assert Application.objects.get(pk=confidential_app.pk).client_secret == stored  # the GET made no other
     secret = body.split('<code id="new-secret">')[1].split("</code>")[0]
     stored = Application.objects.get(pk=confidential_app.pk).client_secret
     assert secret != confidential_app.plain_secret
@@ -172,8 +175,50 @@ def test_native_app_that_starts_keeping_a_secret_is_shown_it_once(console_client
     response = console_client.post(
         f"/console/apps/{app.public_id}/edit/", edit_data(app, token_endpoint_auth_method="client_secret_basic")
     )
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{app.public_id}/"
+    response = console_client.get(response["Location"])
     assert response["Cache-Control"] == "no-store"
     new_secret = text(response).split('<code id="new-secret">')[1].split("</code>")[0]
     app.refresh_from_db()
     assert not app.is_public and check_password(new_secret, app.client_secret)
+
+
+def test_a_spa_without_a_trusted_origin_is_warned_and_offered_its_redirect_origin(console_client, make_app):
+    app, _ = make_app(
+        label="Bare SPA",
+        application_type="browser",
+        redirect_uris=[
+            "https://spa.example.com:443/callback",
+            "https://spa.example.com/silent",
+            "http://localhost:8080/cb",
+        ],
+    )
+    body = text(console_client.get(f"/console/apps/{app.public_id}/"))
+    assert "This single-page app has no trusted origin." in body
+    assert body.count('name="origin"') == 2  # the same origin twice is offered once; the default port is dropped
+    assert 'value="https://spa.example.com"' in body and 'value="http://localhost:8080"' in body
+    response = console_client.post(
+        f"/console/apps/{app.public_id}/trusted-origins/", {"origin": "https://spa.example.com"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{app.public_id}/"
+    app.refresh_from_db()
+    assert app.trusted_origin_list == ["https://spa.example.com"]
+    assert Event.objects.filter(event_type="app.oauth2.client.lifecycle.update", app_id=app.public_id).exists()
+    after = text(console_client.get(response["Location"]))
+    assert "Added https://spa.example.com to the trusted origins." in after and "no trusted origin" not in after
+
+
+def test_only_a_redirect_uris_origin_is_trusted_with_one_click(console_client, make_app):
+    app, _ = make_app(label="Bare SPA", application_type="browser", redirect_uris=["https://spa.example.com/cb"])
+    response = console_client.post(
+        f"/console/apps/{app.public_id}/trusted-origins/", {"origin": "https://evil.example"}, follow=True
+    )
+    assert "is not the origin of a sign-in redirect URI" in text(response)
+    app.refresh_from_db()
+    assert app.trusted_origin_list == []
+    assert console_client.get(f"/console/apps/{app.public_id}/trusted-origins/").status_code == 405
+
+
+def test_no_origin_warning_for_a_spa_with_one_or_a_web_app(console_client, public_app, confidential_app):
+    assert "no trusted origin" not in text(console_client.get(f"/console/apps/{public_app.public_id}/"))
+    assert "no trusted origin" not in text(console_client.get(f"/console/apps/{confidential_app.public_id}/"))

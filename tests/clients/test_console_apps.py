@@ -93,9 +93,9 @@ def spa_form(**overrides):
 
 
 def test_create_spa_with_rotation_and_grace(console_client, owner):
-    response = console_client.post("/console/apps/new/browser/", spa_form())
-    assert response.status_code == 201
+    response = console_client.post("/console/apps/new/browser/", spa_form(), follow=True)
     app = Application.objects.get(name="Storefront")
+    assert response.redirect_chain == [(f"/console/apps/{app.public_id}/", 302)]  # post/redirect/get
     assert app.application_type == "browser"
     assert app.grant_types == ["authorization_code", "refresh_token"]
     assert (app.rotation_type, app.leeway) == ("ROTATE", 10)
@@ -121,10 +121,11 @@ def test_create_web_app_shows_its_secret_once_and_stores_a_hash(console_client):
             "consent_method": "REQUIRED",
             "pkce_required": "on",
         },
+        follow=True,
     )
-    assert response.status_code == 201
-    assert response["Cache-Control"] == "no-store"
     app = Application.objects.get(name="Billing")
+    assert response.redirect_chain == [(f"/console/apps/{app.public_id}/", 302)]
+    assert response["Cache-Control"] == "no-store"
     body = text(response)
     assert "Copy the client secret now" in body
     secret = body.split('<code id="new-secret">')[1].split("</code>")[0]
@@ -139,7 +140,7 @@ def test_create_service_app(console_client):
     response = console_client.post(
         "/console/apps/new/service/", {"label": "Nightly export", "grant_types": ["client_credentials"]}
     )
-    assert response.status_code == 201
+    assert response.status_code == 302
     app = Application.objects.get(name="Nightly export")
     assert app.grant_types == ["client_credentials"] and not app.is_public
 
@@ -156,8 +157,19 @@ def test_create_native_app_with_custom_scheme_and_device_grant(console_client):
             "consent_method": "TRUSTED",
         },
     )
-    assert response.status_code == 201
+    assert response.status_code == 302
     assert Application.objects.get(name="Field app").redirect_uri_list == ["com.example.app:/callback"]
+
+
+def test_create_redirects_so_a_reload_creates_no_second_app_or_secret(console_client):
+    data = {"label": "Reloaded", "grant_types": ["client_credentials"]}
+    response = console_client.post("/console/apps/new/service/", data)
+    app = Application.objects.get(name="Reloaded")
+    assert response.status_code == 302 and response["Location"] == f"/console/apps/{app.public_id}/"
+    assert '<code id="new-secret">' in text(console_client.get(response["Location"]))
+    reloaded = console_client.get(response["Location"])  # a reload repeats the GET, not the POST
+    assert '<code id="new-secret">' not in text(reloaded)
+    assert Application.objects.filter(name="Reloaded").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -251,3 +263,77 @@ def test_inactive_app_page_offers_activate_and_delete(console_client, confidenti
     console_client.post(f"/console/apps/{confidential_app.public_id}/deactivate/")
     body = text(console_client.get(f"/console/apps/{confidential_app.public_id}/"))
     assert ">Activate</button>" in body and ">Delete</a>" in body
+
+
+def test_a_label_another_app_has_is_refused_beside_the_field(console_client, public_app):
+    response = console_client.post("/console/apps/new/browser/", spa_form(label=" single-PAGE app "))
+    assert response.status_code == 400
+    assert response.context["form"].errors["label"] == [
+        "An app integration named 'single-PAGE app' already exists. Give this one another name."
+    ]
+    assert Application.objects.filter(name__iexact="single-page app").count() == 1
+
+
+def test_editing_an_app_keeps_its_own_label_but_not_anothers(console_client, public_app, confidential_app):
+    from tests.clients.test_console_app_general import edit_data
+
+    same = console_client.post(f"/console/apps/{public_app.public_id}/edit/", edit_data(public_app))
+    assert same.status_code == 302
+    taken = console_client.post(
+        f"/console/apps/{public_app.public_id}/edit/", edit_data(public_app, label=confidential_app.name)
+    )
+    assert taken.status_code == 400 and "already exists" in taken.context["form"].errors["label"][0]
+
+
+def test_the_api_still_accepts_a_label_another_app_has_as_okta_does(api_client, confidential_app):
+    from tests.clients.test_api_apps import app_body
+
+    response = api_client.post("/api/v1/apps", app_body(label=confidential_app.name))
+    assert response.status_code == 200, response.content
+    assert Application.objects.filter(name=confidential_app.name).count() == 2
+
+
+def test_every_error_is_reported_at_once(console_client):
+    """Django's own field errors (a grace period that is not a number, a missing name) and validate_app()'s
+    (a redirect URI with a fragment, a bad origin) in one answer, each beside its field."""
+    response = console_client.post(
+        "/console/apps/new/browser/",
+        spa_form(
+            label="",
+            leeway="ten",
+            redirect_uris="https://shop.example.com/cb#frag",
+            trusted_origins="https://shop.example.com/path",
+        ),
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["label"] == ["The app name is required."]
+    assert errors["leeway"] == ["Enter a whole number."]
+    assert "must not contain a fragment" in errors["redirect_uris"][0]
+    assert "with no path" in errors["trusted_origins"][0]
+    assert list(errors) == ["label", "leeway", "redirect_uris", "trusted_origins"]
+
+
+def test_required_fields_are_marked(console_client):
+    body = text(console_client.get("/console/apps/new/browser/"))
+    assert '<label for="id_label">App integration name <span class="required">Required</span></label>' in body
+    assert 'name="label" maxlength="200" aria-required="true" required id="id_label">' in body
+    assert 'Allowed grant types <span class="required">Required</span></legend>' in body
+    assert 'role="radiogroup" aria-required="true">\n    <legend>User consent <span class="required">Required' in body
+    # An optional field says nothing.
+    assert '<label for="id_redirect_uris">Sign-in redirect URIs</label>' in body
+    textarea = body.split('<textarea name="redirect_uris"')[1].split(">")[0]
+    assert "required" not in textarea
+
+
+@pytest.mark.parametrize(
+    ("app_type", "phrase"),
+    [
+        ("web", "the settings a web application needs"),
+        ("browser", "the settings a single-page application needs"),
+        ("native", "the settings a native application needs"),
+        ("service", "the settings an API service needs"),
+    ],
+)
+def test_the_create_form_names_the_app_type_in_good_grammar(console_client, app_type, phrase):
+    assert phrase in text(console_client.get(f"/console/apps/new/{app_type}/"))

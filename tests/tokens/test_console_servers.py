@@ -57,3 +57,34 @@ def test_non_staff_cannot_rotate(client, other_user):
     client.force_login(other_user)
     assert client.post("/console/security/authorization-servers/default/rotate/").status_code == 403
     assert [(k.kid, k.status) for k in keys.list_keys("default")] == before
+
+
+def test_rotate_warns_and_names_the_key_whose_tokens_may_still_be_live(console_client, settings):
+    keys.rotate_keys("default")  # the EXPIRED key signed until a moment ago
+    expired = next(k.kid for k in keys.list_keys("default") if k.status == "EXPIRED")
+    body = text(console_client.get("/console/security/authorization-servers/default/rotate/"))
+    warning = body.split('id="confirm-warning">')[1].split("</div>")[0]
+    lifetime = max(settings.ROTOR_ACCESS_TOKEN_MINUTES, settings.ROTOR_ID_TOKEN_MINUTES)
+    assert f"Key {expired} is dropped now." in warning
+    assert f"tokens it signed within the last {lifetime} min" in warning and "stop verifying" in warning
+
+
+def test_rotate_names_the_dropped_key_without_a_warning_once_its_tokens_have_expired(console_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tokens.models import SigningKey
+
+    keys.rotate_keys("default")
+    SigningKey.objects.filter(server="default", status="NEXT").update(created=timezone.now() - timedelta(days=1))
+    expired = next(k.kid for k in keys.list_keys("default") if k.status == "EXPIRED")
+    body = text(console_client.get("/console/security/authorization-servers/default/rotate/"))
+    assert 'id="confirm-warning"' not in body
+    assert f"Key {expired} is dropped." in body and "no token it signed is still valid" in body
+
+
+def test_rotate_of_a_server_without_an_expired_key_drops_none(console_client):
+    keys.ensure_keys("default")
+    body = text(console_client.get("/console/security/authorization-servers/default/rotate/"))
+    assert "No key is dropped" in body and 'id="confirm-warning"' not in body

@@ -168,6 +168,16 @@ def test_the_prompt_warns_when_tokens_of_the_key_to_unpublish_may_be_live(monkey
 
 
 @pytest.mark.django_db
+def test_no_warning_when_no_key_would_be_unpublished(monkeypatch):
+    keys.ensure_keys("org")  # ACTIVE and NEXT only, both made just now
+    assert keys.early_rotation("org") is None
+    prompts = []
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or "yes")
+    call_command("rotatekeys", "--server", "org", stdout=StringIO())
+    assert "Warning" not in prompts[0]
+
+
+@pytest.mark.django_db
 def test_a_missing_next_key_still_leaves_a_signing_key():
     keys.ensure_keys("org")
     SigningKey.objects.filter(server="org", status="NEXT").delete()

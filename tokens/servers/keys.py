@@ -12,12 +12,14 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from jwt.algorithms import RSAAlgorithm
 
 from core.systemlog import recording
@@ -232,6 +234,39 @@ def rotate_keys(server: str) -> tuple[list[KeyInfo], list[KeyInfo]]:
 def last_rotation(server: str):
     """When the keys of `server` last turned (the NEXT key is made by each turn), or None."""
     return SigningKey.objects.filter(server=server, status=Status.NEXT).values_list("created", flat=True).first()
+
+
+@dataclass(frozen=True)
+class EarlyRotation:
+    """A rotation now would unpublish `kid`, which stopped signing `retired_minutes` ago, less than the longest
+    token lifetime (`lifetime_minutes`): tokens it signed in that time stop verifying."""
+
+    server: str
+    kid: str
+    retired_minutes: int
+    lifetime_minutes: int
+
+
+def longest_token_lifetime() -> timedelta:
+    return timedelta(minutes=max(settings.ROTOR_ACCESS_TOKEN_MINUTES, settings.ROTOR_ID_TOKEN_MINUTES))
+
+
+def dropped_key(server: str) -> KeyInfo | None:
+    """The key a rotation now would unpublish: the EXPIRED one, if the server has one."""
+    return next((k for k in list_keys(server) if k.status == Status.EXPIRED), None)
+
+
+def early_rotation(server: str) -> EarlyRotation | None:
+    """The one rule the console and `rotatekeys` warn with. The EXPIRED key stopped signing at the last rotation
+    (when the NEXT key was made); until the longest token lifetime has passed since then, tokens it signed may
+    still be live, and unpublishing it now makes them fail verification. None when nothing live is at stake."""
+    dropped, last = dropped_key(server), last_rotation(server)
+    if dropped is None or last is None:
+        return None
+    retired, lifetime = timezone.now() - last, longest_token_lifetime()
+    if retired >= lifetime:
+        return None
+    return EarlyRotation(server, dropped.kid, int(retired.total_seconds() // 60), int(lifetime.total_seconds() // 60))
 
 
 def _record_rollover(server_id: str, before: list[KeyInfo], after: list[KeyInfo]) -> None:

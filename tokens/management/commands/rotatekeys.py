@@ -1,11 +1,8 @@
 """`manage.py rotatekeys`: turn the signing-key cycle once, from cron or by hand."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from tokens.models import SERVER_DEFAULT, SERVER_ORG
 from tokens.servers import keys
@@ -59,15 +56,13 @@ class Command(BaseCommand):
             raise CommandError("Key rotation cancelled; nothing changed.")
 
     def warnings(self, server_id: str) -> list[str]:
-        """Unpublishing the EXPIRED key early breaks tokens it signed that have not expired yet."""
-        last = keys.last_rotation(server_id)
-        longest = timedelta(minutes=max(settings.ROTOR_ACCESS_TOKEN_MINUTES, settings.ROTOR_ID_TOKEN_MINUTES))
-        if last is None or timezone.now() - last >= longest:
+        """Unpublishing the EXPIRED key early breaks tokens it signed that are still live (keys.early_rotation)."""
+        early = keys.early_rotation(server_id)
+        if early is None:
             return []
-        ago = int((timezone.now() - last).total_seconds() // 60)
         return [
-            f"Warning: {server_id} last rotated {ago} min ago. Tokens signed before that rotation (less than "
-            f"{int(longest.total_seconds() // 60)} min old) stop verifying now: their key is unpublished."
+            f"Warning: {server_id} last rotated {early.retired_minutes} min ago. Tokens signed before that rotation "
+            f"(less than {early.lifetime_minutes} min old) stop verifying now: their key {early.kid} is unpublished."
         ]
 
     def table(self, title: str, rows: list[keys.KeyInfo]) -> None:

@@ -1,7 +1,11 @@
 """The console's shared pieces: the staff-only decorator, the confirmation page and confirm-then-act."""
 
+import base64
+import hashlib
+import json
 from functools import wraps
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -56,9 +60,20 @@ def confirm_then_act(request, act, **page):
 _ONCE = "console.once"
 
 
+def _once_cipher(request) -> Fernet:
+    """Fernet keyed by the session key itself. The session table holds only a digest of that key
+    (core/sessions.py), so a value kept here cannot be read from a database dump, SECRET_KEY or not."""
+    if request.session.session_key is None:
+        request.session.save()
+    digest = hashlib.sha256(f"rotor.console.once:{request.session.session_key}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
 def keep_once(request, key: str, value) -> None:
-    """Keep `value` (a new client secret, an API token) for the next page that calls `take_once(key)`."""
-    request.session[_ONCE] = request.session.get(_ONCE, {}) | {key: value}
+    """Keep `value` (a new client secret, an API token) for the next page that calls `take_once(key)`,
+    encrypted: the session row is in the database until that page is shown."""
+    sealed = _once_cipher(request).encrypt(json.dumps(value).encode()).decode("ascii")
+    request.session[_ONCE] = request.session.get(_ONCE, {}) | {key: sealed}
 
 
 def take_once(request, key: str):
@@ -66,6 +81,9 @@ def take_once(request, key: str):
     kept = request.session.get(_ONCE)
     if not kept or key not in kept:
         return None
-    value = kept.pop(key)
+    sealed = kept.pop(key)
     request.session[_ONCE] = kept
-    return value
+    try:
+        return json.loads(_once_cipher(request).decrypt(sealed.encode("ascii")))
+    except InvalidToken:  # the session key changed since (a new sign-in): the value is gone
+        return None

@@ -195,3 +195,18 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
         policy = _directives(response["Content-Security-Policy"])
         assert policy["script-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"], url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_secret_waiting_to_be_shown_is_not_readable_from_the_session_table(console_client, confidential_app):
+    """After "Generate new secret" the secret waits in the session for the page that shows it once;
+    the row holds it encrypted with the session key, which the table does not have."""
+    response = console_client.post(f"/console/apps/{confidential_app.public_id}/secret/")
+    assert response.status_code == 302
+    key = console_client.cookies["sessionid"].value
+    row = Session.objects.get(session_key=stored_key(key))
+    shown = console_client.get(response["Location"]).content.decode()
+    secret = re.search(r'id="new-secret"[^>]*>([^<]+)<', shown) or re.search(
+        r"<code[^>]*>([A-Za-z0-9_-]{40,})</code>", shown
+    )
+    assert secret, "the page shows the new secret"
+    assert secret.group(1).strip() not in str(row.get_decoded())

@@ -146,6 +146,7 @@ def keyset_page(request, queryset, sorts: list[Sort]) -> KeysetPage:
     before = decode_cursor(params["before"], model, sort) if params.get("before") and not after else None
     last = params.get("last") == "1" and not (after or before)
 
+    rows = None
     if before or last:
         qs = queryset.order_by(*backward)
         if before:
@@ -153,7 +154,9 @@ def keyset_page(request, queryset, sorts: list[Sort]) -> KeysetPage:
         rows = list(qs[: size + 1])
         has_previous, has_next = len(rows) > size, bool(before)
         rows = rows[:size][::-1]
-    else:
+        if before and len(rows) < size:  # stepped back to the start: show the whole first page
+            rows = None
+    if rows is None:
         qs = queryset.order_by(*forward)
         if after:
             qs = qs.filter(_beyond(sort.field, *after, descending=descending))

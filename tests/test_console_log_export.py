@@ -126,7 +126,3 @@ def test_every_target_of_a_log_row_links_to_its_page(console_client, public_app,
     assert (
         f'<a href="/console/apps/{public_app.public_id}/">AppInstance <code>{public_app.public_id}</code></a>' in body
     )
-
-
-def test_an_unknown_export_format_is_not_found(console_client, db):
-    assert console_client.get("/console/system-log/export.xml").status_code == 404

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from core.console import confirm_then_act, keep_once, staff_required, take_once
+from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
 from tokens import reports
 
@@ -49,11 +49,16 @@ class ConsoleLogoutView(auth_views.LogoutView):
         return response
 
 
+USER_SORTS = [
+    Sort("username", "username", "Username"),
+    Sort("joined", "date_joined", "Joined", descending=True, newest_first=True),
+]
+
+
 @staff_required
 def user_list(request):
     form = UserSearchForm(request.GET)
-    users = form.filter(User.objects.order_by("username"))
-    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    page = keyset_page(request, form.filter(User.objects.all()), USER_SORTS)
     return render(request, "accounts/user_list.html", {"form": form, "page": page})
 
 

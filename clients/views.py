@@ -1,15 +1,15 @@
 """Console pages for app integrations. Views parse a form and call clients/services.py or tokens/lifecycle/."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.console import confirm_then_act, keep_once, staff_required, take_once
+from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
-from tokens import reports
+from tokens import family_search
 from tokens.lifecycle.revocation import revoke_families
 
 from . import services
@@ -50,11 +50,16 @@ def _general(request, app, *, form=None, new_secret=None, status=200):
     return response
 
 
+APP_SORTS = [
+    Sort("created", "created", "Created", descending=True, newest_first=True),
+    Sort("label", "name", "Label"),
+]
+
+
 @staff_required
 def app_list(request):
     form = AppSearchForm(request.GET)
-    apps = form.filter(Application.objects.order_by("-created"))
-    page = Paginator(apps, 25).get_page(request.GET.get("page"))
+    page = keyset_page(request, form.filter(Application.objects.all()), APP_SORTS)
     return render(request, "clients/app_list.html", {"form": form, "page": page})
 
 
@@ -199,9 +204,8 @@ def app_delete(request, public_id):
 @staff_required
 def app_tokens(request, public_id):
     app = _app(public_id)
-    families = reports.family_rows(client=app)
-    page = Paginator(families, 25).get_page(request.GET.get("page"))
-    return render(request, "clients/app_tokens.html", {"app": app, "page": page, "tab": "tokens"})
+    form, page = family_search.family_page(request, client=app)
+    return render(request, "clients/app_tokens.html", {"app": app, "form": form, "page": page, "tab": "tokens"})
 
 
 @staff_required

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from core.console import confirm_then_act, staff_required
 from core.systemlog.audit import Audit
 
-from . import reports
+from . import family_search, reports
 from .lifecycle.revocation import revoke_family
 from .models import TokenFamily
 from .servers import keys
@@ -19,6 +19,12 @@ from .servers.registry import SERVER_IDS, all_servers, get_server
 @staff_required
 def dashboard(request):
     return render(request, "tokens/dashboard.html", reports.dashboard())
+
+
+@staff_required
+def family_list(request):
+    form, page = family_search.family_page(request)
+    return render(request, "tokens/family_list.html", {"form": form, "page": page})
 
 
 @staff_required

@@ -6,7 +6,7 @@ serve them with the lean middleware stack."""
 
 from django.urls import path
 
-from core.systemlog.console import system_log
+from core.systemlog.console import system_log, system_log_export
 
 from . import console
 from .device.views import DeviceAuthorizeView, activate, activate_done
@@ -69,11 +69,14 @@ _device_activation = [
 
 _console = [
     path("console/", console.dashboard, name="dashboard"),
+    path("console/tokens/", console.family_list, name="family-list"),
     path("console/families/<str:public_id>/", console.family_detail, name="family-detail"),
     path("console/families/<str:public_id>/revoke/", console.family_revoke, name="family-revoke"),
     path("console/security/authorization-servers/", console.server_list, name="server-list"),
     path("console/security/authorization-servers/<str:server_id>/rotate/", console.server_rotate, name="server-rotate"),
     path("console/system-log/", system_log, name="system-log"),
+    path("console/system-log/export.csv", system_log_export, {"fmt": "csv"}, name="system-log-csv"),
+    path("console/system-log/export.jsonl", system_log_export, {"fmt": "jsonl"}, name="system-log-jsonl"),
 ]
 
 urlpatterns = _server_patterns(SERVER_ORG) + _server_patterns(SERVER_DEFAULT) + _device_activation + _console

@@ -24,7 +24,8 @@ class Audit:
         user = getattr(request, "user", None)
         return cls(
             ip=client_ip(request),
-            user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
+            # PostgreSQL's jsonb refuses NUL, and a header may carry one: a 500 for a logged event.
+            user_agent=meta.get("HTTP_USER_AGENT", "").replace("\x00", "")[:255],
             user=user if user is not None and getattr(user, "is_authenticated", False) else None,
         )
 

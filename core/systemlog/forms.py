@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .reading import log_reads
+from . import types
 
 
 class LogFilterForm(forms.Form):
@@ -22,8 +22,9 @@ class LogFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = log_reads().order_by("event_type").values_list("event_type", flat=True).distinct()
-        self.fields["event_type"].choices = [("", "All events")] + [(t, t) for t in types]
+        self.fields["event_type"].choices = [("", "All events")] + [
+            (name, f"{label} · {name}") for name, label in types.choices()
+        ]
 
     def clean(self):
         data = super().clean()

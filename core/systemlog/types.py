@@ -43,3 +43,58 @@ ACCOUNT_UNLOCK_BY_ADMIN = "user.account.unlock_by_admin"
 USER_UPDATE_PROFILE = "user.account.update_profile"
 USER_RESET_PASSWORD = "user.account.reset_password"
 USER_UPDATE_PASSWORD = "user.account.update_password"
+
+# Every event type Rotor records, with a readable name: the system log's event-type menu reads this list rather
+# than scanning the events table. OAuth events appear twice, for the org server and custom servers (`.as.`);
+# tests/test_event_catalogue.py checks that every name the code records is here.
+_OAUTH_EVENTS = {
+    "token.grant.access_token": "Access token granted",
+    "token.grant.id_token": "ID token granted",
+    "token.grant.refresh_token": "Refresh token granted",
+    "token.detect_reuse": "Refresh token reuse detected",
+    "token.revoke": "Token family revoked",
+    "key.rollover": "Signing keys rotated",
+    "device.authorize": "Device authorization started",
+    "device.approve": "Device sign-in approved",
+    "device.deny": "Device sign-in denied",
+}
+_OTHER_EVENTS = {
+    INVALID_CLIENT: "Invalid client credentials",
+    DEVICE_ACTIVATE: "Device activation failed",
+    **{
+        client_lifecycle(action): f"App {label}"
+        for action, label in [
+            ("create", "created"),
+            ("update", "updated"),
+            ("activate", "activated"),
+            ("deactivate", "deactivated"),
+            ("delete", "deleted"),
+        ]
+    },
+    **{
+        user_lifecycle(action): f"User {label}"
+        for action, label in [
+            ("create", "created"),
+            ("activate", "activated"),
+            ("deactivate", "deactivated"),
+            ("delete", "deleted"),
+        ]
+    },
+    SESSION_START: "Sign-in (session started)",
+    SESSION_END: "Sign-out (session ended)",
+    ACCOUNT_LOCK: "Account locked",
+    ACCOUNT_UNLOCK_BY_ADMIN: "Account unlocked by an admin",
+    api_token("create"): "API token created",
+    api_token("revoke"): "API token revoked",
+}
+
+CATALOGUE: dict[str, str] = {
+    **{oauth2(suffix, custom=False): f"{label} (org server)" for suffix, label in _OAUTH_EVENTS.items()},
+    **{oauth2(suffix, custom=True): f"{label} (custom server)" for suffix, label in _OAUTH_EVENTS.items()},
+    **_OTHER_EVENTS,
+}
+
+
+def choices() -> list[tuple[str, str]]:
+    """(event type, readable name) for a menu, by readable name."""
+    return sorted(CATALOGUE.items(), key=lambda item: (item[1].lower(), item[0]))

@@ -769,3 +769,18 @@ def test_id_token_has_no_nonce_when_none_was_sent(client, confidential_app, end_
     id_token = claims(response.json()["id_token"])
     assert "nonce" not in id_token
     assert id_token["amr"] == ["pwd"] and id_token["ver"] == 1 and id_token["at_hash"]
+
+
+def test_a_nul_in_the_user_agent_is_dropped_from_the_event_not_a_500(client, make_app):
+    """PostgreSQL's jsonb refuses NUL; the event keeps the rest of the header (found by the fuzz run)."""
+    app, secret = make_app(label="svc", application_type="service", grant_types=["client_credentials"])
+    response = client.post(
+        "/oauth2/v1/token",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(app.client_id, secret),
+        HTTP_USER_AGENT="bad\x00agent",
+    )
+    assert response.status_code == 200
+    event = Event.objects.filter(app_id=app.public_id).latest("id")
+    assert event.client_info["userAgent"]["rawUserAgent"] == "badagent"

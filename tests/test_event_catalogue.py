@@ -1,0 +1,52 @@
+"""core/systemlog/types.py CATALOGUE names every event type Rotor records, so the log's menu offers each one."""
+
+import re
+from pathlib import Path
+
+from core.systemlog import types
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [p for app in ("accounts", "clients", "tokens", "core") for p in (ROOT / app).rglob("*.py")]
+
+
+def _source() -> str:
+    return "\n".join(p.read_text() for p in SOURCES if "migrations" not in p.parts)
+
+
+def test_every_server_event_suffix_is_catalogued_for_both_servers():
+    """`server.event_type("…")` (the org or a custom server's name) in every module that records one."""
+    text = _source()
+    suffixes = set(re.findall(r'event_type\(\s*"([a-z_.]+)"', text))
+    suffixes |= {f"token.grant.{kind}" for kind in ("access_token", "id_token", "refresh_token")}  # an f-string
+    suffixes |= set(re.findall(r'"(device\.(?:approve|deny))"', text))  # chosen, then passed to event_type()
+    assert {"token.detect_reuse", "token.revoke", "key.rollover", "device.authorize"} <= suffixes
+    for suffix in suffixes:
+        for custom in (False, True):
+            assert types.oauth2(suffix, custom=custom) in types.CATALOGUE, suffix
+
+
+def test_every_lifecycle_action_and_named_event_is_catalogued():
+    text = _source()
+    for module, helper in (
+        ("accounts/services.py", types.user_lifecycle),
+        ("clients/services.py", types.client_lifecycle),
+    ):
+        body = (ROOT / module).read_text()
+        actions = set(re.findall(r'_log\(\s*"([a-z_]+)"', body)) | set(
+            re.findall(r'_set_\w+\([^)]*"([a-z]+)", audit', body)
+        )
+        assert {"create", "delete", "activate", "deactivate"} <= actions
+        for action in actions:
+            assert helper(action) in types.CATALOGUE, (module, action)
+    for action in re.findall(r'types\.api_token\(\s*"([a-z_]+)"', text):
+        assert types.api_token(action) in types.CATALOGUE
+    for constant in re.findall(r"types\.([A-Z_]+)\b", text):
+        value = getattr(types, constant)
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str):
+                assert name in types.CATALOGUE, constant
+
+
+def test_every_catalogued_type_has_a_readable_name():
+    assert all(label and label != name for name, label in types.CATALOGUE.items())
+    assert len(types.choices()) == len(types.CATALOGUE)

@@ -1,5 +1,6 @@
 """core/systemlog/types.py CATALOGUE names every event type Rotor records, so the log's menu offers each one."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -32,9 +33,18 @@ def test_every_lifecycle_action_and_named_event_is_catalogued():
         ("clients/services.py", types.client_lifecycle),
     ):
         body = (ROOT / module).read_text()
-        actions = set(re.findall(r'_log\(\s*"([a-z_]+)"', body)) | set(
-            re.findall(r'_set_\w+\([^)]*"([a-z]+)", audit', body)
-        )
+        # `_log("<action>", …)` records `<helper>(action)`, unless it names its own event_type= (checked
+        # below with the constants).
+        named = {
+            call.args[0].value
+            for call in ast.walk(ast.parse(body))
+            if isinstance(call, ast.Call)
+            and getattr(call.func, "id", "") == "_log"
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and not any(k.arg == "event_type" for k in call.keywords)
+        }
+        actions = named | set(re.findall(r'_set_\w+\([^)]*"([a-z]+)", audit', body))
         assert {"create", "delete", "activate", "deactivate"} <= actions
         for action in actions:
             assert helper(action) in types.CATALOGUE, (module, action)

@@ -84,6 +84,10 @@ _OTHER_EVENTS = {
     SESSION_END: "Sign-out (session ended)",
     ACCOUNT_LOCK: "Account locked",
     ACCOUNT_UNLOCK_BY_ADMIN: "Account unlocked by an admin",
+    SESSION_CLEAR: "Signed out everywhere by an admin",
+    USER_UPDATE_PROFILE: "User profile updated",
+    USER_RESET_PASSWORD: "Temporary password set by an admin",
+    USER_UPDATE_PASSWORD: "Password changed",
     api_token("create"): "API token created",
     api_token("revoke"): "API token revoked",
 }

@@ -4,15 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint bench browser wrk redis
+.PHONY: install install-test run test lint bench browser wrk redis
 
+# What running Rotor needs, and only that: `make run` installs nothing of the test suite's.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The test extra on top (pytest, Playwright, schemathesis, Okta's SDK, ruff, …): `make test`, `lint`, `bench`.
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -34,14 +42,14 @@ wrk:
 
 # `make bench` (MODE=two-nodes for two servers on one database; BENCH_ARGS for flags, see bench/README.md).
 MODE ?= one-node
-bench: install wrk
+bench: install-test wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
 
-test: install browser wrk redis
+test: install-test browser wrk redis
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "clients",
     "tokens",
 ]
+# The try-it demo app at /demo/ (demo/): on with DEBUG (`make run`) or ROTOR_DEMO=1, else not even
+# installed, so its URLs do not exist. demo/checks.py warns when it is on in what looks like production.
+ROTOR_DEMO = env_bool("ROTOR_DEMO", DEBUG)
+if ROTOR_DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

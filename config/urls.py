@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -7,3 +8,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("clients.urls")),
 ]
+
+if settings.ROTOR_DEMO:  # the try-it demo app; not registered at all when off, so /demo/ is a 404
+    urlpatterns.append(path("demo/", include("demo.urls")))

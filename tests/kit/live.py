@@ -44,11 +44,15 @@ _static_collected = False
 
 
 def collect_static(env: dict) -> None:
-    """Production static files (whitenoise's manifest), once per test session."""
+    """Production static files (whitenoise's manifest), once per test session; the demo's too, so a live
+    server with ROTOR_DEMO=1 (tests/browser/test_demo.py) finds them whichever server starts first."""
     global _static_collected
     if not _static_collected:
         subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"], cwd=ROOT, env=env, check=True
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v0"],
+            cwd=ROOT,
+            env={**env, "ROTOR_DEMO": "1"},
+            check=True,
         )
         _static_collected = True
 

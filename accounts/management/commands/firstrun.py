@@ -9,12 +9,20 @@ from clients.services import create_app
 
 
 class Command(BaseCommand):
-    help = "On an empty database, create an admin and a demo web app and print how to sign in. Otherwise do nothing."
+    help = (
+        "On an empty database, create an admin and a demo web app and print how to sign in. With the demo on "
+        "(DEBUG or ROTOR_DEMO=1), also register the try-it demo app for this issuer unless it exists."
+    )
 
     def handle(self, *args, **options):
         base = settings.ROTOR_ISSUER
         if User.objects.exists():
-            self.stdout.write(f"Rotor is starting at {base}/console/ (existing database; nothing created).")
+            created = self.demo_app()
+            self.stdout.write(
+                f"Rotor is starting at {base}/console/ (existing database; "
+                f"{'registered the try-it demo app' if created else 'nothing created'})."
+            )
+            self.stdout.write(self.demo_line(base), ending="")
             return
         password = secrets.token_urlsafe(12)
         create_user(
@@ -35,6 +43,7 @@ class Command(BaseCommand):
                 "post_logout_redirect_uris": ["http://localhost:8080/"],
             }
         )
+        self.demo_app()
         self.stdout.write(self.style.SUCCESS("Rotor is set up."))
         self.stdout.write(f"""
   Console:        {base}/console/
@@ -44,6 +53,19 @@ class Command(BaseCommand):
                   redirect URI  http://localhost:8080/authorization-code/callback
   Discovery:      {base}/.well-known/openid-configuration
                   {base}/oauth2/default/.well-known/openid-configuration
-
+{self.demo_line(base)}
   These credentials are shown once. Serving at {base} …
 """)
+
+    def demo_app(self) -> bool:
+        """Register the try-it demo app (demo/) when the demo is on; True if it was registered now."""
+        if not settings.ROTOR_DEMO:
+            return False
+        from demo.registration import ensure_app
+
+        return ensure_app()[1]
+
+    def demo_line(self, base: str) -> str:
+        if not settings.ROTOR_DEMO:
+            return ""
+        return f"  Try it:         {base}/demo/  (sign in as admin; refresh, replay, see reuse detection)\n"

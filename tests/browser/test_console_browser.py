@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.kit.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.kit.live import ARTIFACTS
 from tests.kit.oauth import pkce_pair
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
@@ -22,34 +22,6 @@ APP_ORIGIN = "http://spa.example.test"  # the app's origin; Chromium never resol
 CALLBACK = f"{APP_ORIGIN}/callback"
 ADMIN_PASSWORD = "console admin password 1"
 USER_PASSWORD = "end user password 1"
-
-
-@pytest.fixture(scope="module")
-def chromium(live):
-    """Chromium for this module. Playwright's sync API runs an event loop in this thread, so Django's
-    ORM would refuse to run here; the tests touch the database only between browser steps."""
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture(autouse=True)
-def _close_connections(chromium):
-    """While Playwright's loop runs, Django keeps this test's connections apart from the session's
-    (asgiref sees an async context); close them, or dropping the test database would find them open."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.kit.live import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.kit.live import ARTIFACTS
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -25,31 +25,6 @@ FOCUSABLE = (
     "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), "
     "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])"
 )
-
-
-@pytest.fixture(scope="module")
-def chromium(live):
-    """Chromium for this module (as in test_console_browser.py: the ORM runs only between browser steps)."""
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture(autouse=True)
-def _close_connections(chromium):
-    yield
-    from django.db import connections
-
-    connections.close_all()
 
 
 @pytest.fixture(scope="module")

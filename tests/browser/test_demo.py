@@ -5,14 +5,11 @@ the family's timeline in the console. Settings, the system check and firstrun's 
 tests/test_demo.py."""
 
 import json
-import os
 import uuid
 from io import StringIO
 
 import pytest
 import requests
-
-from tests.kit.live import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -24,31 +21,6 @@ USER_PASSWORD = "demo user password 1"
 def demo(live_server_factory):
     """A live server of its own with the demo on, as ROTOR_DEMO=1 turns it on without DEBUG."""
     return live_server_factory(workers=2, extra_env={"ROTOR_DEMO": "1"})
-
-
-@pytest.fixture(scope="module")
-def chromium(demo):
-    """Chromium for this module. Playwright's sync API runs an event loop in this thread, so Django's ORM
-    would refuse to run here; the tests touch the database only between browser steps."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture(autouse=True)
-def _close_connections(chromium):
-    """Close this test's connections, or dropping the test database would find them open."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
 
 
 @pytest.fixture

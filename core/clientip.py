@@ -44,10 +44,13 @@ def _address(text: str):
 
 def is_trusted_proxy(address: str) -> bool:
     """Whether `address` (a literal IP) is one of ROTOR_TRUSTED_PROXIES."""
+    proxies = settings.ROTOR_TRUSTED_PROXIES
+    if not proxies:  # the default: no address parsing on every request
+        return False
     ip = _address(address)
     if ip is None:
         return False
-    return any(ip in net for net in _networks(tuple(settings.ROTOR_TRUSTED_PROXIES)))
+    return any(ip in net for net in _networks(tuple(proxies)))
 
 
 def via_trusted_proxy(request) -> bool:

@@ -147,6 +147,27 @@ def tv_app(make_app):
 
 
 @pytest.fixture
+def rotating_app(make_app):
+    """A single-page app with rotating refresh tokens and a 30-second grace period."""
+    app, _ = make_app(
+        label="SPA",
+        application_type="browser",
+        grant_types=["authorization_code", "refresh_token"],
+        rotation_type="ROTATE",
+        leeway=30,
+    )
+    return app
+
+
+@pytest.fixture
+def static_app(make_app):
+    """A confidential web app with persistent (STATIC) refresh tokens; its secret as `plain_secret`."""
+    app, secret = make_app(label="Web", application_type="web", grant_types=["authorization_code", "refresh_token"])
+    app.plain_secret = secret
+    return app
+
+
+@pytest.fixture
 def console_client(client, owner):
     client.force_login(owner)
     return client

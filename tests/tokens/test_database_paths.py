@@ -129,25 +129,6 @@ def both(settings, scenario) -> None:
 
 
 @pytest.fixture
-def rotating_app(make_app):
-    app, _ = make_app(
-        label="SPA",
-        application_type="browser",
-        grant_types=["authorization_code", "refresh_token"],
-        rotation_type="ROTATE",
-        leeway=30,
-    )
-    return app
-
-
-@pytest.fixture
-def static_app(make_app):
-    app, secret = make_app(label="Web", application_type="web", grant_types=["authorization_code", "refresh_token"])
-    app.plain_secret = secret
-    return app
-
-
-@pytest.fixture
 def service_app(make_app):
     app, _ = make_app(label="Service", application_type="service", grant_types=["client_credentials"])
     return app

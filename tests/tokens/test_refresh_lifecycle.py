@@ -21,18 +21,6 @@ def refresh_path(request, settings):
 
 
 @pytest.fixture
-def rotating_app(make_app):
-    app, _ = make_app(
-        label="SPA",
-        application_type="browser",
-        grant_types=["authorization_code", "refresh_token"],
-        rotation_type="ROTATE",
-        leeway=30,
-    )
-    return app
-
-
-@pytest.fixture
 def strict_app(make_app):
     app, _ = make_app(
         label="Strict SPA",
@@ -41,13 +29,6 @@ def strict_app(make_app):
         rotation_type="ROTATE",
         leeway=0,
     )
-    return app
-
-
-@pytest.fixture
-def static_app(make_app):
-    app, secret = make_app(label="Web", application_type="web", grant_types=["authorization_code", "refresh_token"])
-    app.plain_secret = secret
     return app
 
 

@@ -1,6 +1,7 @@
-"""The shared tables: the system log (core/systemlog/models.py) and the fixed-window counters.
+"""The shared tables: the system log (core/systemlog/models.py), the fixed-window counters and the
+values seen once (core/replay.py).
 
-Both were created by the `tokens` app and keep their tables (`tokens_event`,
+The log and the counters were created by the `tokens` app and keep their tables (`tokens_event`,
 `tokens_attemptcounter`); migration core.0001 moved only Django's state.
 """
 
@@ -8,7 +9,7 @@ from django.db import models
 
 from .systemlog.models import Event
 
-__all__ = ["AttemptCounter", "Event"]
+__all__ = ["AttemptCounter", "Event", "SeenValue"]
 
 
 class AttemptCounter(models.Model):
@@ -24,3 +25,13 @@ class AttemptCounter(models.Model):
     class Meta:
         db_table = "tokens_attemptcounter"
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")]
+
+
+class SeenValue(models.Model):
+    """A value that may be used only once until `expires_at` (core/replay.py), by hashed key."""
+
+    key = models.CharField(max_length=100)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key"], name="seenvalue_key_uniq")]

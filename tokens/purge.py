@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.models import SeenValue
 from core.ops import metrics
 from core.systemlog.models import Event
 
@@ -136,6 +137,11 @@ def expired_revocations(policy: Policy) -> QuerySet:
     return RevokedAccessToken.objects.filter(expires_at__lt=policy.now)
 
 
+def expired_seen_values(policy: Policy) -> QuerySet:
+    """Single-use values (DPoP proof and client assertion `jti`s, core/replay.py) past their expiry."""
+    return SeenValue.objects.filter(expires_at__lte=policy.now)
+
+
 def old_events(policy: Policy) -> QuerySet:
     return Event.objects.filter(published__lt=policy.now - policy.event_retention)
 
@@ -196,6 +202,7 @@ KINDS = (
     "families",
     "refresh tokens",
     "revoked access tokens",
+    "single-use values",
     "events",
 )
 _SIMPLE = {
@@ -203,6 +210,7 @@ _SIMPLE = {
     "device codes": expired_device_codes,
     "rotated refresh tokens": stale_rotated_tokens,
     "revoked access tokens": expired_revocations,
+    "single-use values": expired_seen_values,
     "events": old_events,
 }
 

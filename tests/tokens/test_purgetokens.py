@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.crypto import hash_token
-from core.models import Event
+from core.models import Event, SeenValue
 from tokens import purge
 from tokens.lifecycle import families as lifecycle
 from tokens.lifecycle import revocation
@@ -401,6 +401,8 @@ def test_count_matches_what_the_purge_then_deletes(start, public_app, end_user, 
     rotate_twice(start, public_app, now, first_rotated_ago=9 * DAY)
     make_code(public_app, end_user, expires_at=now - DAY)
     make_event(now - 100 * DAY)
+    SeenValue.objects.create(key="dpop:a", expires_at=now - DAY)
+    SeenValue.objects.create(key="dpop:b", expires_at=now + DAY)
 
     expected = purge.count(purge.Policy(now=now))
     assert expected == run(now)
@@ -411,8 +413,10 @@ def test_count_matches_what_the_purge_then_deletes(start, public_app, end_user, 
         "families": 1,
         "refresh tokens": 1,
         "revoked access tokens": 0,
+        "single-use values": 1,
         "events": 1,
     }
+    assert list(SeenValue.objects.values_list("key", flat=True)) == ["dpop:b"]
 
 
 def command(*args) -> str:

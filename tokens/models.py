@@ -14,6 +14,8 @@ from django.db import models
 
 from core.ids import new_id
 
+from .servers.models import AuthorizationServer, Claim, Policy, PolicyRule, Scope  # noqa: F401  (one app's models)
+
 SERVER_ORG = "org"
 SERVER_DEFAULT = "default"
 SERVER_CHOICES = [(SERVER_ORG, "Org authorization server"), (SERVER_DEFAULT, "default")]

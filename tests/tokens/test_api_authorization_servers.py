@@ -385,7 +385,7 @@ def test_bad_claims_name_the_field(api_client, server, change, path):
 def test_a_bad_claim_value_names_the_supported_forms(api_client, server):
     body = {"name": "tier", "claimType": "RESOURCE", "value": "appuser.x"}
     cause = api_client.post(f"{BASE}/{server['id']}/claims", body).json()["errorCauses"][0]["errorSummary"]
-    assert "user.<profile attribute>" in cause and "double quotes" in cause
+    assert "user.<profile attribute>" in cause and "string literal in quotes" in cause
 
 
 # Policies -------------------------------------------------------------------------------------

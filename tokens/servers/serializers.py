@@ -26,6 +26,7 @@ from core.api.fields import (
 from tokens.models import SigningKey
 
 from . import validation as v
+from .scopes import PROFILE_ATTRIBUTES
 
 NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
@@ -118,7 +119,7 @@ class ClaimRequestSerializer(serializers.Serializer):
         max_length=1024,
         schema={
             "minLength": 1,
-            "pattern": r'^(user\.[A-Za-z][A-Za-z0-9_]*|"[^"]*")$',
+            "pattern": rf'^(user\.({"|".join(PROFILE_ATTRIBUTES)})|"[^"\\]*")$',
             "description": "`user.<profile attribute>` or a string in double quotes.",
         },
     )

@@ -110,7 +110,10 @@ def _schema_of(value) -> dict:
     if isinstance(value, str):
         return {"type": "string", "enum": [value]}
     if isinstance(value, list):
-        return {"type": "array", "items": _schema_of(value[0]) if value else {}, "maxItems": len(value)}
+        items = _schema_of(value[0]) if value else {}
+        if "enum" in items and all(_schema_of(item).get("type") == items["type"] for item in value):
+            items = {**items, "enum": list(dict.fromkeys(value))}  # ["GET", "PUT", "DELETE"]: any of them
+        return {"type": "array", "items": items, "maxItems": len(value)}
     properties = {key: _schema_of(item) for key, item in value.items()}
     if not properties:
         return {"type": "object"}

@@ -347,3 +347,96 @@ def test_a_stale_copy_is_checked_with_one_statement_and_reloaded_only_when_chang
     assert registry.get_server(server.id).name == "Orders"
     type(server).objects.filter(id=server.id).update(last_updated=timezone.now())  # as the admin services do
     assert registry.get_server(server.id).name == "Renamed"
+
+
+# Live: a sign-in through a server created a moment ago ---------------------------------------------
+
+
+@pytest.mark.live
+def test_a_live_sign_in_through_a_newly_created_server(live, live_db):
+    """gunicorn workers that never saw the server load it, sign with its fresh keys, apply its rule and
+    claims, and refuse its tokens at `default`; deactivated, it answers 404."""
+    import uuid
+
+    import requests
+
+    from accounts.services import create_user
+    from clients.services import create_app
+    from tests.kit.oauth import live_sign_in
+
+    suffix = uuid.uuid4().hex[:8]
+    server = make_server(f"Live {suffix}", audience=f"api://live-{suffix}", scopes=["orders:read"])
+    add_rule(add_policy(server), "Live rule", access_token_lifetime_minutes=7, refresh_token_window_minutes=30)
+    add_claim(server, "tier", '"gold"')
+    password = "live password 123"
+    user = create_user(username=f"as-{suffix}@example.com", email=f"as-{suffix}@example.com", password=password)
+    app, secret = create_app(
+        {
+            "label": f"AS app {suffix}",
+            "application_type": "web",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "redirect_uris": ["https://app.example.com/callback"],
+        }
+    )
+    base, prefix = live.url, f"/oauth2/{server.id}/v1"
+    grant = live_sign_in(
+        base,
+        app.client_id,
+        "https://app.example.com/callback",
+        user.username,
+        password,
+        server=server.id,
+        scope="openid orders:read offline_access",
+    )
+    response = requests.post(
+        f"{base}{prefix}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": grant["code"],
+            "redirect_uri": grant["redirect_uri"],
+            "code_verifier": grant["verifier"],
+        },
+        auth=(app.client_id, secret),
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    tokens = response.json()
+    assert tokens["expires_in"] == 7 * 60
+    jwks = jwt.PyJWKClient(f"{base}{prefix}/keys")
+    key = jwks.get_signing_key_from_jwt(tokens["access_token"])
+    access = jwt.decode(
+        tokens["access_token"],
+        key.key,
+        algorithms=["RS256"],
+        audience=f"api://live-{suffix}",
+        issuer=f"{base}/oauth2/{server.id}",
+    )
+    assert access["tier"] == "gold" and access["exp"] - access["iat"] == 7 * 60
+    assert access["scp"] == ["openid", "orders:read", "offline_access"]
+    elsewhere = requests.post(
+        f"{base}/oauth2/default/v1/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(app.client_id, secret),
+        timeout=10,
+    )
+    assert elsewhere.status_code == 400 and elsewhere.json() == INVALID_REFRESH
+    refreshed = requests.post(
+        f"{base}{prefix}/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(app.client_id, secret),
+        timeout=10,
+    )
+    assert refreshed.status_code == 200 and refreshed.json()["expires_in"] == 7 * 60
+
+    server.status = "INACTIVE"
+    server.save()
+    # Every worker notices within ROTOR_SERVER_CACHE_SECONDS (5 s).
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        statuses = {requests.get(f"{base}{prefix}/keys", timeout=10).status_code for _ in range(8)}
+        if statuses == {404}:
+            break
+        time.sleep(0.5)
+    assert statuses == {404}

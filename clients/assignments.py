@@ -9,7 +9,8 @@ fail; refresh itself checks nothing new. Users still assigned another way keep e
 """
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import Group, GroupMembership, User
 from core.systemlog import recording, types
@@ -58,6 +59,15 @@ def assigned_users(app: Application, *, without_group=None, without_user=None, w
     if without_member is not None:
         members = members.exclude(group=without_member[0], user=without_member[1])
     return User.objects.filter(Q(pk__in=direct.values("user_id")) | Q(pk__in=members.values("user_id")))
+
+
+def app_users(app: Application) -> QuerySet:
+    """The users who may sign in to `app` as Okta's AppUser list shows them: `is_direct` (scope USER or
+    GROUP) and `assigned_at` (the direct assignment's time, else the user's creation)."""
+    direct = AppUserAssignment.objects.filter(app=app, user=OuterRef("pk"))
+    return assigned_users(app).annotate(
+        is_direct=Exists(direct), assigned_at=Coalesce(Subquery(direct.values("created")[:1]), F("date_joined"))
+    )
 
 
 def losing_access(app: Application, candidates: QuerySet, **without) -> QuerySet:

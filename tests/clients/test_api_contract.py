@@ -46,6 +46,15 @@ def test_schema_documents_every_management_endpoint(client, db):
         "/api/v1/authorizationServers/{server_id}/credentials/keys",
         "/api/v1/authorizationServers/{server_id}/credentials/lifecycle/keyRotate",
         "/api/v1/logs",
+        "/api/v1/groups",
+        "/api/v1/groups/{group_id}",
+        "/api/v1/groups/{group_id}/users",
+        "/api/v1/groups/{group_id}/users/{user_id}",
+        "/api/v1/users/{user_id}/groups",
+        "/api/v1/apps/{app_id}/groups",
+        "/api/v1/apps/{app_id}/groups/{group_id}",
+        "/api/v1/apps/{app_id}/users",
+        "/api/v1/apps/{app_id}/users/{user_id}",
     }
     assert not any(path.startswith("/oauth2") for path in document["paths"])
     assert document["components"]["securitySchemes"]["SSWS"]["in"] == "header"

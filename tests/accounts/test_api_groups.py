@@ -25,7 +25,11 @@ def test_create_group_in_oktas_shape(api_client, settings):
     assert body["profile"] == {"name": "Contractors", "description": "External"}
     assert body["created"].endswith("Z") and body["lastMembershipUpdated"] is None
     base = f"{settings.ROTOR_ISSUER}/api/v1/groups/{body['id']}"
-    assert body["_links"] == {"self": {"href": base}, "users": {"href": f"{base}/users"}, "apps": {"href": f"{base}/apps"}}
+    assert body["_links"] == {
+        "self": {"href": base},
+        "users": {"href": f"{base}/users"},
+        "apps": {"href": f"{base}/apps"},
+    }
     group = Group.objects.get(public_id=body["id"])
     assert Event.objects.get(event_type="group.lifecycle.create").targets[0]["id"] == group.public_id
 

@@ -92,7 +92,9 @@ def test_users_through_a_group_have_scope_group(api_client, confidential_app, en
 
     assert shown.status_code == 200 and shown.json()["scope"] == "GROUP"
     # Not assigned directly: nothing to delete here.
-    assert_okta_error(api_client.delete(f"/api/v1/apps/{confidential_app.public_id}/users/{end_user.uid}"), 404, "E0000007")
+    assert_okta_error(
+        api_client.delete(f"/api/v1/apps/{confidential_app.public_id}/users/{end_user.uid}"), 404, "E0000007"
+    )
 
 
 def test_deleting_a_direct_assignment_revokes_the_users_families(api_client, client, confidential_app, end_user):
@@ -105,7 +107,9 @@ def test_deleting_a_direct_assignment_revokes_the_users_families(api_client, cli
     assert response.status_code == 204
     assert not AppUserAssignment.objects.exists()
     assert TokenFamily.objects.get().status == "REVOKED"
-    assert_okta_error(api_client.get(f"/api/v1/apps/{confidential_app.public_id}/users/{end_user.uid}"), 404, "E0000007")
+    assert_okta_error(
+        api_client.get(f"/api/v1/apps/{confidential_app.public_id}/users/{end_user.uid}"), 404, "E0000007"
+    )
 
 
 def test_deleting_a_group_assignment_revokes_the_members_families(api_client, client, confidential_app, end_user):

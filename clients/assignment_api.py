@@ -14,9 +14,10 @@ from core.systemlog.audit import Audit
 
 from . import assignments
 from .api import get_app
-from .models import AppGroupAssignment
+from .models import AppGroupAssignment, Application
 from .serializers import (
     AppGroupAssignmentSerializer,
+    AppSerializer,
     AppUserRequestSerializer,
     AppUserSerializer,
     GroupAssignmentRequestSerializer,
@@ -123,3 +124,19 @@ class AppUserView(ManagementAPIView):
             raise ResourceNotFound(f"{user_id} (AppUser)")
         assignments.unassign_user(app, user, audit=Audit.of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupAppListView(ManagementAPIView):
+    """GET /api/v1/groups/{groupId}/apps: the apps the group is assigned to (the group's `apps` link)."""
+
+    rate_limit_bucket = "groups"
+
+    @extend_schema(
+        operation_id="listAssignedApplicationsForGroup",
+        parameters=[LIMIT, AFTER],
+        responses={200: AppSerializer(many=True)},
+    )
+    def get(self, request, group_id):
+        group = get_group(group_id)
+        page, link = paginate(request, Application.objects.filter(group_assignments__group=group))
+        return Response(AppSerializer(page, many=True).data, headers={"Link": link})

@@ -52,7 +52,12 @@ def refused_sign_in(chromium, base: str, client_id: str, person) -> dict:
     return params
 
 
-def test_admin_limits_an_app_to_a_group_and_removing_the_member_ends_their_access(admin_page, chromium, live, people):
+def test_admin_limits_an_app_to_a_group_and_removing_the_member_ends_their_access(
+    admin_page,  # noqa: F811  (the imported fixtures)
+    chromium,
+    live,
+    people,  # noqa: F811
+):
     page, tag, user = admin_page, people["tag"], people["user"]
     client_id = create_spa(page, f"Contractor portal {tag}")
     app_url = page.url

@@ -13,7 +13,7 @@ from . import family_search, reports
 from .lifecycle.revocation import revoke_family
 from .models import TokenFamily
 from .servers import keys
-from .servers.registry import SERVER_IDS, all_servers, get_server
+from .servers.registry import all_servers, any_server, server_ids
 
 
 @staff_required
@@ -88,7 +88,7 @@ def _rotation_consequences(server_id: str) -> tuple[str, str]:
         )
         return "", warning
     if dropped is not None:
-        minutes = int(keys.longest_token_lifetime().total_seconds() // 60)
+        minutes = int(keys.longest_token_lifetime(server_id).total_seconds() // 60)
         return (
             f"Key {dropped.kid} is dropped. It stopped signing more than {minutes} min ago (the longest token "
             "lifetime), so no token it signed is still valid.",
@@ -99,9 +99,9 @@ def _rotation_consequences(server_id: str) -> tuple[str, str]:
 
 @staff_required
 def server_rotate(request, server_id):
-    if server_id not in SERVER_IDS:
+    if server_id not in server_ids():
         raise Http404("No such authorization server")
-    server = get_server(server_id)
+    server = any_server(server_id)
 
     def rotate():
         _before, after = keys.rotate_keys(server.id)

@@ -158,6 +158,10 @@ STATE_RULES = (
     "is not a scope of this authorization server",
     "is not the client ID of an app",
     "is not the id of a user",
+    "is not the id of a group",  # groups (accounts/groups.py), rule conditions and claims
+    "EVERYONE cannot be excluded",
+    "needs a filter",
+    "regular expression does not compile",
     "reserved",
     "alone",
     "stands for every scope",

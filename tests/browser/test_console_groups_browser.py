@@ -83,11 +83,11 @@ def test_admin_limits_an_app_to_a_group_and_removing_the_member_ends_their_acces
     page.get_by_label("Assign a group").fill(f"Contractors {tag}")
     page.get_by_role("button", name="Find groups").click()
     page.get_by_role("button", name=f"Assign Contractors {tag}").click()
-    page.get_by_text(f"Assigned Contractors {tag}").wait_for()
+    page.get_by_text(f"Assigned Contractors {tag} to Contractor portal {tag}.").wait_for()
     page.get_by_role("row").filter(has_text="Everyone").get_by_role("link", name="Remove").click()
     assert "This revokes 0 token families" in page.inner_text("main")
     page.get_by_role("button", name="Unassign and revoke 0 token families").click()
-    page.get_by_text("Unassigned Everyone").wait_for()
+    page.get_by_text(f"Unassigned Everyone from Contractor portal {tag}; revoked 0 token families.").wait_for()
     shot(page, "app-assignments")
 
     tokens = app_sign_in(chromium, live.url, client_id, user)  # in through the group

@@ -234,3 +234,30 @@ def test_the_api_refuses_a_groups_claim_without_a_filter_or_with_a_bad_regex(api
     assert_okta_error(response, 400, "E0000001")
     assert path in " ".join(c["errorSummary"] for c in response.json()["errorCauses"])
     assert not Claim.objects.filter(server=server, name="groups").exists()
+
+
+@pytest.mark.postgres
+def test_a_refresh_reads_the_groups_only_where_a_groups_claim_applies(client, server, make_app, end_user, settings):
+    """Two statements (lookup, rotation) at a server without a groups claim; one more with one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.kit.oauth import refresh
+
+    settings.ROTOR_OAUTH_RATE_LIMIT_PER_MINUTE = settings.ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = 0
+    settings.ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = settings.ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = 0
+    settings.ROTOR_FAST_SQL = True
+    add_rule(add_policy(server))
+    app, secret = make_app(label="q", grant_types=["authorization_code", "refresh_token"], rotation_type="ROTATE")
+    counts = []
+    for with_claim in (False, True):
+        if with_claim:
+            add_claim(server, "groups", ".*", value_type="GROUPS", group_filter_type="REGEX")
+        token = tokens_for(client, app, end_user, secret=secret, server=server.id)["refresh_token"]
+        refresh(client, app, token, secret=secret, server=server.id)  # the server's config is cached now
+        token = refresh(client, app, token, secret=secret, server=server.id)
+        with CaptureQueriesContext(connection) as ctx:
+            response = refresh(client, app, token.json()["refresh_token"], secret=secret, server=server.id)
+        assert response.status_code == 200, response.content
+        counts.append(len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]))
+    assert counts == [2, 3]

@@ -7,6 +7,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from clients import assignments
 from core.console import confirm_then_act, keep_once, staff_required, take_once
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
@@ -21,7 +22,7 @@ from .forms import (
     UserProfileForm,
     UserSearchForm,
 )
-from .models import ApiToken, User
+from .models import ApiToken, Group, User
 from .views import ProtectedLoginView
 
 
@@ -84,6 +85,8 @@ def user_detail(request, uid):
         "person": user,
         "families": reports.family_rows(user=user),
         "apps": reports.apps_of_user(user),
+        "groups": Group.of_user(user).order_by("name"),
+        "assigned_apps": assignments.apps_of_user(user).order_by("name"),
         "locked_until": signin.locked_until(user),
         "active_families": services.active_family_count(user),
     }

@@ -136,3 +136,20 @@ class NewPasswordForm(PasswordChangeForm):
         if password and self.user.check_password(password):
             raise ValidationError(self.error_messages["same_password"], code="same_password")
         return password
+
+
+class GroupForm(forms.Form):
+    """Fields for accounts.groups.create_group/update_group, which validate (shared with the API)."""
+
+    name = forms.CharField(label="Name", max_length=255)
+    description = forms.CharField(label="Description", required=False, max_length=1024)
+
+    add_service_errors = UserCreateForm.add_service_errors
+
+
+class GroupSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=255)
+
+    def filter(self, qs):
+        q = self.cleaned_data["q"].strip() if self.is_valid() else ""
+        return qs.filter(name__icontains=q) if q else qs

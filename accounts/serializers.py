@@ -111,3 +111,47 @@ class UserSerializer(ResponseSerializer):
     profile = ProfileOutSerializer(source="*")
     credentials = ConstantField({"provider": {"type": "OKTA", "name": "OKTA"}})
     _links = UserLinksSerializer(source="*")
+
+
+# Groups (`/api/v1/groups`) ---------------------------------------------------------------------------
+
+GROUP_PATH = "/api/v1/groups/{o.public_id}"
+
+
+class GroupProfileRequestSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=255, schema={"minLength": 1, "pattern": NON_BLANK})
+    description = StrictCharField(max_length=1024, required=False, allow_null=True)
+
+
+class GroupRequestSerializer(serializers.Serializer):
+    """Okta's create/replace body: `{"profile": {"name", "description"}}`."""
+
+    profile = GroupProfileRequestSerializer()
+
+    def to_group_data(self) -> dict:
+        profile = self.validated_data["profile"]
+        return {"name": profile["name"], "description": profile.get("description") or ""}
+
+
+class GroupProfileSerializer(ResponseSerializer):
+    name = serializers.CharField()
+    description = BlankAsNullCharField()
+
+
+class GroupLinksSerializer(ResponseSerializer):
+    self = LinkField(GROUP_PATH)
+    users = LinkField(GROUP_PATH + "/users")
+    apps = LinkField(GROUP_PATH + "/apps")
+
+
+class GroupSerializer(ResponseSerializer):
+    """A group as Okta's Groups API returns one."""
+
+    id = serializers.CharField(source="public_id")
+    created = IsoDateTimeField()
+    lastUpdated = IsoDateTimeField(source="last_updated")
+    lastMembershipUpdated = IsoDateTimeField(source="last_membership_updated", allow_null=True)
+    objectClass = ConstantField(["okta:user_group"])
+    type = serializers.ChoiceField(choices=["BUILT_IN", "OKTA_GROUP"])
+    profile = GroupProfileSerializer(source="*")
+    _links = GroupLinksSerializer(source="*")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import console, views
+from . import console, group_console, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -22,6 +22,17 @@ urlpatterns = [
     path("console/users/<str:uid>/password/", console.user_reset_password, name="user-reset-password"),
     path("console/users/<str:uid>/sign-out/", console.user_sign_out, name="user-sign-out"),
     path("console/users/<str:uid>/revoke-tokens/", console.user_revoke_tokens, name="user-revoke-tokens"),
+    path("console/groups/", group_console.group_list, name="group-list"),
+    path("console/groups/new/", group_console.group_create, name="group-create"),
+    path("console/groups/<str:public_id>/", group_console.group_detail, name="group-detail"),
+    path("console/groups/<str:public_id>/edit/", group_console.group_edit, name="group-edit"),
+    path("console/groups/<str:public_id>/delete/", group_console.group_delete, name="group-delete"),
+    path("console/groups/<str:public_id>/members/", group_console.group_member_add, name="group-member-add"),
+    path(
+        "console/groups/<str:public_id>/members/<str:uid>/remove/",
+        group_console.group_member_remove,
+        name="group-member-remove",
+    ),
     path("console/security/api-tokens/", console.api_token_list, name="api-token-list"),
     path("console/security/api-tokens/<int:pk>/revoke/", console.api_token_revoke, name="api-token-revoke"),
 ]

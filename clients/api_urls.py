@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, assignment_api
 
 urlpatterns = [
     path("apps", api.AppListView.as_view(), name="app-list"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("apps/<str:app_id>/lifecycle/activate", api.AppActivateView.as_view(), name="app-activate"),
     path("apps/<str:app_id>/lifecycle/deactivate", api.AppDeactivateView.as_view(), name="app-deactivate"),
     path("apps/<str:app_id>/credentials/secrets", api.AppSecretView.as_view(), name="app-secrets"),
+    path("apps/<str:app_id>/groups", assignment_api.AppGroupListView.as_view(), name="app-groups"),
+    path("apps/<str:app_id>/groups/<str:group_id>", assignment_api.AppGroupView.as_view(), name="app-group"),
+    path("groups/<str:group_id>/apps", assignment_api.GroupAppListView.as_view(), name="group-apps"),
+    path("apps/<str:app_id>/users", assignment_api.AppUserListView.as_view(), name="app-users"),
+    path("apps/<str:app_id>/users/<str:user_id>", assignment_api.AppUserView.as_view(), name="app-user"),
 ]

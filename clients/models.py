@@ -1,8 +1,11 @@
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Exists
 from oauth2_provider.models import AbstractApplication
 
+from accounts.models import Group, GroupMembership
 from core.ids import new_id
 
 GRANT_AUTHORIZATION_CODE = "authorization_code"
@@ -130,5 +133,44 @@ class Application(AbstractApplication):
         §4.14.2, clients/validation.py): it still works, and the console asks for rotation."""
         return self.is_public and self.issues_refresh_tokens and self.rotation_type == self.Rotation.STATIC
 
+    def is_assigned_to(self, user) -> bool:
+        """Whether `user` may sign in to this app: assigned directly, or in a group assigned to it
+        (Everyone holds every user). ONE statement, each branch on an index: the direct row by
+        (app, user); Everyone by (app, group) and the group's pk; the user's memberships by
+        (user, group), each probing (app, group). /authorize and /activate ask it; refresh does
+        not (unassignment revokes instead)."""
+        assigned_groups = AppGroupAssignment.objects.filter(app_id=self.pk)
+        branches = (
+            Exists(AppUserAssignment.objects.filter(app_id=self.pk, user_id=user.pk))
+            | Exists(assigned_groups.filter(group__type=Group.Type.BUILT_IN))
+            | Exists(GroupMembership.objects.filter(user_id=user.pk, group_id__in=assigned_groups.values("group_id")))
+        )
+        return Application.objects.filter(branches, pk=self.pk).exists()
+
     def __str__(self):
         return self.name or self.client_id
+
+
+class AppGroupAssignment(models.Model):
+    """A group assigned to an app (Okta's ApplicationGroupAssignment): its members may sign in to it."""
+
+    app = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="group_assignments", db_index=False)
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="app_assignments")
+    priority = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["app", "group"], name="clients_app_group_unique")]
+
+
+class AppUserAssignment(models.Model):
+    """A user assigned to an app directly (Okta's AppUser with `scope: USER`)."""
+
+    app = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="user_assignments", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="app_assignments")
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["app", "user"], name="clients_app_user_unique")]

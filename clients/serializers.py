@@ -5,6 +5,7 @@ The response serializers render the app JSON itself, so the OpenAPI document is 
 """
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import (
@@ -308,3 +309,71 @@ class NewSecretSerializer(ResponseSerializer):
     created = IsoDateTimeField(source="app.updated")
     lastUpdated = IsoDateTimeField(source="app.updated")
     _links = NewSecretLinksSerializer(source="app")
+
+
+# App assignments (`/api/v1/apps/{appId}/groups`, `/api/v1/apps/{appId}/users`) -------------------------
+
+
+class GroupAssignmentRequestSerializer(serializers.Serializer):
+    """PUT /apps/{appId}/groups/{groupId}: an optional body; only `priority` means anything here."""
+
+    priority = StrictIntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
+    profile = serializers.DictField(required=False, allow_null=True)
+
+
+class AssignmentLinksSerializer(ResponseSerializer):
+    app = LinkField("/api/v1/apps/{o.app.public_id}")
+    self = LinkField("/api/v1/apps/{o.app.public_id}/groups/{o.group.public_id}")
+    group = LinkField("/api/v1/groups/{o.group.public_id}")
+
+
+class AppGroupAssignmentSerializer(ResponseSerializer):
+    """Okta's ApplicationGroupAssignment: the group's id, the priority and links."""
+
+    id = serializers.CharField(source="group.public_id")
+    lastUpdated = IsoDateTimeField(source="last_updated")
+    priority = serializers.IntegerField()
+    profile = ConstantField({})
+    _links = AssignmentLinksSerializer(source="*")
+
+
+class AppUserRequestSerializer(serializers.Serializer):
+    """POST /apps/{appId}/users: `{"id": userId}`; a `scope` other than USER is refused (groups assign
+    themselves through /apps/{appId}/groups)."""
+
+    id = StrictCharField(max_length=150, schema={"minLength": 1})
+    scope = StrictChoiceField(choices=["USER"], required=False, allow_null=True)
+    credentials = serializers.DictField(required=False, allow_null=True)
+    profile = serializers.DictField(required=False, allow_null=True)
+
+
+class AppUserLinksSerializer(ResponseSerializer):
+    app = LinkField("/api/v1/apps/{context[app].public_id}")
+    user = LinkField("/api/v1/users/{o.uid}")
+
+
+class AppUserCredentialsSerializer(ResponseSerializer):
+    userName = serializers.CharField(source="username")
+
+
+class AppUserSerializer(ResponseSerializer):
+    """Okta's AppUser for an OIDC app: a user who may sign in to it, `scope` USER when assigned
+    directly, GROUP when only through a group. Rendered from the User, with `is_direct` and
+    `assigned_at` (the direct assignment's time, else the user's creation) annotated."""
+
+    id = serializers.CharField(source="uid")
+    externalId = ConstantField(None)
+    created = IsoDateTimeField(source="assigned_at")
+    lastUpdated = IsoDateTimeField(source="assigned_at")
+    scope = serializers.SerializerMethodField()
+    status = ConstantField("ACTIVE")
+    statusChanged = IsoDateTimeField(source="assigned_at")
+    passwordChanged = ConstantField(None)
+    syncState = ConstantField("DISABLED")
+    credentials = AppUserCredentialsSerializer(source="*")
+    profile = ConstantField({})
+    _links = AppUserLinksSerializer(source="*")
+
+    @extend_schema_field({"type": "string", "enum": ["USER", "GROUP"]})
+    def get_scope(self, user) -> str:
+        return "USER" if user.is_direct else "GROUP"

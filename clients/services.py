@@ -14,6 +14,7 @@ from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.lifecycle.revocation import revoke_families
 
+from .assignments import assign_everyone
 from .models import Application
 from .validation import AppValidationError, validate_app
 
@@ -120,6 +121,7 @@ def create_app(data: dict, *, activate: bool = True, audit: Audit = SYSTEM) -> t
     app.tokens_valid_after = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         app.save()
+        assign_everyone(app)
         _log("create", f"Created app '{app.name}'", app, audit)
     return app, secret
 

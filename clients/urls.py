@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import assignment_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -14,6 +14,19 @@ urlpatterns = [
     path("console/apps/<str:public_id>/activate/", views.app_activate, name="app-activate"),
     path("console/apps/<str:public_id>/deactivate/", views.app_deactivate, name="app-deactivate"),
     path("console/apps/<str:public_id>/delete/", views.app_delete, name="app-delete"),
+    path("console/apps/<str:public_id>/assignments/", assignment_views.assignments_tab, name="app-assignments"),
+    path("console/apps/<str:public_id>/assignments/groups/", assignment_views.assign_group, name="app-assign-group"),
+    path(
+        "console/apps/<str:public_id>/assignments/groups/<str:group_id>/remove/",
+        assignment_views.unassign_group,
+        name="app-unassign-group",
+    ),
+    path("console/apps/<str:public_id>/assignments/users/", assignment_views.assign_user, name="app-assign-user"),
+    path(
+        "console/apps/<str:public_id>/assignments/users/<str:uid>/remove/",
+        assignment_views.unassign_user,
+        name="app-unassign-user",
+    ),
     path("console/apps/<str:public_id>/tokens/", views.app_tokens, name="app-tokens"),
     path("console/apps/<str:public_id>/tokens/revoke/", views.app_tokens_revoke_all, name="app-tokens-revoke"),
 ]

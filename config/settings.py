@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ActiveStatusEnum": ["ACTIVE"]},  # a new secret's and an AppUser's constant status
     "PREPROCESSING_HOOKS": ["core.api.schema.only_management_api"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

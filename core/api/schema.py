@@ -75,6 +75,9 @@ USER_OPERATIONS = ["getUser", "deactivateUser", "deleteUser", "listUserClients"]
 APP_TOKEN = {"app_id": "$request.path.app_id", "token_id": "$response.body#/0/id"}
 USER_CLIENT = {"user_id": "$request.path.user_id", "client_id": "$response.body#/0/client_id"}
 USER_TOKEN = {**USER_CLIENT, "client_id": "$request.path.client_id", "token_id": "$response.body#/0/id"}
+GROUP_ID = {"group_id": "$response.body#/id"}
+GROUP_OPERATIONS = ["getGroup", "replaceGroup", "deleteGroup", "listGroupUsers"]
+APP_GROUP = {"app_id": "$request.path.app_id", "group_id": "$response.body#/0/id"}
 # Authorization servers: from each created object to the operations on it (a server's keys are not
 # linked: rotating them is left out of the stateful run, and listing them needs no id of the walk's).
 SERVER_OPERATIONS = [
@@ -124,6 +127,13 @@ LINKS = {
     "createUser": ("200", dict.fromkeys(USER_OPERATIONS, USER_ID)),
     "getUser": ("200", dict.fromkeys(USER_OPERATIONS, USER_ID)),
     "listUsers": ("200", dict.fromkeys(["getUser", "listUserClients"], FIRST_USER_ID)),
+    "addGroup": ("200", dict.fromkeys(GROUP_OPERATIONS, GROUP_ID)),
+    "getGroup": ("200", dict.fromkeys(GROUP_OPERATIONS, GROUP_ID)),
+    "listGroups": ("200", dict.fromkeys(["getGroup", "listGroupUsers"], {"group_id": "$response.body#/0/id"})),
+    "listApplicationGroupAssignments": (
+        "200",
+        dict.fromkeys(["getApplicationGroupAssignment", "unassignApplicationFromGroup"], APP_GROUP),
+    ),
     "listOAuth2TokensForApplication": (
         "200",
         dict.fromkeys(["getOAuth2TokenForApplication", "revokeOAuth2TokenForApplication"], APP_TOKEN),

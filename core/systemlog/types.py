@@ -73,6 +73,17 @@ USER_UPDATE_PROFILE = "user.account.update_profile"
 USER_RESET_PASSWORD = "user.account.reset_password"
 USER_UPDATE_PASSWORD = "user.account.update_password"
 
+# Groups and app assignments, in Okta's names.
+GROUP_CREATE = "group.lifecycle.create"
+GROUP_DELETE = "group.lifecycle.delete"
+GROUP_UPDATE = "group.profile.update"
+GROUP_MEMBER_ADD = "group.user_membership.add"
+GROUP_MEMBER_REMOVE = "group.user_membership.remove"
+APP_GROUP_ASSIGN = "group.application_assignment.add"
+APP_GROUP_UNASSIGN = "group.application_assignment.remove"
+APP_USER_ASSIGN = "application.user_membership.add"
+APP_USER_UNASSIGN = "application.user_membership.remove"
+
 # Every event type Rotor records, with a readable name: the system log's event-type menu reads this list rather
 # than scanning the events table. OAuth events appear twice, for the org server and custom servers (`.as.`);
 # tests/test_event_catalogue.py checks that every name the code records is here.
@@ -118,6 +129,15 @@ _OTHER_EVENTS = {
     USER_UPDATE_PROFILE: "User profile updated",
     USER_RESET_PASSWORD: "Temporary password set by an admin",
     USER_UPDATE_PASSWORD: "Password changed",
+    GROUP_CREATE: "Group created",
+    GROUP_DELETE: "Group deleted",
+    GROUP_UPDATE: "Group profile updated",
+    GROUP_MEMBER_ADD: "User added to a group",
+    GROUP_MEMBER_REMOVE: "User removed from a group",
+    APP_GROUP_ASSIGN: "Group assigned to an app",
+    APP_GROUP_UNASSIGN: "Group unassigned from an app",
+    APP_USER_ASSIGN: "User assigned to an app",
+    APP_USER_UNASSIGN: "User unassigned from an app",
     **{authorization_server(action): f"Authorization server {action}" for action in AS_ACTIONS},
     **{oauth2_scope(action): f"Scope {action}" for action in SCOPE_ACTIONS},
     **{oauth2_claim(action): f"Claim {action}" for action in CLAIM_ACTIONS},

@@ -62,6 +62,16 @@ def test_schema_documents_every_management_endpoint(client, db):
         "/api/v1/authorizationServers/{server_id}/credentials/keys",
         "/api/v1/authorizationServers/{server_id}/credentials/lifecycle/keyRotate",
         "/api/v1/logs",
+        "/api/v1/groups",
+        "/api/v1/groups/{group_id}",
+        "/api/v1/groups/{group_id}/users",
+        "/api/v1/groups/{group_id}/users/{user_id}",
+        "/api/v1/users/{user_id}/groups",
+        "/api/v1/apps/{app_id}/groups",
+        "/api/v1/apps/{app_id}/groups/{group_id}",
+        "/api/v1/apps/{app_id}/users",
+        "/api/v1/apps/{app_id}/users/{user_id}",
+        "/api/v1/groups/{group_id}/apps",
     }
     assert not any(path.startswith("/oauth2") for path in document["paths"])
     assert document["components"]["securitySchemes"]["SSWS"]["in"] == "header"
@@ -148,6 +158,10 @@ STATE_RULES = (
     "is not a scope of this authorization server",
     "is not the client ID of an app",
     "is not the id of a user",
+    "is not the id of a group",  # groups (accounts/groups.py), rule conditions and claims
+    "EVERYONE cannot be excluded",
+    "needs a filter",
+    "regular expression does not compile",
     "reserved",
     "alone",
     "stands for every scope",
@@ -442,3 +456,71 @@ def test_okta_sdk_creates_a_user_and_lists_their_tokens(okta_client, live, live_
     _, _, err = run(okta_client.delete_user(user.id))
     assert err is None, err
     assert not User.objects.filter(uid=user.id).exists()
+
+
+@pytest.mark.live
+def test_okta_sdk_creates_a_group_adds_a_user_and_assigns_the_group_to_an_app(okta_client, live, live_db):
+    from okta import models
+
+    from clients.models import Application
+
+    suffix = uuid.uuid4().hex[:8]
+    user = User.objects.create_user(f"sdk-member-{suffix}@example.com", f"sdk-member-{suffix}@example.com", "x" * 20)
+    app, _ = create_app(
+        {"label": f"SDK assigned {suffix}", "application_type": "web", "redirect_uris": ["https://sdk.example.com/cb"]}
+    )
+
+    request = models.AddGroupRequest(
+        profile=models.OktaUserGroupProfile(name=f"SDK group {suffix}", description="Made by the SDK")
+    )
+    group, _, err = run(okta_client.add_group(request))
+    assert err is None, err
+    assert group.id.startswith("00g") and group.type.value == "OKTA_GROUP"
+    assert group.profile.actual_instance.name == f"SDK group {suffix}"
+
+    _, _, err = run(okta_client.assign_user_to_group(group.id, user.uid))
+    assert err is None, err
+    members, _, err = run(okta_client.list_group_users(group.id))
+    assert err is None, err
+    assert [m.id for m in members] == [user.uid]
+    found, _, err = run(okta_client.list_groups(q=f"SDK group {suffix}"))
+    assert err is None, err
+    assert [g.id for g in found] == [group.id]
+
+    assignment, _, err = run(okta_client.assign_group_to_application(app.public_id, group.id))
+    assert err is None, err
+    assert assignment.id == group.id and assignment.priority == 0
+    listed, _, err = run(okta_client.list_application_group_assignments(app.public_id))
+    assert err is None, err
+    everyone = [g.id for g in listed if g.id != group.id]
+    assert len(listed) == 2 and len(everyone) == 1  # Everyone, from the app's creation, and the new group
+    fetched, _, err = run(okta_client.get_application_group_assignment(app.public_id, group.id))
+    assert err is None, err
+    assert fetched.id == group.id
+    apps, _, err = run(okta_client.list_assigned_applications_for_group(group.id))
+    assert err is None, err
+    assert [a.id for a in apps] == [app.public_id]
+
+    app_user, _, err = run(
+        okta_client.assign_user_to_application(app.public_id, models.AppUserAssignRequest(id=user.uid))
+    )
+    assert err is None, err
+    assert app_user.id == user.uid and app_user.scope == "USER"
+    app_users, _, err = run(okta_client.list_application_users(app.public_id, limit=200))
+    assert err is None, err
+    assert user.uid in [u.id for u in app_users]
+
+    _, _, err = run(okta_client.unassign_application_from_group(app.public_id, everyone[0]))
+    assert err is None, err
+    _, _, err = run(okta_client.unassign_user_from_application(app.public_id, user.uid))
+    assert err is None, err
+    shown, _, err = run(okta_client.get_application_user(app.public_id, user.uid))
+    assert err is None, err
+    assert shown.scope == "GROUP"  # still assigned through the group
+    _, _, err = run(okta_client.unassign_user_from_group(group.id, user.uid))
+    assert err is None, err
+    _, response, err = run(okta_client.get_application_user(app.public_id, user.uid))
+    assert response.status == 404
+    _, _, err = run(okta_client.delete_group(group.id))
+    assert err is None, err
+    assert Application.objects.get(pk=app.pk).group_assignments.count() == 0

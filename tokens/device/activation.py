@@ -124,6 +124,20 @@ def find_pending(raw_code: str, attempt: Attempt, *, user, audit: Audit) -> Devi
     raise ActivationError(failure[1])
 
 
+class NotAssigned(Exception):
+    """The signed-in user may not sign in to the device's app: Rotor's error page, nothing decided."""
+
+    error = "access_denied"
+    description = "User is not assigned to the client application."
+
+
+def refuse_unassigned(row: DeviceCode, user) -> None:
+    """Raise NotAssigned unless `user` is assigned to the app (directly or by a group). The code stays
+    PENDING: someone assigned may still approve it, and otherwise it expires."""
+    if not row.client.is_assigned_to(user):
+        raise NotAssigned()
+
+
 def _decide(row: DeviceCode, status: str, user, auth_time: datetime | None, audit: Audit) -> bool:
     now = timezone.now()
     decided = DeviceCode.objects.filter(pk=row.pk, status=PENDING, expires_at__gt=now).update(

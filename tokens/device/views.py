@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core import clientip
 from core.systemlog.audit import Audit
-from tokens.oauth.http import NO_STORE, OAuthEndpoint, session_auth_time
+from tokens.oauth.http import NO_STORE, OAuthEndpoint, error_page, session_auth_time
 from tokens.servers import scopes
 from tokens.servers.registry import any_server, get_server
 
@@ -59,6 +59,10 @@ def activate(request):
     except activation.ActivationError as exc:
         context = {"user_code": raw, "error": exc.message}
         return render(request, "oauth/device_activate.html", context, status=exc.status)
+    try:
+        activation.refuse_unassigned(row, request.user)
+    except activation.NotAssigned as exc:
+        return error_page(request, exc.error, exc.description, status=403)
 
     decision = request.POST.get("decision")
     if decision not in ("approve", "deny"):

@@ -105,6 +105,28 @@ def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTE
     return count
 
 
+def revoke_families_of_users_at(client, users, *, reason: str, audit: Audit = SYSTEM) -> int:
+    """Revoke what `users` (a queryset) hold at one app: their active families there and, through a
+    user-at-app moment each, their access tokens without a family. For an unassignment, which may
+    touch every user at once (Everyone removed from an app): the moments are one upsert, not a row
+    each, and only the families that exist are visited."""
+    now = timezone.now()
+    user_ids = list(users.values_list("pk", flat=True))
+    count = 0
+    with transaction.atomic():
+        TokensValidAfter.objects.bulk_create(
+            [TokensValidAfter(user_id=pk, client=client, valid_after=now) for pk in user_ids],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["user", "client"],
+            update_fields=["valid_after"],
+        )
+        families = TokenFamily.objects.filter(status=ACTIVE, client=client, user__in=users.values("pk"))
+        for family in families.select_related("client", "user").select_for_update(of=("self",)).order_by("pk"):
+            count += revoke_in_transaction(family, any_server(family.server), reason=reason, audit=audit)
+    return count
+
+
 SERVER_BATCH = 1000  # families revoked per statement when a server goes inactive
 
 

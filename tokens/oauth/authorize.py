@@ -39,6 +39,7 @@ _ASKED_PATH = "/oauth2/"  # both servers' authorize endpoints
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43,128}")  # fullmatch: `$` would let a trailing newline through
 _MAX_AGE = re.compile(r"[0-9]{1,10}")  # ASCII digits only
 RESPONSE_MODES = ("query", "form_post")
+NOT_ASSIGNED = "User is not assigned to the client application."  # Okta's words, also at /activate
 PROMPTS = {"none", "login", "consent"}
 SINGLE_PARAMS = (
     "client_id",
@@ -299,6 +300,8 @@ def _authorize(request, req, params):
     elif needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
         return _send_to_sign_in(request, request.get_full_path())
 
+    if not req.app.is_assigned_to(user):  # one indexed query (clients/models.py); no consent, no code
+        raise req.error("access_denied", NOT_ASSIGNED)
     try:  # the access policy, now that the user is known (Okta answers the redirect with access_denied)
         policies.evaluate(req.server, req.app, grant_type=GRANT_AUTHORIZATION_CODE, scopes=req.scopes, user=user)
     except policies.PolicyDenied:

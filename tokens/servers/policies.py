@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from accounts.models import Group
 from clients.models import GRANT_DEVICE_CODE
 
 from .models import ALL_CLIENTS, ALL_SCOPES, EVERYONE
@@ -64,11 +65,14 @@ def org_lifetimes() -> Lifetimes:
 
 
 def user_group_ids(user) -> set[str]:
-    """The ids of the groups `user` belongs to, for the rules' group conditions.
+    """What the rules' group conditions compare with: `EVERYONE`, the Everyone group's id and the ids of
+    the user's groups. One statement on the (user, group) membership index; asked only for a rule that
+    names groups other than EVERYONE (`_people_match`), so most sign-ins pay nothing."""
+    return {EVERYONE, *Group.of_user(user).values_list("public_id", flat=True)}
 
-    Empty until groups exist: the groups issue (15) fills this in. Only `EVERYONE` matches meanwhile.
-    """
-    return set()
+
+def _names_groups(rule) -> bool:
+    return bool(rule.groups_exclude) or bool(set(rule.groups_include or []) - {EVERYONE})
 
 
 def _grant_matches(rule, grant_type: str) -> bool:
@@ -94,7 +98,7 @@ def _people_match(rule, user) -> bool:
     if user is None:
         return everyone
     ids = {user.uid, str(user.pk)}
-    groups = user_group_ids(user)
+    groups = user_group_ids(user) if _names_groups(rule) else {EVERYONE}
     if ids & set(rule.users_exclude or []) or groups & set(rule.groups_exclude or []):
         return False
     return everyone or bool(ids & set(users_in)) or bool(groups & set(groups_in))

@@ -7,6 +7,7 @@ tokens/oauth/minting.py) but signs nothing and writes nothing.
 import time
 from dataclasses import dataclass, field
 
+from accounts.models import Group
 from clients.models import GRANT_CLIENT_CREDENTIALS
 
 from . import policies
@@ -31,6 +32,20 @@ class Preview:
     refresh_token: bool = False  # whether a refresh token would be issued
     access_token: dict = field(default_factory=dict)  # the claims, as the token would carry them
     id_token: dict = field(default_factory=dict)  # {} when no ID token would be issued
+    groups: list[str] = field(default_factory=list)  # the user's groups, by name (Everyone included)
+    group_matches: list[str] = field(default_factory=list)  # those of them the matched rule includes
+
+
+def _group_matches(rule, user) -> list[str]:
+    """The names of the matched rule's included groups that the user is in ("Everyone" for EVERYONE)."""
+    included = set(rule.groups_include or []) if rule is not None else set()
+    if user is None or not included:
+        return []
+    ids = policies.user_group_ids(user) & included
+    names = list(Group.objects.filter(public_id__in=ids).order_by("name").values_list("name", flat=True))
+    if policies.EVERYONE in ids and Group.EVERYONE_NAME not in names:
+        names.insert(0, Group.EVERYONE_NAME)
+    return names
 
 
 def preview(server_id: str, app, user, grant_type: str, scopes: list[str] | str | None) -> Preview:
@@ -65,6 +80,9 @@ def preview(server_id: str, app, user, grant_type: str, scopes: list[str] | str 
     now = int(time.time())
     result.matched, result.scopes = True, granted
     result.policy, result.rule, result.lifetimes = decision.policy, decision.rule, decision.lifetimes
+    if user is not None:
+        result.groups = scope_rules.group_names(user)
+        result.group_matches = _group_matches(decision.rule, user)
     result.refresh_token = (
         user is not None and decision.allows_refresh and app.issues_refresh_tokens and "offline_access" in granted
     )

@@ -10,6 +10,7 @@ access token, `IDENTITY` claims into the ID token, each value an expression that
 import re
 from collections.abc import Callable
 
+from accounts.models import Group
 from tokens.oauth.errors import INVALID_SCOPE, OAuthError
 
 from .registry import AuthServer
@@ -196,24 +197,73 @@ def _included(claim, scopes: list[str], *, in_token: bool) -> bool:
     return not (in_token and claim.claim_type == "IDENTITY" and not claim.always_include_in_token)
 
 
+GROUPS_CLAIM_MAX = 100  # Okta's groups claim carries at most 100 groups
+
+
+def group_filter(filter_type: str, value: str) -> Callable[[str], bool]:
+    """Okta's groups-claim filter on a group's name: STARTS_WITH, EQUALS and CONTAINS ignore case, REGEX
+    must match the whole name (Java's `matches`, as Okta evaluates it). Raises ValueError for a bad
+    filter type or a pattern that does not compile."""
+    folded = value.casefold()
+    if filter_type == "STARTS_WITH":
+        return lambda name: name.casefold().startswith(folded)
+    if filter_type == "EQUALS":
+        return lambda name: name.casefold() == folded
+    if filter_type == "CONTAINS":
+        return lambda name: folded in name.casefold()
+    if filter_type == "REGEX":
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"The regular expression does not compile: {exc}.") from None
+        return lambda name: pattern.fullmatch(name) is not None
+    raise ValueError(f"'{filter_type}' is not a group filter (STARTS_WITH, EQUALS, CONTAINS or REGEX).")
+
+
+def group_names(user) -> list[str]:
+    """The names of the user's groups, Everyone included, by name: one statement."""
+    return list(Group.of_user(user).order_by("name", "pk").values_list("name", flat=True))
+
+
+def groups_claim(claim, names: list[str]) -> list[str]:
+    """The groups claim's value: the names that pass its filter, at most GROUPS_CLAIM_MAX, by name."""
+    try:
+        keep = group_filter(claim.group_filter_type, claim.value)
+    except ValueError:  # validation refuses such a claim; a stored one is skipped, never a failed sign-in
+        return []
+    return [name for name in names if keep(name)][:GROUPS_CLAIM_MAX]
+
+
 def custom_claims(server: AuthServer, claim_type: str, user, scopes: list[str], *, in_token: bool = True) -> dict:
     """The server's ACTIVE `claim_type` claims for this user and these scopes, by name.
 
-    A claim whose value comes out empty (no user, an empty attribute) is left out, as Okta does. A stored
-    value that no longer parses is skipped rather than failing the sign-in: validation refuses such values.
+    A claim whose value comes out empty (no user, an empty attribute, no group passing the filter) is left
+    out, as Okta does. A stored value that no longer parses is skipped rather than failing the sign-in:
+    validation refuses such values. Groups claims read the user's groups once (one statement), and only
+    when the server has one that applies: a refresh at a server without one stays two statements.
     """
     if not server.is_custom:
         return {}
     claims: dict = {}
+    names = None
     for claim in server.config.claims:
-        if claim.status != "ACTIVE" or claim.claim_type != claim_type or claim.value_type != "EXPRESSION":
+        if claim.status != "ACTIVE" or claim.claim_type != claim_type:
             continue
         if claim.name in RESERVED_CLAIMS or not _included(claim, scopes, in_token=in_token):
             continue
-        try:
-            value = parse_claim_expression(claim.value)(user)
-        except ValueError:
+        if claim.value_type == "GROUPS":
+            if user is None:
+                continue
+            if names is None:
+                names = group_names(user)
+            value = groups_claim(claim, names)
+        elif claim.value_type == "EXPRESSION":
+            try:
+                value = parse_claim_expression(claim.value)(user)
+            except ValueError:
+                continue
+        else:
             continue
-        if value not in (None, ""):
+        if value not in (None, "", []):
             claims[claim.name] = value
     return claims

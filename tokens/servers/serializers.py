@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from clients.models import GRANT_TYPES
 from core.api.fields import (
+    BlankAsNullCharField,
     ConstantField,
     IsoDateTimeField,
     LinkField,
@@ -37,6 +38,7 @@ FIELD_PATHS = {
     "claim": {
         "claim_type": "claimType",
         "value_type": "valueType",
+        "group_filter_type": "group_filter_type",
         "always_include_in_token": "alwaysIncludeInToken",
         "conditions_scopes": "conditions.scopes",
     },
@@ -45,7 +47,9 @@ FIELD_PATHS = {
         "grant_types": "conditions.grantTypes.include",
         "scopes": "conditions.scopes.include",
         "users_include": "conditions.people.users.include",
+        "users_exclude": "conditions.people.users.exclude",
         "groups_include": "conditions.people.groups.include",
+        "groups_exclude": "conditions.people.groups.exclude",
         "access_token_lifetime_minutes": "actions.token.accessTokenLifetimeMinutes",
         "refresh_token_lifetime_minutes": "actions.token.refreshTokenLifetimeMinutes",
         "refresh_token_window_minutes": "actions.token.refreshTokenWindowMinutes",
@@ -70,17 +74,12 @@ class _Required(serializers.Serializer):
 
 class _Users(serializers.Serializer):
     include = _names(required=False, allow_null=True, help_text="User ids (`00u…`).")
-    exclude = _names(required=False, allow_null=True, help_text="Ignored.")
+    exclude = _names(required=False, allow_null=True, help_text="User ids the rule never applies to.")
 
 
 class _Groups(serializers.Serializer):
-    include = StrictListField(
-        child=StrictCharField(max_length=100, schema={"enum": ["EVERYONE"]}),
-        required=False,
-        allow_null=True,
-        help_text="Only EVERYONE until groups exist.",
-    )
-    exclude = _names(required=False, allow_null=True, help_text="Ignored.")
+    include = _names(required=False, allow_null=True, help_text="`EVERYONE` or group ids (`00g…`).")
+    exclude = _names(required=False, allow_null=True, help_text="Group ids whose members the rule never applies to.")
 
 
 # Requests -------------------------------------------------------------------------------------
@@ -136,8 +135,15 @@ class ClaimRequestSerializer(serializers.Serializer):
         schema={
             "minLength": 1,
             "pattern": rf'^(user\.({"|".join(PROFILE_ATTRIBUTES)})|"[^"\\]*")$',
-            "description": "`user.<profile attribute>` or a string in double quotes.",
+            "description": "`user.<profile attribute>` or a string in double quotes. For `valueType: GROUPS` "
+            "the filter on group names (any text, a REGEX that compiles), which this pattern covers only in part.",
         },
+    )
+    group_filter_type = StrictChoiceField(
+        choices=v.GROUP_FILTERS,
+        required=False,
+        allow_null=True,
+        help_text="Required with `valueType: GROUPS` (Okta's groups claim, at most 100 groups).",
     )
     alwaysIncludeInToken = StrictBooleanField(required=False, allow_null=True)
     conditions = ClaimConditionsSerializer(required=False, allow_null=True)
@@ -150,6 +156,7 @@ class ClaimRequestSerializer(serializers.Serializer):
             "claim_type": d["claimType"],
             "value_type": d.get("valueType"),
             "value": d["value"],
+            "group_filter_type": d.get("group_filter_type"),
             "always_include_in_token": d.get("alwaysIncludeInToken"),
             "conditions_scopes": (d.get("conditions") or {}).get("scopes"),
         }
@@ -243,7 +250,9 @@ class RuleRequestSerializer(serializers.Serializer):
             "grant_types": conditions["grantTypes"]["include"],
             "scopes": conditions["scopes"]["include"],
             "users_include": (people.get("users") or {}).get("include"),
+            "users_exclude": (people.get("users") or {}).get("exclude"),
             "groups_include": (people.get("groups") or {}).get("include"),
+            "groups_exclude": (people.get("groups") or {}).get("exclude"),
             "access_token_lifetime_minutes": token.get("accessTokenLifetimeMinutes"),
             "refresh_token_lifetime_minutes": token.get("refreshTokenLifetimeMinutes"),
             "refresh_token_window_minutes": token.get("refreshTokenWindowMinutes"),
@@ -383,6 +392,7 @@ class ClaimSerializer(ResponseSerializer):
     claimType = serializers.ChoiceField(choices=v.CLAIM_TYPES, source="claim_type")
     valueType = serializers.ChoiceField(choices=v.VALUE_TYPES, source="value_type")
     value = serializers.CharField()
+    group_filter_type = BlankAsNullCharField(help_text="STARTS_WITH, EQUALS, CONTAINS or REGEX; null unless GROUPS.")
     alwaysIncludeInToken = serializers.BooleanField(source="always_include_in_token")
     conditions = ClaimConditionsOutSerializer(source="*")
     system = serializers.BooleanField()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from accounts.models import Group
 from clients.models import GRANT_DEVICE_CODE, GRANT_TYPES, Application
 
 from .models import ALL_CLIENTS, ALL_SCOPES, EVERYONE, AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
@@ -31,7 +32,8 @@ STATUSES = [Status.ACTIVE, Status.INACTIVE]
 CONSENTS = [c.value for c in Scope.Consent]
 PUBLISH = [c.value for c in Scope.Publish]
 CLAIM_TYPES = [c.value for c in Claim.ClaimType]
-VALUE_TYPES = [Claim.ValueType.EXPRESSION]  # GROUPS arrives with the groups issue
+VALUE_TYPES = [c.value for c in Claim.ValueType]
+GROUP_FILTERS = [c.value for c in Claim.GroupFilter]
 
 # RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`.
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
@@ -218,13 +220,21 @@ def _claim_rules():
     return scopes.RESERVED_CLAIMS, scopes.parse_claim_expression
 
 
+def group_filter(filter_type: str, value: str):
+    from . import scopes
+
+    return scopes.group_filter(filter_type, value)
+
+
 def validate_claim(server: AuthorizationServer, data: dict, *, instance: Claim | None = None) -> dict:
-    """Keys: name, claim_type, value_type, value, status, always_include_in_token, conditions_scopes."""
+    """Keys: name, claim_type, value_type, value, group_filter_type (GROUPS only), status,
+    always_include_in_token, conditions_scopes."""
     defaults = {
         "name": "",
         "claim_type": "",
         "value_type": Claim.ValueType.EXPRESSION,
         "value": "",
+        "group_filter_type": "",
         "status": Status.ACTIVE,
         "always_include_in_token": True,
         "conditions_scopes": [],
@@ -243,11 +253,23 @@ def validate_claim(server: AuthorizationServer, data: dict, *, instance: Claim |
     _choice(check, "claim_type", "The claim type", CLAIM_TYPES)
     _choice(check, "value_type", "The value type", VALUE_TYPES)
     _text(check, "value", "The value", 1024, required=True)
-    if "value" not in check.errors:
-        try:
-            parse_value(check.clean["value"])
-        except ValueError as exc:
-            check.fail("value", str(exc))
+    if check.clean.get("value_type") == Claim.ValueType.GROUPS:
+        # Okta's groups claim: the value is a filter on the group names, applied as group_filter_type says.
+        check.clean["group_filter_type"] = check.clean.get("group_filter_type") or ""
+        if check.clean["group_filter_type"] not in GROUP_FILTERS:
+            check.fail("group_filter_type", f"A groups claim needs a filter: {', '.join(GROUP_FILTERS)}.")
+        elif "value" not in check.errors:
+            try:
+                group_filter(check.clean["group_filter_type"], check.clean["value"])
+            except ValueError as exc:
+                check.fail("value", str(exc))
+    else:
+        check.clean["group_filter_type"] = ""  # only a groups claim has one
+        if "value" not in check.errors:
+            try:
+                parse_value(check.clean["value"])
+            except ValueError as exc:
+                check.fail("value", str(exc))
     _choice(check, "status", "Status", STATUSES)
     _boolean(check, "always_include_in_token", "Always include in token")
     names = _string_list(check, "conditions_scopes", "Scopes", required=False)
@@ -270,6 +292,7 @@ def settings_of_claim(claim: Claim) -> dict:
         "claim_type": claim.claim_type,
         "value_type": claim.value_type,
         "value": claim.value,
+        "group_filter_type": claim.group_filter_type,
         "status": claim.status,
         "always_include_in_token": claim.always_include_in_token,
         "conditions_scopes": list(claim.conditions_scopes),
@@ -345,8 +368,9 @@ def _lifetimes(check: _Check) -> None:
 
 
 def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = None) -> dict:
-    """Keys: name, status, priority (None = last), grant_types, scopes (["*"] or names), users_include (user
-    ids), groups_include (["EVERYONE"] until groups exist), and the three lifetimes."""
+    """Keys: name, status, priority (None = last), grant_types, scopes (["*"] or names), users_include and
+    users_exclude (user ids), groups_include (["EVERYONE"] or group ids) and groups_exclude (group ids),
+    and the three lifetimes."""
     defaults = {
         "name": "",
         "status": Status.ACTIVE,
@@ -354,7 +378,9 @@ def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = N
         "grant_types": [],
         "scopes": [],
         "users_include": [],
+        "users_exclude": [],
         "groups_include": [EVERYONE],
+        "groups_exclude": [],
         "access_token_lifetime_minutes": ACCESS_TOKEN_DEFAULT,
         "refresh_token_lifetime_minutes": 0,
         "refresh_token_window_minutes": WINDOW_DEFAULT,
@@ -380,14 +406,22 @@ def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = N
         known = set(Scope.objects.filter(server_id=policy.server_id, name__in=names).values_list("name", flat=True))
         for missing in [n for n in names if n not in known]:
             check.fail("scopes", f"'{missing[:100]}' is not a scope of this authorization server.")
-    users = _string_list(check, "users_include", "Users", required=False)
-    if users:
-        known = set(get_user_model().objects.filter(uid__in=users).values_list("uid", flat=True))
-        for missing in [u for u in users if u not in known]:
-            check.fail("users_include", f"'{missing[:100]}' is not the id of a user.")
-    groups = _string_list(check, "groups_include", "Groups", required=False)
-    if groups and groups != [EVERYONE]:
-        check.fail("groups_include", "Only EVERYONE is supported until groups exist.")
+    for name, label in (("users_include", "Users"), ("users_exclude", "Excluded users")):
+        users = _string_list(check, name, label, required=False)
+        if users:
+            known = set(get_user_model().objects.filter(uid__in=users).values_list("uid", flat=True))
+            for missing in [u for u in users if u not in known]:
+                check.fail(name, f"'{missing[:100]}' is not the id of a user.")
+    for name, label in (("groups_include", "Groups"), ("groups_exclude", "Excluded groups")):
+        groups = _string_list(check, name, label, required=False)
+        if not groups:
+            continue
+        if name == "groups_exclude" and EVERYONE in groups:
+            check.fail(name, "EVERYONE cannot be excluded: the rule would match no one.")
+        named = [g for g in groups if g != EVERYONE]
+        known = set(Group.objects.filter(public_id__in=named).values_list("public_id", flat=True))
+        for missing in [g for g in named if g not in known]:
+            check.fail(name, f"'{missing[:100]}' is not the id of a group (or EVERYONE).")
     _lifetimes(check)
     return check.done()
 
@@ -400,7 +434,9 @@ def settings_of_rule(rule: PolicyRule) -> dict:
         "grant_types": list(rule.grant_types),
         "scopes": list(rule.scopes),
         "users_include": list(rule.users_include),
+        "users_exclude": list(rule.users_exclude),
         "groups_include": list(rule.groups_include),
+        "groups_exclude": list(rule.groups_exclude),
         "access_token_lifetime_minutes": rule.access_token_lifetime_minutes,
         "refresh_token_lifetime_minutes": rule.refresh_token_lifetime_minutes,
         "refresh_token_window_minutes": rule.refresh_token_window_minutes,

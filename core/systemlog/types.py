@@ -23,6 +23,35 @@ def client_lifecycle(action: str) -> str:
     return f"app.oauth2.client.lifecycle.{action}"
 
 
+# An admin's changes to authorization servers, in Okta's names: the server, its scopes and its claims have
+# their own (`oauth2.as.created`, `oauth2.scope.updated`, `oauth2.claim.deleted`); access policies and their
+# rules are recorded as Okta records every policy type's (`policy.lifecycle.create`, `policy.rule.add`).
+AS_ACTIONS = ["created", "updated", "activated", "deactivated", "deleted"]
+SCOPE_ACTIONS = CLAIM_ACTIONS = ["created", "updated", "deleted"]
+POLICY_ACTIONS = ["create", "update", "activate", "deactivate", "delete"]
+RULE_ACTIONS = ["add", "update", "activate", "deactivate", "delete"]
+
+
+def authorization_server(action: str) -> str:
+    return f"oauth2.as.{action}"
+
+
+def oauth2_scope(action: str) -> str:
+    return f"oauth2.scope.{action}"
+
+
+def oauth2_claim(action: str) -> str:
+    return f"oauth2.claim.{action}"
+
+
+def policy_lifecycle(action: str) -> str:
+    return f"policy.lifecycle.{action}"
+
+
+def policy_rule(action: str) -> str:
+    return f"policy.rule.{action}"
+
+
 def user_lifecycle(action: str) -> str:
     return f"user.lifecycle.{action}"
 
@@ -88,6 +117,17 @@ _OTHER_EVENTS = {
     USER_UPDATE_PROFILE: "User profile updated",
     USER_RESET_PASSWORD: "Temporary password set by an admin",
     USER_UPDATE_PASSWORD: "Password changed",
+    **{authorization_server(action): f"Authorization server {action}" for action in AS_ACTIONS},
+    **{oauth2_scope(action): f"Scope {action}" for action in SCOPE_ACTIONS},
+    **{oauth2_claim(action): f"Claim {action}" for action in CLAIM_ACTIONS},
+    **{
+        policy_lifecycle(action): f"Access policy {label}"
+        for action, label in zip(POLICY_ACTIONS, AS_ACTIONS, strict=True)
+    },
+    **{
+        policy_rule(action): f"Access policy rule {label}"
+        for action, label in zip(RULE_ACTIONS, AS_ACTIONS, strict=True)
+    },
     api_token("create"): "API token created",
     api_token("revoke"): "API token revoked",
 }

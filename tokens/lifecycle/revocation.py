@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clients.models import Application
-from core.systemlog import recording
+from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import RevokedAccessToken, TokenFamily, TokensValidAfter
 from tokens.servers.registry import AuthServer, get_server
@@ -103,6 +103,53 @@ def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTE
         for family in qs.select_for_update(of=("self",)).order_by("pk"):
             count += revoke_in_transaction(family, get_server(family.server), reason=reason, audit=audit)
     return count
+
+
+SERVER_BATCH = 1000  # families revoked per statement when a server goes inactive
+
+
+def revoke_server_families(server_id: str, *, reason: str, audit: Audit = SYSTEM) -> int:
+    """Revoke every active family of one authorization server (its deactivation), in the caller's transaction.
+
+    The same switch as every other revocation (the family's status) and the same `token.revoke` event per
+    family, but a few statements per batch of families instead of two per family: a busy server may hold
+    hundreds of thousands. A family that a concurrent refresh holds is waited for (FOR UPDATE), so none
+    rotates past its server's deactivation. Access tokens without a family die with the server's endpoints,
+    which answer 404 while it is inactive.
+    """
+    event_type = types.oauth2("token.revoke", custom=True)  # only custom servers are rows that deactivate
+    now, count = timezone.now(), 0
+    with transaction.atomic():
+        while True:
+            batch = list(
+                TokenFamily.objects.select_for_update(of=("self",))
+                .select_related("client", "user")
+                .filter(server=server_id, status=ACTIVE)
+                .order_by("pk")[:SERVER_BATCH]
+            )
+            if not batch:
+                return count
+            TokenFamily.objects.filter(pk__in=[f.pk for f in batch]).update(
+                status=REVOKED, revoked_at=now, revoked_reason=reason
+            )
+            actor = recording.user_ref(audit.user) if audit.user is not None else recording.actor_ref(None)
+            recording.save_all(
+                [
+                    recording.columns(
+                        event_type,
+                        f"Refresh token family revoked ({reason.replace('_', ' ')})",
+                        audit=audit,
+                        actor=actor,
+                        targets=[recording.user_ref(f.user), recording.family_ref(f)],
+                        app=f.client,
+                        user=f.user,
+                        family=f,
+                        debug={"reason": reason},
+                    )
+                    for f in batch
+                ]
+            )
+            count += len(batch)
 
 
 def revoke_access_token(jti: str, expires_at: int) -> None:

@@ -67,3 +67,24 @@ def describe(requested: list[str]) -> list[tuple[str, str]]:
     """(scope, what it lets the app do) for the consent and device-confirmation pages."""
     known = supported_scopes()
     return [(s, known.get(s, s)) for s in requested]
+
+
+# --- Claim names and values. as-admin's placeholder until as-engine's claim code lands in this module:
+# tokens/servers/validation.py imports exactly these two names; on merge, keep as-engine's version.
+RESERVED_CLAIMS = frozenset(
+    {
+        "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "cid", "uid", "scp", "cnf", "ver", "auth_time",
+        "nonce", "at_hash", "c_hash", "amr", "idp", "azp", "sid", "acr",
+    }
+)  # fmt: skip
+
+
+def parse_claim_value(value: str) -> tuple[str, str]:
+    """`user.<attribute>` -> ("user", attribute); a quoted literal -> ("literal", text). ValueError otherwise."""
+    import re
+
+    if match := re.fullmatch(r"user\.([A-Za-z][A-Za-z0-9_]*)", value):
+        return "user", match.group(1)
+    if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1]:
+        return "literal", value[1:-1]
+    raise ValueError('Use user.<profile attribute> (e.g. user.email) or a string in double quotes (e.g. "gold").')

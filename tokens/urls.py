@@ -18,8 +18,8 @@ from .oauth.logout import logout_view
 from .oauth.revoke import RevokeView
 from .oauth.token import TokenView
 from .oauth.userinfo import userinfo_view
-from .servers import console as server_console
 from .ops import observed
+from .servers import console as server_console
 
 app_name = "tokens"
 

@@ -22,7 +22,6 @@ from tokens.models import SERVER_ORG, TokenFamily
 from . import keys, services
 from .forms import ClaimForm, PolicyForm, PreviewForm, RuleForm, ScopeForm, ServerForm
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
-from .preview import preview
 from .registry import get_server
 from .scopes import OIDC_SCOPES
 from .validation import ServerValidationError
@@ -669,6 +668,8 @@ def server_preview(request, server_id):
     form = PreviewForm(request.GET or None, scope_names=names)
     result = None
     if form.is_valid():
+        from .preview import preview
+
         c = form.cleaned_data
         result = preview(server.id, c["client"], c["user"], c["grant_type"], c["scopes"])
     status = 400 if form.is_bound and not form.is_valid() else 200

@@ -283,17 +283,15 @@ CORS_ALLOW_HEADERS = (
 CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Rotor tunables.
-ROTOR_ACCESS_TOKEN_MINUTES = env_int("ROTOR_ACCESS_TOKEN_MINUTES", 60)  # access-token lifetime
+ROTOR_ACCESS_TOKEN_MINUTES = env_int("ROTOR_ACCESS_TOKEN_MINUTES", 60)  # org server (custom: policy rules)
 ROTOR_ID_TOKEN_MINUTES = env_int("ROTOR_ID_TOKEN_MINUTES", 60)  # ID-token lifetime
 ROTOR_AUTH_CODE_SECONDS = 300  # authorization codes are single-use and short-lived
 ROTOR_ORG_REFRESH_LIFETIME_MINUTES = 90 * 24 * 60  # org server: 90 days absolute (SPEC §4)
-ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES", 0)  # 0 = unlimited
-ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = env_int("ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES", 10080)  # idle window
-ROTOR_CUSTOM_SCOPES = env_list("ROTOR_CUSTOM_SCOPES", "api:read,api:write")  # for client_credentials
 ROTOR_FAST_SQL = env_bool(
     "ROTOR_FAST_SQL", True
 )  # token endpoint's hand-written SQL on PostgreSQL (tokens/lifecycle/postgres.py)
 ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
+ROTOR_SERVER_CACHE_SECONDS = env_int("ROTOR_SERVER_CACHE_SECONDS", 5)  # a worker's copy of a server's config
 # JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
 # shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting
 # a key that an emergency double rotation unpublished. Keep it well below the time between rotations.

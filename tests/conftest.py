@@ -46,13 +46,15 @@ def _fast_hasher_and_clean_caches(request, settings):
             "clients.hashers.ClientSecretSHA256Hasher",
         ]
     from tokens.oauth import client_cache
-    from tokens.servers import keys
+    from tokens.servers import keys, registry
 
     keys.clear_cache()
     client_cache.clear()
+    registry.clear_cache()
     yield
     keys.clear_cache()
     client_cache.clear()
+    registry.clear_cache()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from .servers.models import AuthorizationServer, Claim, Policy, PolicyRule, Scop
 
 SERVER_ORG = "org"
 SERVER_DEFAULT = "default"
-SERVER_CHOICES = [(SERVER_ORG, "Org authorization server"), (SERVER_DEFAULT, "default")]
 
 
 def _unique(model: str, field: str) -> models.UniqueConstraint:
@@ -33,7 +32,7 @@ class SigningKey(models.Model):
         NEXT = "NEXT"  # published ahead, signs after the next rotation
         EXPIRED = "EXPIRED"  # signed before the last rotation, still published so its tokens verify
 
-    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    server = models.CharField(max_length=32)  # "org" or an AuthorizationServer id
     kid = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=8, choices=Status.choices)
     public_jwk = models.JSONField()
@@ -54,7 +53,7 @@ class AuthorizationCode(models.Model):
     code_hash = models.CharField(max_length=64)
     client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    server = models.CharField(max_length=32)  # "org" or an AuthorizationServer id
     redirect_uri = models.TextField()
     scopes = models.JSONField(default=list)
     nonce = models.TextField(blank=True, default="")
@@ -92,13 +91,14 @@ class TokenFamily(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="families", db_index=False
     )
-    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    server = models.CharField(max_length=32)  # "org" or an AuthorizationServer id
     scopes = models.JSONField(default=list)
     grant_type = models.CharField(max_length=64, default="authorization_code")
     auth_time = models.DateTimeField()
     created = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Absolute expiry; empty = unlimited.")
     idle_minutes = models.PositiveIntegerField(help_text="Idle window, restarted by every use.")
+    access_minutes = models.PositiveIntegerField(default=60, help_text="Access-token lifetime granted at sign-in.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revoked_reason = models.CharField(max_length=64, blank=True, default="")
@@ -180,7 +180,7 @@ class DeviceCode(models.Model):
     device_code_hash = models.CharField(max_length=64)
     user_code_hash = models.CharField(max_length=64)
     client = models.ForeignKey("clients.Application", on_delete=models.CASCADE, related_name="+")
-    server = models.CharField(max_length=32, choices=SERVER_CHOICES)
+    server = models.CharField(max_length=32)  # "org" or an AuthorizationServer id
     scopes = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     user = models.ForeignKey(

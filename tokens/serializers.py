@@ -13,8 +13,8 @@ from rest_framework import serializers
 from core.api.fields import ConstantField, IsoDateTimeField, LinkField, ResponseSerializer, StrictChoiceField
 from core.isotime import iso
 
-from .servers.registry import get_server
-from .servers.scopes import supported_scopes
+from .servers.registry import any_server
+from .servers.scopes import server_scopes
 
 
 def scope_id(name: str) -> str:
@@ -60,7 +60,10 @@ class EmbeddedScopesSerializer(ResponseSerializer):
     def get_attribute(self, family):
         if not self.context.get("expand_scope"):
             raise serializers.SkipField()
-        known = self.context.setdefault("known_scopes", supported_scopes())  # once per response
+        by_server = self.context.setdefault("known_scopes", {})  # once per server and response
+        if family.server not in by_server:
+            by_server[family.server] = server_scopes(any_server(family.server))
+        known = by_server[family.server]
         names = [(name, known.get(name, name)) for name in family.scopes]
         return {"scopes": [EmbeddedScope(scope_id(n), n, text, text, family.server) for n, text in names]}
 
@@ -77,7 +80,7 @@ class TokenLinksSerializer(ResponseSerializer):
         "/api/v1/users/{o.user.uid}", title=lambda family: family.user.get_full_name() or family.user.username
     )
     authorizationServer = LinkField(
-        "/api/v1/authorizationServers/{o.server}", title=lambda family: get_server(family.server).name
+        "/api/v1/authorizationServers/{o.server}", title=lambda family: any_server(family.server).name
     )
 
 
@@ -106,7 +109,7 @@ class TokenSerializer(ResponseSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_issuer(self, family) -> str:
-        return get_server(family.server).issuer
+        return any_server(family.server).issuer
 
 
 class ClientLinksSerializer(ResponseSerializer):

@@ -1,16 +1,22 @@
-"""Both authorization servers' endpoints: the org server under /oauth2/v1, `default` under
-/oauth2/default/v1, each with its discovery documents; the device activation pages; the console.
+"""Every authorization server's endpoints: the org server under /oauth2/v1, a custom server `{id}`
+(`default` among them) under /oauth2/{id}/v1, each with its discovery documents; the device
+activation pages; the console.
 
-`machine_paths()` lists the endpoints that apps call without cookies, so config/wsgi.py can
-serve them with the lean middleware stack."""
+An unknown or INACTIVE server's endpoints answer Okta's 404 (`_served`). `machine_patterns()`
+lists the endpoints that apps call without cookies, so config/wsgi.py can serve them with the lean
+middleware stack."""
 
-from django.urls import path
+import functools
+import re
 
+from django.http import JsonResponse
+from django.urls import path, register_converter
+
+from core.api.errors import error_body
 from core.systemlog.console import system_log, system_log_export
 
 from . import console
 from .device.views import DeviceAuthorizeView, activate, activate_done
-from .models import SERVER_DEFAULT, SERVER_ORG
 from .oauth.authorize import authorize
 from .oauth.discovery import jwks_view, oauth_metadata_view, openid_configuration_view
 from .oauth.introspect import IntrospectView
@@ -20,6 +26,7 @@ from .oauth.token import TokenView
 from .oauth.userinfo import userinfo_view
 from .ops import observed
 from .servers import console as server_console
+from .servers.registry import DEFAULT, ORG, ServerNotFound, get_server
 
 app_name = "tokens"
 
@@ -39,28 +46,64 @@ _DISCOVERY = [
     ("openid-configuration", openid_configuration_view, "openid-configuration"),
     ("oauth-authorization-server", oauth_metadata_view, "oauth-metadata"),
 ]
-# server id -> (URL prefix, URL name prefix)
-_SERVERS = {SERVER_ORG: ("", "org"), SERVER_DEFAULT: ("oauth2/default/", "default")}
+SERVER_ID = "[A-Za-z0-9]{1,20}"  # `default` or Okta's `aus…` ids
 
 
-def _server_patterns(server_id: str) -> list:
-    base, name = _SERVERS[server_id]
-    kw = {"server_id": server_id}
+class ServerIdConverter:
+    regex = SERVER_ID
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ServerIdConverter, "server")
+
+
+def not_found(server_id: str) -> JsonResponse:
+    """Okta's answer on the endpoints of a missing or inactive authorization server."""
+    body = error_body("E0000007", str(ServerNotFound(server_id)))
+    return JsonResponse(body, status=404, headers={"Cache-Control": "no-store"})
+
+
+def _served(view):
+    """Run `view` only for an ACTIVE server (no statement while registry.py's copy is fresh); else the 404."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, server_id, **kwargs):
+        try:
+            get_server(server_id)
+            return view(request, *args, server_id=server_id, **kwargs)
+        except ServerNotFound:  # also when it went inactive meanwhile
+            return not_found(server_id)
+
+    return wrapped
+
+
+def _patterns(base: str, name: str, kw: dict | None) -> list:
+    """`base` is "oauth2/" (org), "oauth2/default/" or "oauth2/<server:server_id>/"; discovery sits at the
+    site root for the org server."""
+    well_known = "" if base == "oauth2/" else base
     endpoints = [
-        path(f"{base or 'oauth2/'}v1/{route}", observed(route, view), kw, name=f"{name}-{_URL_NAMES.get(route, route)}")
+        path(f"{base}v1/{route}", _served(observed(route, view)), kw, name=f"{name}-{_URL_NAMES.get(route, route)}")
         for route, view, _machine in _ENDPOINTS
     ]
-    discovery = [path(f"{base}.well-known/{doc}", view, kw, name=f"{name}-{url}") for doc, view, url in _DISCOVERY]
+    discovery = [
+        path(f"{well_known}.well-known/{doc}", _served(view), kw, name=f"{name}-{url}") for doc, view, url in _DISCOVERY
+    ]
     return endpoints + discovery
 
 
-def machine_paths() -> list[str]:
-    """The paths of every endpoint apps call without cookies, discovery included."""
-    found = []
-    for base, _name in _SERVERS.values():
-        found += [f"/{base or 'oauth2/'}v1/{route}" for route, _view, machine in _ENDPOINTS if machine]
-        found += [f"/{base}.well-known/{doc}" for doc, _view, _url in _DISCOVERY]
-    return found
+def machine_patterns() -> list[str]:
+    """Regular expressions of every endpoint apps call without cookies, discovery included, on any server."""
+    machine = "|".join(re.escape(route) for route, _view, is_machine in _ENDPOINTS if is_machine)
+    docs = "|".join(re.escape(doc) for doc, _view, _url in _DISCOVERY)
+    return [
+        rf"/oauth2/(?:{SERVER_ID}/)?v1/(?:{machine})",
+        rf"(?:/oauth2/{SERVER_ID})?/\.well-known/(?:{docs})",
+    ]
 
 
 _device_activation = [
@@ -115,4 +158,10 @@ _console = [
     path("console/system-log/export.jsonl", system_log_export, {"fmt": "jsonl"}, name="system-log-jsonl"),
 ]
 
-urlpatterns = _server_patterns(SERVER_ORG) + _server_patterns(SERVER_DEFAULT) + _device_activation + _console
+urlpatterns = (
+    _patterns("oauth2/", ORG, {"server_id": ORG})
+    + _patterns(f"oauth2/{DEFAULT}/", DEFAULT, {"server_id": DEFAULT})  # keeps its URL names
+    + _patterns("oauth2/<server:server_id>/", "server", None)
+    + _device_activation
+    + _console
+)

@@ -77,6 +77,7 @@ USER_UPDATE_PASSWORD = "user.account.update_password"
 # than scanning the events table. OAuth events appear twice, for the org server and custom servers (`.as.`);
 # tests/test_event_catalogue.py checks that every name the code records is here.
 _OAUTH_EVENTS = {
+    "token.grant": "Token request refused by the access policy",
     "token.grant.access_token": "Access token granted",
     "token.grant.id_token": "ID token granted",
     "token.grant.refresh_token": "Refresh token granted",

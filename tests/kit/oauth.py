@@ -14,7 +14,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import requests
 
-PREFIX = {"org": "/oauth2/v1", "default": "/oauth2/default/v1"}
+
+class _Prefixes(dict):
+    """The endpoints' path of a server: the org server's, or any custom server's by id."""
+
+    def __missing__(self, server_id: str) -> str:
+        return f"/oauth2/{server_id}/v1"
+
+
+PREFIX = _Prefixes(org="/oauth2/v1", default="/oauth2/default/v1")
 FORM = "application/x-www-form-urlencoded"
 
 # Error bodies of SPEC §6 that several files expect, word for word.

@@ -19,7 +19,7 @@ from core import counters
 from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import DeviceCode
-from tokens.servers.registry import get_server
+from tokens.servers.registry import any_server
 
 from .grant import APPROVED, DENIED, PENDING, hash_user_code, normalize_user_code
 
@@ -132,7 +132,7 @@ def _decide(row: DeviceCode, status: str, user, auth_time: datetime | None, audi
     if decided:
         server_event = "device.approve" if status == APPROVED else "device.deny"
         recording.record(
-            get_server(row.server).event_type(server_event),
+            any_server(row.server).event_type(server_event),
             "Device sign-in approved by the user" if status == APPROVED else "Device sign-in denied by the user",
             audit=audit,
             actor=recording.user_ref(user),

@@ -25,7 +25,7 @@ from tokens.models import DeviceCode
 from tokens.oauth import minting
 from tokens.oauth.client_auth import authenticate_client
 from tokens.oauth.errors import OAuthError, missing, unauthorized_client
-from tokens.servers import scopes
+from tokens.servers import policies, scopes
 from tokens.servers.registry import AuthServer
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # consonants only: no look-alikes (0/O, 1/I) and no words
@@ -102,7 +102,7 @@ def start_authorization(server: AuthServer, params, authorization: str, audit: A
     """Authenticate the client, store a new device authorization and return the RFC 8628 §3.2 body."""
     app = authenticate_client(params, authorization, audit=audit)
     check_app(app)
-    requested = scopes.for_sign_in(app, params.get("scope"), request_name="device authorization request")
+    requested = scopes.for_sign_in(server, app, params.get("scope"), request_name="device authorization request")
 
     device_code = new_token()
     lifetime = settings.ROTOR_DEVICE_CODE_SECONDS
@@ -183,6 +183,7 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
     if user is None or not user.is_active:
         raise OAuthError("invalid_grant", INVALID_DEVICE_CODE)
     granted = list(row.scopes)
+    decision = policies.decide(server, app, grant_type=GRANT_DEVICE_CODE, scopes=granted, user=user, audit=audit)
     now = timezone.now()
 
     def claim(family) -> bool:
@@ -199,6 +200,7 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
         scopes=granted,
         auth_time=row.auth_time,
         grant_type=FAMILY_GRANT_TYPE,
+        decision=decision,
         audit=audit,
     )
     if redeemed is None:  # another poll redeemed it first
@@ -208,6 +210,7 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
         app,
         user=user,
         granted=granted,
+        lifetimes=decision.lifetimes,
         family=redeemed.family,
         refresh_token=redeemed.refresh_token,
         auth_time=int(row.auth_time.timestamp()),

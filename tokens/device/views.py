@@ -15,7 +15,7 @@ from core import clientip
 from core.systemlog.audit import Audit
 from tokens.oauth.http import NO_STORE, OAuthEndpoint, session_auth_time
 from tokens.servers import scopes
-from tokens.servers.registry import get_server
+from tokens.servers.registry import any_server, get_server
 
 from . import activation, grant
 
@@ -65,7 +65,7 @@ def activate(request):
         context = {
             "app": row.client,
             "user_code": grant.format_user_code(grant.normalize_user_code(raw)),
-            "scopes": scopes.describe(row.scopes),
+            "scopes": scopes.describe(any_server(row.server), row.scopes),
         }
         return render(request, "oauth/device_confirm.html", context)
     if decision == "approve":

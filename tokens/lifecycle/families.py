@@ -18,6 +18,7 @@ from core.ops import metrics
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import RefreshToken, TokenFamily
 from tokens.oauth.errors import OAuthError, invalid_grant_refresh
+from tokens.servers.policies import Decision, Lifetimes, PolicyDenied, evaluate, org_lifetimes
 from tokens.servers.registry import AuthServer
 
 from .events import grant_events, save_events
@@ -36,14 +37,28 @@ class Refreshed:
 
 
 def start_family(
-    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+    *,
+    client,
+    user,
+    server: AuthServer,
+    scopes: list[str],
+    auth_time: datetime,
+    grant_type: str,
+    lifetimes: Lifetimes | None = None,
 ) -> tuple[TokenFamily, str]:
     """Start a family for one sign-in and return it with its first refresh token.
 
-    The lifetimes are fixed here, from the server's policy at sign-in, and never recomputed.
+    The lifetimes are fixed here, from the policy rule that matched at sign-in (the org server's
+    fixed ones), and never recomputed: later edits of the rule change no family. Without `lifetimes`
+    (seeding, tests) the server's policy is evaluated here.
     """
     now = timezone.now()
-    lifetime = server.refresh_lifetime_minutes
+    if lifetimes is None:
+        try:
+            lifetimes = evaluate(server, client, grant_type=grant_type, scopes=scopes, user=user).lifetimes
+        except PolicyDenied:
+            lifetimes = org_lifetimes()
+    lifetime = lifetimes.refresh_minutes
     family = TokenFamily.objects.create(
         client=client,
         user=user,
@@ -52,7 +67,8 @@ def start_family(
         auth_time=auth_time,
         grant_type=grant_type,
         expires_at=now + timedelta(minutes=lifetime) if lifetime else None,
-        idle_minutes=server.refresh_window_minutes,
+        idle_minutes=lifetimes.window_minutes,
+        access_minutes=lifetimes.access_minutes,
     )
     token = new_token()
     RefreshToken.objects.create(token_hash=hash_token(token), family=family, created=now, last_used=now)
@@ -65,13 +81,20 @@ def wants_refresh_token(client, scopes: list[str]) -> bool:
 
 
 def start_family_if_offline(
-    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str
+    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str, decision: Decision
 ) -> tuple[TokenFamily | None, str | None]:
-    """Start a family when the sign-in earns a refresh token; (None, None) otherwise."""
-    if not wants_refresh_token(client, scopes):
+    """Start a family when the sign-in earns a refresh token (and the policy rule allows the refresh
+    grant); (None, None) otherwise."""
+    if not decision.allows_refresh or not wants_refresh_token(client, scopes):
         return None, None
     return start_family(
-        client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
+        client=client,
+        user=user,
+        server=server,
+        scopes=scopes,
+        auth_time=auth_time,
+        grant_type=grant_type,
+        lifetimes=decision.lifetimes,
     )
 
 
@@ -90,6 +113,7 @@ def redeem_once(
     scopes: list[str],
     auth_time: datetime,
     grant_type: str,
+    decision: Decision,
     audit: Audit = SYSTEM,
 ) -> Redeemed | None:
     """Redeem a one-time code (authorization code, device code) exactly once; None if another request did.
@@ -101,7 +125,13 @@ def redeem_once(
     """
     with transaction.atomic():
         family, token = start_family_if_offline(
-            client=client, user=user, server=server, scopes=scopes, auth_time=auth_time, grant_type=grant_type
+            client=client,
+            user=user,
+            server=server,
+            scopes=scopes,
+            auth_time=auth_time,
+            grant_type=grant_type,
+            decision=decision,
         )
         won = claim(family)
         if won:

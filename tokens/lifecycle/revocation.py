@@ -19,7 +19,7 @@ from clients.models import Application
 from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import RevokedAccessToken, TokenFamily, TokensValidAfter
-from tokens.servers.registry import AuthServer, get_server
+from tokens.servers.registry import AuthServer, any_server
 
 ACTIVE = TokenFamily.Status.ACTIVE
 REVOKED = TokenFamily.Status.REVOKED
@@ -73,7 +73,7 @@ def revoke_in_transaction(
 def revoke_family(family: TokenFamily, *, reason: str, audit: Audit = SYSTEM) -> bool:
     """Revoke a family: all its refresh tokens and the access tokens issued from it."""
     with transaction.atomic():
-        return revoke_in_transaction(family, get_server(family.server), reason=reason, audit=audit)
+        return revoke_in_transaction(family, any_server(family.server), reason=reason, audit=audit)
 
 
 def refuse_tokens_issued_before(now: datetime, *, client=None, user=None) -> None:
@@ -101,7 +101,7 @@ def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTE
     with transaction.atomic():
         refuse_tokens_issued_before(timezone.now(), client=client, user=user)
         for family in qs.select_for_update(of=("self",)).order_by("pk"):
-            count += revoke_in_transaction(family, get_server(family.server), reason=reason, audit=audit)
+            count += revoke_in_transaction(family, any_server(family.server), reason=reason, audit=audit)
     return count
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from clients.models import GRANT_AUTHORIZATION_CODE, Application
 from core.crypto import hash_token, new_token
 from tokens.models import AuthorizationCode, ConsentGrant
+from tokens.servers import policies
 from tokens.servers import scopes as scope_rules
 from tokens.servers.registry import AuthServer, get_server
 
@@ -135,7 +136,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         raise fail("unauthorized_client", "The client is not authorized to use the authorization code grant.")
 
     try:
-        requested = scope_rules.for_sign_in(app, params.get("scope"), request_name="authorization request")
+        requested = scope_rules.for_sign_in(server, app, params.get("scope"), request_name="authorization request")
     except OAuthError as exc:
         raise fail(exc.error, exc.description) from None
 
@@ -189,7 +190,8 @@ def needs_login(req: AuthorizationRequest, user, auth_time: datetime | None) -> 
 
 
 def needs_consent(req: AuthorizationRequest, user) -> bool:
-    if req.app.consent_method == "TRUSTED":
+    """Whether to ask: the app requires consent and a scope does (a custom server's IMPLICIT scopes do not)."""
+    if req.app.consent_method == "TRUSTED" or not scope_rules.consent_scopes(req.server, req.scopes):
         return False
     if "consent" in req.prompt:
         return True
@@ -297,6 +299,11 @@ def _authorize(request, req, params):
     elif needs_login(req, user, auth_time) and not _signed_in_since_asked(request):
         return _send_to_sign_in(request, request.get_full_path())
 
+    try:  # the access policy, now that the user is known (Okta answers the redirect with access_denied)
+        policies.evaluate(req.server, req.app, grant_type=GRANT_AUTHORIZATION_CODE, scopes=req.scopes, user=user)
+    except policies.PolicyDenied:
+        raise req.error("access_denied", policies.POLICY_FAILED) from None
+
     if request.method == "POST":
         if params.get("decision") != "allow":
             raise req.error("access_denied", "The resource owner or authorization server denied the request.")
@@ -306,7 +313,7 @@ def _authorize(request, req, params):
         return render(
             request,
             "oauth/consent.html",
-            {"req": req, "fields": fields, "scopes": scope_rules.describe(req.scopes)},
+            {"req": req, "fields": fields, "scopes": scope_rules.describe(req.server, req.scopes, consent_only=True)},
         )
 
     code = issue_code(req, user, auth_time or timezone.now())

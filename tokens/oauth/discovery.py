@@ -6,12 +6,12 @@ from django.views.decorators.http import require_safe
 
 from tokens.servers import keys
 from tokens.servers.registry import AuthServer, get_server
-from tokens.servers.scopes import supported_scopes
+from tokens.servers.scopes import published_scopes
 
 from .token import supported_grants
 
 
-def oauth_metadata(server: AuthServer, scopes: dict) -> dict:
+def oauth_metadata(server: AuthServer, scopes: list[str]) -> dict:
     return {
         "issuer": server.issuer,
         "authorization_endpoint": server.endpoint("authorize"),
@@ -34,7 +34,7 @@ def oauth_metadata(server: AuthServer, scopes: dict) -> dict:
     }
 
 
-def openid_configuration(server: AuthServer, scopes: dict) -> dict:
+def openid_configuration(server: AuthServer, scopes: list[str]) -> dict:
     return oauth_metadata(server, scopes) | {
         "userinfo_endpoint": server.endpoint("userinfo"),
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -64,18 +64,19 @@ def openid_configuration(server: AuthServer, scopes: dict) -> dict:
     }
 
 
+def _document(build, server_id: str) -> dict:
+    server = get_server(server_id)
+    return build(server, published_scopes(server))
+
+
 @require_safe  # read-only documents: a POST, PUT or DELETE is a 405, not a 200
 def openid_configuration_view(request, server_id):
-    return JsonResponse(
-        openid_configuration(get_server(server_id), supported_scopes()), headers={"Cache-Control": "max-age=300"}
-    )
+    return JsonResponse(_document(openid_configuration, server_id), headers={"Cache-Control": "max-age=300"})
 
 
 @require_safe
 def oauth_metadata_view(request, server_id):
-    return JsonResponse(
-        oauth_metadata(get_server(server_id), supported_scopes()), headers={"Cache-Control": "max-age=300"}
-    )
+    return JsonResponse(_document(oauth_metadata, server_id), headers={"Cache-Control": "max-age=300"})
 
 
 @require_safe

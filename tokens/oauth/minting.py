@@ -16,8 +16,9 @@ from django.conf import settings
 from core.crypto import half_hash
 from tokens.lifecycle.revocation import is_access_token_revoked
 from tokens.servers import keys
+from tokens.servers.policies import Lifetimes
 from tokens.servers.registry import AuthServer
-from tokens.servers.scopes import user_claims
+from tokens.servers.scopes import custom_claims, user_claims
 
 
 @dataclass
@@ -33,7 +34,69 @@ def access_jti(family_id: str | None) -> str:
 
 
 def access_minutes() -> int:
+    """The org server's access-token lifetime; custom servers' come from their policy rules."""
     return settings.ROTOR_ACCESS_TOKEN_MINUTES
+
+
+def access_token_claims(
+    server: AuthServer,
+    *,
+    client_id: str,
+    scopes: list[str],
+    user=None,
+    jti: str,
+    now: int,
+    minutes: int,
+) -> dict:
+    """The access token's claims (RFC 9068 plus Okta's `cid`, `uid`, `scp` and the server's RESOURCE claims)."""
+    claims = {
+        "ver": 1,
+        "jti": jti,
+        "iss": server.issuer,
+        "aud": server.audience,
+        "iat": now,
+        "exp": now + minutes * 60,
+        "cid": client_id,
+        "scp": scopes,
+        "sub": user.username if user is not None else client_id,
+    }
+    if user is not None:
+        claims["uid"] = user.uid
+    return claims | custom_claims(server, "RESOURCE", user, scopes)
+
+
+def id_token_claims(
+    server: AuthServer,
+    *,
+    client_id: str,
+    user,
+    scopes: list[str],
+    auth_time: int,
+    now: int,
+    minutes: int,
+    nonce: str | None = None,
+    access_token: str | None = None,
+) -> dict:
+    """The ID token's claims: OIDC's, those the scopes release, and the server's IDENTITY claims."""
+    claims = {
+        "sub": user.uid,
+        "ver": 1,
+        "iss": server.issuer,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + minutes * 60,
+        "jti": "ID." + secrets.token_urlsafe(16),
+        "amr": ["pwd"],
+        "idp": server.issuer,
+        "auth_time": auth_time,
+    }
+    if nonce:
+        claims["nonce"] = nonce
+    if access_token:
+        claims["at_hash"] = half_hash(access_token)
+    claims.update(user_claims(user, scopes))
+    custom = custom_claims(server, "IDENTITY", user, scopes)
+    return claims | {name: value for name, value in custom.items() if name not in claims}  # standard ones win
 
 
 def mint_access_token(
@@ -45,26 +108,16 @@ def mint_access_token(
     family_id: str | None = None,
     now: int | None = None,
     jti: str | None = None,
+    minutes: int | None = None,
 ) -> MintedAccess:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
-    exp = now + access_minutes() * 60
     jti = jti or access_jti(family_id)
-    claims = {
-        "ver": 1,
-        "jti": jti,
-        "iss": server.issuer,
-        "aud": server.audience,
-        "iat": now,
-        "exp": exp,
-        "cid": client_id,
-        "scp": scopes,
-        "sub": user.username if user is not None else client_id,
-    }
-    if user is not None:
-        claims["uid"] = user.uid
+    claims = access_token_claims(
+        server, client_id=client_id, scopes=scopes, user=user, jti=jti, now=now, minutes=minutes or access_minutes()
+    )
     token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"})
-    return MintedAccess(token, jti, exp)
+    return MintedAccess(token, jti, claims["exp"])
 
 
 def mint_id_token(
@@ -77,26 +130,21 @@ def mint_id_token(
     nonce: str | None = None,
     access_token: str | None = None,
     now: int | None = None,
+    minutes: int | None = None,
 ) -> str:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
-    claims = {
-        "sub": user.uid,
-        "ver": 1,
-        "iss": server.issuer,
-        "aud": client_id,
-        "iat": now,
-        "exp": now + settings.ROTOR_ID_TOKEN_MINUTES * 60,
-        "jti": "ID." + secrets.token_urlsafe(16),
-        "amr": ["pwd"],
-        "idp": server.issuer,
-        "auth_time": auth_time,
-    }
-    if nonce:
-        claims["nonce"] = nonce
-    if access_token:
-        claims["at_hash"] = half_hash(access_token)
-    claims.update(user_claims(user, scopes))
+    claims = id_token_claims(
+        server,
+        client_id=client_id,
+        user=user,
+        scopes=scopes,
+        auth_time=auth_time,
+        now=now,
+        minutes=minutes or settings.ROTOR_ID_TOKEN_MINUTES,
+        nonce=nonce,
+        access_token=access_token,
+    )
     return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
@@ -149,14 +197,19 @@ def issue(
     *,
     user,
     granted: list[str],
+    lifetimes: Lifetimes | None = None,
     family=None,
     refresh_token: str | None = None,
     auth_time: int | None = None,
     nonce: str | None = None,
     jti: str | None = None,
 ) -> dict:
-    """Sign the access token (and ID token for `openid`) and build the token response."""
+    """Sign the access token (and ID token for `openid`) and build the token response.
+
+    The access token lives as long as the family was granted (`family.access_minutes`), else as
+    `lifetimes` (the policy decision of this grant) says, else the org server's fixed lifetime."""
     now = int(time.time())
+    minutes = family.access_minutes if family is not None else (lifetimes.access_minutes if lifetimes else None)
     access = mint_access_token(
         server,
         client_id=app.client_id,
@@ -165,6 +218,7 @@ def issue(
         family_id=family.public_id if family else None,
         now=now,
         jti=jti,
+        minutes=minutes,
     )
     body = {
         "token_type": "Bearer",
@@ -184,5 +238,6 @@ def issue(
             nonce=nonce,
             access_token=access.token,
             now=now,
+            minutes=lifetimes.id_minutes if lifetimes else None,
         )
     return body

@@ -23,7 +23,7 @@ from tokens.lifecycle import families
 from tokens.lifecycle.events import grant_events, save_events
 from tokens.lifecycle.revocation import revoke_access_token, revoke_in_transaction
 from tokens.models import AuthorizationCode
-from tokens.servers import scopes
+from tokens.servers import policies, scopes
 from tokens.servers.registry import AuthServer, get_server
 
 from . import client_cache, minting
@@ -152,6 +152,9 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
 
     user = code.user
     granted = list(code.scopes)
+    decision = policies.decide(
+        server, app, grant_type=GRANT_AUTHORIZATION_CODE, scopes=granted, user=user, audit=audit
+    )  # before the code is claimed: a refusal writes nothing but its event
     now = timezone.now()
     jti = None  # the access token's jti names the family, and the code keeps it for a replay to revoke
 
@@ -163,7 +166,7 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
                 redeemed_at=now,
                 family=family,
                 access_jti=jti,
-                access_expires_at=now + timedelta(minutes=minting.access_minutes()),
+                access_expires_at=now + timedelta(minutes=decision.lifetimes.access_minutes),
             )
         )
 
@@ -175,6 +178,7 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
         scopes=granted,
         auth_time=code.auth_time,
         grant_type=GRANT_AUTHORIZATION_CODE,
+        decision=decision,
         audit=audit,
     )
     if redeemed is None:  # a concurrent request redeemed it first: this is a second use
@@ -185,6 +189,7 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
         app,
         user=user,
         granted=granted,
+        lifetimes=decision.lifetimes,
         family=redeemed.family,
         refresh_token=redeemed.refresh_token,
         auth_time=int(code.auth_time.timestamp()),
@@ -215,14 +220,15 @@ def _client_credentials(server: AuthServer, params, authorization: str, audit: A
 def client_credentials_grant(server: AuthServer, app, params, audit: Audit, *, confirm: bool = False) -> dict:
     """`confirm`: `app` came from the client cache; raise client_cache.Stale if its row changed."""
     requested = scopes.parse(params.get("scope"))
-    available = list(scopes.custom_scopes())
-    granted = requested or available
+    available = scopes.custom_scope_names(server)
+    granted = requested or [s for s in scopes.default_scopes(server) if s in available]
     if not granted or any(s not in available for s in granted):
         raise OAuthError("invalid_scope", INVALID_SCOPE)
+    decision = policies.decide(server, app, grant_type=GRANT_CLIENT_CREDENTIALS, scopes=granted, audit=audit)
     rows = grant_events(server, app, None, None, granted, "client_credentials", audit, refresh_issued=False)
     if not save_events(rows, confirm=app if confirm else None):
         raise client_cache.Stale(app.client_id)
-    return minting.issue(server, app, user=None, granted=granted)
+    return minting.issue(server, app, user=None, granted=granted, lifetimes=decision.lifetimes)
 
 
 @method_decorator(

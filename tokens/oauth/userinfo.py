@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from tokens.servers.registry import AuthServer, get_server
-from tokens.servers.scopes import user_claims
+from tokens.servers.scopes import custom_claims, user_claims
 
 from . import minting
 
@@ -38,7 +38,8 @@ def userinfo(server: AuthServer, authorization: str) -> tuple[int, dict, str | N
             {"error": "insufficient_scope", "error_description": "The access token must have 'openid'."},
             'Bearer realm="rotor", error="insufficient_scope"',
         )
-    return 200, {"sub": user.uid} | user_claims(user, scopes), None
+    claims = custom_claims(server, "IDENTITY", user, scopes, in_token=False) | user_claims(user, scopes)
+    return 200, {"sub": user.uid} | claims, None
 
 
 @csrf_exempt

@@ -8,7 +8,6 @@ The org server is not a row: it is listed and its keys rotate, but it has no sco
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +16,13 @@ from django.views.decorators.http import require_POST
 from core.console import confirm_then_act, staff_required
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
-from tokens.models import SERVER_ORG, TokenFamily
+from tokens.models import TokenFamily
 
 from . import keys, services
 from .forms import ClaimForm, PolicyForm, PreviewForm, RuleForm, ScopeForm, ServerForm
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
-from .registry import get_server
+from .preview import preview
+from .registry import ORG, any_server, org_server
 from .scopes import OIDC_SCOPES
 from .validation import ServerValidationError
 
@@ -54,7 +54,7 @@ class ServerCard:
 
 
 def _org_card() -> ServerCard:
-    org = get_server(SERVER_ORG)
+    org = org_server()
     return ServerCard(
         id=org.id,
         name=org.name,
@@ -67,12 +67,14 @@ def _org_card() -> ServerCard:
 
 
 def _card(row: AuthorizationServer) -> ServerCard:
+    """A custom server as the console shows it: its row, and its issuer and audience as the endpoints use them."""
+    runtime = any_server(row.id)
     return ServerCard(
         id=row.id,
         name=row.name,
         description=row.description,
-        audience=", ".join(row.audiences),
-        issuer=f"{settings.ROTOR_ISSUER}/oauth2/{row.id}",
+        audience=runtime.audience,
+        issuer=runtime.issuer,
         status=row.status,
         is_org=False,
         row=row,
@@ -81,7 +83,7 @@ def _card(row: AuthorizationServer) -> ServerCard:
 
 def _server(server_id: str) -> ServerCard:
     """The server of a URL, or the console's 404 page."""
-    if server_id == SERVER_ORG:
+    if server_id == ORG:
         return _org_card()
     return _card(get_object_or_404(AuthorizationServer, pk=server_id))
 
@@ -172,7 +174,7 @@ def _rotation_consequences(server_id: str) -> tuple[str, str]:
         )
         return "", warning
     if dropped is not None:
-        minutes = int(keys.longest_token_lifetime().total_seconds() // 60)
+        minutes = int(keys.longest_token_lifetime(server_id).total_seconds() // 60)
         return (
             f"Key {dropped.kid} is dropped. It stopped signing more than {minutes} min ago (the longest token "
             "lifetime), so no token it signed is still valid.",
@@ -668,8 +670,6 @@ def server_preview(request, server_id):
     form = PreviewForm(request.GET or None, scope_names=names)
     result = None
     if form.is_valid():
-        from .preview import preview
-
         c = form.cleaned_data
         result = preview(server.id, c["client"], c["user"], c["grant_type"], c["scopes"])
     status = 400 if form.is_bound and not form.is_valid() else 200

@@ -19,13 +19,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from jwt.algorithms import RSAAlgorithm
 
 from core.systemlog import recording
 from tokens.models import SigningKey
 
-from .registry import get_server
+from .models import PolicyRule
+from .registry import ORG, any_server
 
 Status = SigningKey.Status
 
@@ -247,8 +249,13 @@ class EarlyRotation:
     lifetime_minutes: int
 
 
-def longest_token_lifetime() -> timedelta:
-    return timedelta(minutes=max(settings.ROTOR_ACCESS_TOKEN_MINUTES, settings.ROTOR_ID_TOKEN_MINUTES))
+def longest_token_lifetime(server: str | None = None) -> timedelta:
+    """The longest an access or ID token of `server` lives: the fixed lifetimes, or its rules' longest."""
+    minutes = max(settings.ROTOR_ACCESS_TOKEN_MINUTES, settings.ROTOR_ID_TOKEN_MINUTES)
+    if server is not None and server != ORG:
+        longest = PolicyRule.objects.filter(policy__server_id=server).aggregate(m=Max("access_token_lifetime_minutes"))
+        minutes = max(minutes, longest["m"] or 0)
+    return timedelta(minutes=minutes)
 
 
 def dropped_key(server: str) -> KeyInfo | None:
@@ -263,14 +270,14 @@ def early_rotation(server: str) -> EarlyRotation | None:
     dropped, last = dropped_key(server), last_rotation(server)
     if dropped is None or last is None:
         return None
-    retired, lifetime = timezone.now() - last, longest_token_lifetime()
+    retired, lifetime = timezone.now() - last, longest_token_lifetime(server)
     if retired >= lifetime:
         return None
     return EarlyRotation(server, dropped.kid, int(retired.total_seconds() // 60), int(lifetime.total_seconds() // 60))
 
 
 def _record_rollover(server_id: str, before: list[KeyInfo], after: list[KeyInfo]) -> None:
-    server = get_server(server_id)
+    server = any_server(server_id)
     recording.record(
         server.event_type("key.rollover"),
         f"Signing keys of {server.name} rotated",

@@ -213,7 +213,7 @@ def _claim_rules():
     """The reserved names and the value parser, owned by tokens/servers/scopes.py (which applies claims)."""
     from . import scopes
 
-    return scopes.RESERVED_CLAIMS, scopes.parse_claim_value
+    return scopes.RESERVED_CLAIMS, scopes.parse_claim_expression
 
 
 def validate_claim(server: AuthorizationServer, data: dict, *, instance: Claim | None = None) -> dict:

@@ -4,10 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tokens.models import SERVER_DEFAULT, SERVER_ORG
 from tokens.servers import keys
-
-SERVERS = {"org": [SERVER_ORG], "default": [SERVER_DEFAULT], "all": [SERVER_ORG, SERVER_DEFAULT]}
+from tokens.servers.registry import server_ids
 
 
 class Command(BaseCommand):
@@ -18,12 +16,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--server", choices=sorted(SERVERS), default="all", help="Whose keys (default all).")
+        parser.add_argument(
+            "--server", default="all", help="Whose keys: org, default, a server's id (aus…), or all (the default)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; change nothing.")
         parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive", help="Do not ask.")
 
     def handle(self, *args, server, dry_run, interactive, verbosity, **options):
-        servers = SERVERS[server]
+        known = server_ids()
+        if server != "all" and server not in known:
+            raise CommandError(f"No authorization server '{server}'. Known: {', '.join(known)}, or all.")
+        servers = known if server == "all" else [server]
         if dry_run or not interactive:
             for line in (w for server_id in servers for w in self.warnings(server_id)):
                 self.stderr.write(line)

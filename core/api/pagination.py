@@ -25,6 +25,10 @@ LIMIT = limit_param(20, 200)
 AFTER = OpenApiParameter(
     "after", {"type": "string", "pattern": "^[0-9]{0,18}$"}, description="Cursor from the `next` Link header."
 )
+# For rows keyed by a public id (`aus…`, `scp…`): the cursor is that id.
+AFTER_ID = OpenApiParameter(
+    "after", {"type": "string", "pattern": "^[A-Za-z0-9]{0,20}$"}, description="Cursor from the `next` Link header."
+)
 
 
 def _int_param(request, name: str) -> int | None:
@@ -36,15 +40,33 @@ def _int_param(request, name: str) -> int | None:
     return int(value)
 
 
-def paginate(request, queryset, *, descending: bool = False, default_limit: int = 20, max_limit: int = 200):
-    """One page of `queryset` ordered by pk, and the `Link` header value for the response."""
+def _id_param(request, name: str) -> str | None:
+    value = query_param(request, name)
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isalnum() or len(value) > 20:
+        raise ApiValidationFailed({name: [f"'{name}' is not a valid cursor."]})
+    return value
+
+
+def paginate(
+    request,
+    queryset,
+    *,
+    descending: bool = False,
+    default_limit: int = 20,
+    max_limit: int = 200,
+    text_keys: bool = False,
+):
+    """One page of `queryset` ordered by pk, and the `Link` header value for the response. `text_keys`:
+    the pk is a public id (AFTER_ID), not a number."""
     limit = _int_param(request, "limit")
     if limit is None:
         limit = default_limit
     if limit < 1:
         raise ApiValidationFailed({"limit": ["'limit' must be at least 1."]})
     limit = min(limit, max_limit)
-    after = _int_param(request, "after")
+    after = _id_param(request, "after") if text_keys else _int_param(request, "after")
     if after is not None:
         queryset = queryset.filter(pk__lt=after) if descending else queryset.filter(pk__gt=after)
     items = list(queryset.order_by("-pk" if descending else "pk")[: limit + 1])

@@ -18,7 +18,7 @@ from core.systemlog.audit import SYSTEM, Audit
 from tokens.lifecycle.revocation import revoke_server_families
 from tokens.models import SigningKey
 
-from . import keys
+from . import keys, registry
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
 from .validation import (
     SYSTEM_SCOPES,
@@ -90,9 +90,12 @@ def _lock(server_id: str) -> AuthorizationServer:
 
 
 def _touch(server: AuthorizationServer) -> None:
-    """Move `last_updated`: every worker's cached copy of this server is stale from now."""
+    """Move `last_updated`: every worker's cached copy of this server is stale from now (registry.py), this
+    process's at once, and again at commit so no copy read before the commit survives here."""
     server.last_updated = timezone.now()
     AuthorizationServer.objects.filter(pk=server.pk).update(last_updated=server.last_updated)
+    registry.forget(server.pk)
+    transaction.on_commit(lambda: registry.forget(server.pk))
 
 
 def _save_unique(obj, field: str, message: str) -> None:
@@ -164,6 +167,7 @@ def update_server(server: AuthorizationServer, changes: dict, *, audit: Audit = 
         for name, value in clean.items():
             setattr(server, name, value)
         server.save()
+        _touch(server)
         _log(
             types.authorization_server("updated"),
             f"Updated authorization server '{server.name}'",
@@ -178,6 +182,7 @@ def activate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> Au
         server = _lock(server.pk)
         server.status = Status.ACTIVE
         server.save()
+        _touch(server)
         _log(
             types.authorization_server("activated"),
             f"Activated authorization server '{server.name}'",
@@ -193,6 +198,7 @@ def deactivate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> 
         server = _lock(server.pk)
         server.status = Status.INACTIVE
         server.save()
+        _touch(server)
         revoked = revoke_server_families(server.id, reason=DEACTIVATED, audit=audit)
         _log(
             types.authorization_server("deactivated"),

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from clients.models import GRANT_TYPES, Application
+from clients.models import GRANT_DEVICE_CODE, GRANT_TYPES, Application
 
 from .models import ALL_CLIENTS, ALL_SCOPES, EVERYONE, AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
+
+DEVICE_CODE_SHORT = "device_code"
 
 # The scopes every server has (OIDC Core §5.4 and §11); they cannot be deleted or renamed.
 SYSTEM_SCOPES = ["openid", "profile", "email", "address", "phone", "offline_access"]
@@ -363,9 +365,14 @@ def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = N
     _text(check, "name", "The rule name", 255, required=True)
     _choice(check, "status", "Status", STATUSES)
     _priority(check)
-    for grant in _string_list(check, "grant_types", "Grant types", required=True) or []:
-        if grant not in GRANT_TYPES:
+    grants = _string_list(check, "grant_types", "Grant types", required=True) or []
+    for grant in grants:
+        if grant not in GRANT_TYPES and grant != DEVICE_CODE_SHORT:
             check.fail("grant_types", f"'{grant[:100]}' is not a supported grant type.")
+    if grants:  # `device_code` (the console's and the short name) is stored as Okta's URN
+        check.clean["grant_types"] = list(
+            dict.fromkeys(GRANT_DEVICE_CODE if g == DEVICE_CODE_SHORT else g for g in grants)
+        )
     names = _string_list(check, "scopes", "Scopes", required=True)
     if names and ALL_SCOPES in names and len(names) > 1:
         check.fail("scopes", "Use '*' alone, or a list of scope names.")

@@ -22,7 +22,7 @@ from . import keys, services
 from .forms import ClaimForm, PolicyForm, PreviewForm, RuleForm, ScopeForm, ServerForm
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
 from .preview import preview
-from .registry import ORG, any_server, org_server
+from .registry import ORG, any_server, forget, org_server
 from .scopes import OIDC_SCOPES
 from .validation import ServerValidationError
 
@@ -664,13 +664,15 @@ def rule_delete(request, server_id, policy_id, rule_id):
 
 @staff_required
 def server_preview(request, server_id):
-    """What a sign-in would get, issuing nothing: a GET form, so the result is a page one can reload and share."""
+    """What a sign-in would get, issuing nothing: a GET form, so the result is a page one can reload and share.
+    It reads the server as it is now: an admin who just moved a rule expects the preview to follow."""
     server = _server(server_id)
     names = list(OIDC_SCOPES) if server.is_org else [s.name for s in server.row.scopes.order_by("-system", "name")]
     form = PreviewForm(request.GET or None, scope_names=names)
     result = None
     if form.is_valid():
         c = form.cleaned_data
+        forget(server.id)  # this worker's cached copy may predate an edit another worker just saved
         result = preview(server.id, c["client"], c["user"], c["grant_type"], c["scopes"])
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _tab(request, "tokens/server_preview.html", server, "preview", form=form, result=result, status=status)

@@ -31,6 +31,9 @@ def test_list_shows_every_server_with_audience_issuer_and_status(console_client,
         assert name in body and f"<code>{audience}</code>" in body and f"<code>{issuer}</code>" in body
     assert f'href="{BASE}{payments.id}/"' in body and f'href="{BASE}org/"' in body
     assert body.count(">Active<") == 2 and body.count(">Inactive<") == 1
+    assert f'href="{BASE}default/deactivate/"' in body and f'action="{BASE}{payments.id}/activate/"' in body
+    assert f'href="{BASE}{payments.id}/delete/"' in body and f'href="{BASE}default/delete/"' not in body
+    assert f"{BASE}org/deactivate/" not in body
 
 
 def test_settings_tab_shows_issuer_audience_and_each_key(console_client, settings):
@@ -52,6 +55,7 @@ def test_org_server_settings_are_read_only(console_client, settings):
     assert console_client.get(f"{BASE}org/edit/").status_code == 404
     policies = text(console_client.get(f"{BASE}org/policies/"))
     assert "no access policies" in policies and "Add New Access Policy" not in policies
+    assert "Access tokens live 1 hour, ID tokens 1 hour, refresh tokens 90 days." in policies
 
 
 def test_add_authorization_server_creates_it_through_the_services(console_client, settings):

@@ -21,6 +21,7 @@ from tokens.models import TokenFamily
 from . import keys, services
 from .forms import ClaimForm, PolicyForm, PreviewForm, RuleForm, ScopeForm, ServerForm
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
+from .policies import org_lifetimes
 from .preview import preview
 from .registry import ORG, any_server, forget, org_server
 from .scopes import OIDC_SCOPES
@@ -146,7 +147,7 @@ def _client_names(policies) -> dict[str, str]:
 def server_policies(request, server_id):
     server = _server(server_id)
     if server.is_org:
-        return _tab(request, "tokens/server_policies.html", server, "policies", policies=[])
+        return _tab(request, "tokens/server_policies.html", server, "policies", org=org_lifetimes())
     policies = list(
         Policy.objects.filter(server_id=server.id).order_by("priority", "created").prefetch_related("rules")
     )

@@ -57,6 +57,21 @@ def test_every_lifecycle_action_and_named_event_is_catalogued():
                 assert name in types.CATALOGUE, constant
 
 
+def test_every_authorization_server_event_is_catalogued():
+    """tokens/servers/services.py names its events through the helpers, with a literal or a status action."""
+    body = (ROOT / "tokens/servers/services.py").read_text()
+    helpers = ("authorization_server", "oauth2_scope", "oauth2_claim", "policy_lifecycle", "policy_rule")
+    calls = re.findall(rf'types\.({"|".join(helpers)})\(\s*"([a-z_]+)"', body)
+    actions = set(re.findall(r'_set_\w+_status\([^)]*"([a-z]+)", audit', body))
+    assert {helper for helper, _ in calls} == set(helpers)
+    assert actions == {"activate", "deactivate"}
+    for helper, action in calls:
+        assert getattr(types, helper)(action) in types.CATALOGUE, (helper, action)
+    for helper in ("policy_lifecycle", "policy_rule"):
+        for action in actions:
+            assert getattr(types, helper)(action) in types.CATALOGUE
+
+
 def test_every_catalogued_type_has_a_readable_name():
     assert all(label and label != name for name, label in types.CATALOGUE.items())
     assert len(types.choices()) == len(types.CATALOGUE)

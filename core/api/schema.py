@@ -75,8 +75,65 @@ USER_OPERATIONS = ["getUser", "deactivateUser", "deleteUser", "listUserClients"]
 APP_TOKEN = {"app_id": "$request.path.app_id", "token_id": "$response.body#/0/id"}
 USER_CLIENT = {"user_id": "$request.path.user_id", "client_id": "$response.body#/0/client_id"}
 USER_TOKEN = {**USER_CLIENT, "client_id": "$request.path.client_id", "token_id": "$response.body#/0/id"}
+SERVER_OPERATIONS = [
+    "getAuthorizationServer",
+    "replaceAuthorizationServer",
+    "activateAuthorizationServer",
+    "deactivateAuthorizationServer",
+    "deleteAuthorizationServer",
+    "listOAuth2Scopes",
+    "createOAuth2Scope",
+    "listOAuth2Claims",
+    "createOAuth2Claim",
+    "listAuthorizationServerPolicies",
+    "createAuthorizationServerPolicy",
+    "listAuthorizationServerKeys",
+]
+SERVER_ID = {"server_id": "$response.body#/id"}
+IN_SERVER = {"server_id": "$request.path.server_id"}
+SCOPE_OPERATIONS = ["getOAuth2Scope", "replaceOAuth2Scope", "deleteOAuth2Scope"]
+CLAIM_OPERATIONS = ["getOAuth2Claim", "replaceOAuth2Claim", "deleteOAuth2Claim"]
+POLICY_OPERATIONS = [
+    "getAuthorizationServerPolicy",
+    "replaceAuthorizationServerPolicy",
+    "deleteAuthorizationServerPolicy",
+    "activateAuthorizationServerPolicy",
+    "deactivateAuthorizationServerPolicy",
+    "listAuthorizationServerPolicyRules",
+    "createAuthorizationServerPolicyRule",
+]
+RULE_OPERATIONS = [
+    "getAuthorizationServerPolicyRule",
+    "replaceAuthorizationServerPolicyRule",
+    "deleteAuthorizationServerPolicyRule",
+    "activateAuthorizationServerPolicyRule",
+    "deactivateAuthorizationServerPolicyRule",
+]
+IN_POLICY = {"server_id": "$request.path.server_id", "policy_id": "$request.path.policy_id"}
 # operationId -> (status, {link target operationId: parameters})
 LINKS = {
+    "createAuthorizationServer": ("201", dict.fromkeys(SERVER_OPERATIONS, SERVER_ID)),
+    "getAuthorizationServer": ("200", dict.fromkeys(SERVER_OPERATIONS, SERVER_ID)),
+    "replaceAuthorizationServer": ("200", dict.fromkeys(SERVER_OPERATIONS, SERVER_ID)),
+    "listAuthorizationServers": (
+        "200",
+        dict.fromkeys(["getAuthorizationServer", "listOAuth2Scopes"], {"server_id": "$response.body#/0/id"}),
+    ),
+    "createOAuth2Scope": ("201", dict.fromkeys(SCOPE_OPERATIONS, IN_SERVER | {"scope_id": "$response.body#/id"})),
+    "listOAuth2Scopes": ("200", dict.fromkeys(SCOPE_OPERATIONS, IN_SERVER | {"scope_id": "$response.body#/0/id"})),
+    "createOAuth2Claim": ("201", dict.fromkeys(CLAIM_OPERATIONS, IN_SERVER | {"claim_id": "$response.body#/id"})),
+    "createAuthorizationServerPolicy": (
+        "201",
+        dict.fromkeys(POLICY_OPERATIONS, IN_SERVER | {"policy_id": "$response.body#/id"}),
+    ),
+    "listAuthorizationServerPolicies": (
+        "200",
+        dict.fromkeys(POLICY_OPERATIONS, IN_SERVER | {"policy_id": "$response.body#/0/id"}),
+    ),
+    "createAuthorizationServerPolicyRule": (
+        "201",
+        dict.fromkeys(RULE_OPERATIONS, IN_POLICY | {"rule_id": "$response.body#/id"}),
+    ),
     "createApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),
     "getApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),
     "replaceApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),

@@ -64,11 +64,22 @@ def _names(**kwargs) -> StrictListField:
     )
 
 
-class _Include(serializers.Serializer):
-    include = _names(required=False, allow_null=True)
+class _Required(serializers.Serializer):
+    include = _names(min_length=1)
 
 
-class _IncludeExclude(_Include):
+class _Users(serializers.Serializer):
+    include = _names(required=False, allow_null=True, help_text="User ids (`00u…`).")
+    exclude = _names(required=False, allow_null=True, help_text="Ignored.")
+
+
+class _Groups(serializers.Serializer):
+    include = StrictListField(
+        child=StrictCharField(max_length=100, schema={"enum": ["EVERYONE"]}),
+        required=False,
+        allow_null=True,
+        help_text="Only EVERYONE until groups exist.",
+    )
     exclude = _names(required=False, allow_null=True, help_text="Ignored.")
 
 
@@ -78,7 +89,12 @@ class _IncludeExclude(_Include):
 class ServerRequestSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100, schema={"minLength": 1, "pattern": NON_BLANK})
     description = StrictCharField(max_length=1000, required=False, allow_null=True)
-    audiences = _names(min_length=1, max_length=1, schema={"description": "Exactly one: the access token's `aud`."})
+    audiences = StrictListField(
+        child=StrictCharField(max_length=1024, schema={"minLength": 1, "pattern": r"^[\x21-\x7e]+$"}),
+        min_length=1,
+        max_length=1,
+        schema={"description": "Exactly one: the access token's `aud`, without spaces."},
+    )
     issuerMode = StrictChoiceField(choices=["ORG_URL", "CUSTOM_URL", "DYNAMIC"], required=False, allow_null=True)
 
     def to_data(self) -> dict:
@@ -140,7 +156,7 @@ class ClaimRequestSerializer(serializers.Serializer):
 
 
 class PolicyConditionsSerializer(serializers.Serializer):
-    clients = _Include()
+    clients = _Required()
 
 
 class PolicyRequestSerializer(serializers.Serializer):
@@ -148,7 +164,7 @@ class PolicyRequestSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100, schema={"minLength": 1, "pattern": NON_BLANK})
     description = StrictCharField(max_length=255, required=False, allow_null=True)
     status = StrictChoiceField(choices=v.STATUSES, required=False, allow_null=True)
-    priority = StrictIntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True)
+    priority = StrictIntegerField(required=False, allow_null=True, schema={"minimum": 1, "maximum": 2**31 - 1})
     conditions = PolicyConditionsSerializer(
         help_text='`clients.include`: ["ALL_CLIENTS"] or client ids of existing apps.'
     )
@@ -160,13 +176,13 @@ class PolicyRequestSerializer(serializers.Serializer):
             "description": d.get("description"),
             "status": d.get("status"),
             "priority": d.get("priority"),
-            "clients_include": d["conditions"]["clients"].get("include"),
+            "clients_include": d["conditions"]["clients"]["include"],
         }
 
 
 class PeopleConditionSerializer(serializers.Serializer):
-    users = _IncludeExclude(required=False, allow_null=True)
-    groups = _IncludeExclude(required=False, allow_null=True)
+    users = _Users(required=False, allow_null=True)
+    groups = _Groups(required=False, allow_null=True)
 
 
 class GrantTypesConditionSerializer(serializers.Serializer):
@@ -176,12 +192,12 @@ class GrantTypesConditionSerializer(serializers.Serializer):
 class RuleConditionsSerializer(serializers.Serializer):
     people = PeopleConditionSerializer(required=False, allow_null=True)
     grantTypes = GrantTypesConditionSerializer()
-    scopes = _Include()
+    scopes = _Required()
 
 
 class TokenActionSerializer(serializers.Serializer):
     accessTokenLifetimeMinutes = StrictIntegerField(
-        required=False, allow_null=True, min_value=v.ACCESS_TOKEN_MIN, max_value=v.ACCESS_TOKEN_MAX
+        required=False, allow_null=True, schema={"minimum": v.ACCESS_TOKEN_MIN, "maximum": v.ACCESS_TOKEN_MAX}
     )
     refreshTokenLifetimeMinutes = StrictIntegerField(
         required=False,
@@ -211,7 +227,7 @@ class RuleRequestSerializer(serializers.Serializer):
     type = StrictChoiceField(choices=["RESOURCE_ACCESS"], required=False, allow_null=True)
     name = StrictCharField(max_length=255, schema={"minLength": 1, "pattern": NON_BLANK})
     status = StrictChoiceField(choices=v.STATUSES, required=False, allow_null=True)
-    priority = StrictIntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True)
+    priority = StrictIntegerField(required=False, allow_null=True, schema={"minimum": 1, "maximum": 2**31 - 1})
     conditions = RuleConditionsSerializer()
     actions = RuleActionsSerializer(required=False, allow_null=True)
 
@@ -225,7 +241,7 @@ class RuleRequestSerializer(serializers.Serializer):
             "status": d.get("status"),
             "priority": d.get("priority"),
             "grant_types": conditions["grantTypes"]["include"],
-            "scopes": conditions["scopes"].get("include"),
+            "scopes": conditions["scopes"]["include"],
             "users_include": (people.get("users") or {}).get("include"),
             "groups_include": (people.get("groups") or {}).get("include"),
             "access_token_lifetime_minutes": token.get("accessTokenLifetimeMinutes"),

@@ -38,6 +38,7 @@ from tests.kit.live import free_port, start_gunicorn  # noqa: E402
 from tests.kit.oauth import live_sign_in, pkce_pair  # noqa: E402
 
 TOKEN_PATH = "/oauth2/v1/token"
+SERVICE_TOKEN_PATH = "/oauth2/default/v1/token"  # client_credentials needs a custom server's scopes
 SCOPE = "openid offline_access"
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from the Location header
 PASSWORD = "bench password 1234"
@@ -242,9 +243,10 @@ class App:
         return {"auth": basic(self.client_id, self.secret)} if self.secret else {"client_id": self.client_id}
 
     def post(self, base: str, data: dict, **kw) -> requests.Response:
+        url = base + (SERVICE_TOKEN_PATH if data.get("grant_type") == "client_credentials" else TOKEN_PATH)
         if self.secret:
-            return requests.post(base + TOKEN_PATH, data=data, auth=(self.client_id, self.secret), timeout=30, **kw)
-        return requests.post(base + TOKEN_PATH, data=data | {"client_id": self.client_id}, timeout=30, **kw)
+            return requests.post(url, data=data, auth=(self.client_id, self.secret), timeout=30, **kw)
+        return requests.post(url, data=data | {"client_id": self.client_id}, timeout=30, **kw)
 
 
 # Minting through the real flow ----------------------------------------------------------------
@@ -718,7 +720,8 @@ def build_loads(apps: dict[str, App], pools: dict[str, Path], codes: Path, acces
         Load(
             "client_credentials",
             "fixed.lua",
-            token | {"body": "grant_type=client_credentials&scope=api%3Aread"} | apps["service"].auth(),
+            {"path": SERVICE_TOKEN_PATH, "body": "grant_type=client_credentials&scope=api%3Aread"}
+            | apps["service"].auth(),
         ),
         Load(
             "code exchange",

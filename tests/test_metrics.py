@@ -89,8 +89,8 @@ def test_token_requests_by_grant_type_and_outcome(client, service):
         Delta("rotor_token_requests_total", grant_type="none", outcome="invalid_request") as unreadable,
         Delta("rotor_request_duration_seconds_count", endpoint="token") as timed,
     ):
-        assert token_request(client, cc, app=app, secret=secret).status_code == 200
-        assert token_request(client, cc, app=app, secret="wrong").status_code == 401
+        assert token_request(client, cc, app=app, secret=secret, server="default").status_code == 200
+        assert token_request(client, cc, app=app, secret="wrong", server="default").status_code == 401
         assert token_request(client, {"grant_type": "password"}, app=app, secret=secret).status_code == 400
         assert client.post("/oauth2/v1/token", {"a": "b"}, content_type="application/json").status_code == 400
     assert (issued.value, bad.value, grant.value, unreadable.value, timed.value) == (1, 1, 1, 1, 4)

@@ -23,6 +23,8 @@ from tests.kit.oauth import basic_auth
         "/oauth2/v1/device/authorize",
         "/.well-known/openid-configuration",
         "/oauth2/default/.well-known/oauth-authorization-server",
+        "/oauth2/aus1a2b3c4d5e6f7g8h9/v1/token",  # any custom server's
+        "/oauth2/aus1a2b3c4d5e6f7g8h9/.well-known/openid-configuration",
     ],
 )
 def test_machine_endpoints_take_the_lean_handler(path):
@@ -39,7 +41,7 @@ def test_machine_endpoints_take_the_lean_handler(path):
         "/activate",
         "/api/v1/apps",
         "/oauth2/v1/token/extra",
-        "/oauth2/other/v1/token",
+        "/oauth2/not-an-id/v1/token",
     ],
 )
 def test_browser_pages_keep_the_full_middleware(path):

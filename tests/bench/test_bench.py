@@ -60,7 +60,7 @@ def test_counting_wrapper_reports_the_statements_of_each_request(db, monkeypatch
     wsgi = importlib.reload(bench.wsgi).application
     with CaptureQueriesContext(connection) as queries:
         status, headers = _wsgi_call(
-            wsgi, "POST", "/oauth2/v1/token", body.encode(), "application/x-www-form-urlencoded"
+            wsgi, "POST", "/oauth2/default/v1/token", body.encode(), "application/x-www-form-urlencoded"
         )
     assert status.startswith("200")
     assert int(headers["X-Rotor-Queries"]) == len(queries) > 0

@@ -124,7 +124,6 @@ def test_device_authorize(client, make_app, method):
 def test_client_credentials_cached_or_not(client, make_app, settings, method):
     """A service that authenticated the right way a moment ago (tokens/oauth/client_cache.py) is still
     refused the wrong way."""
-    settings.ROTOR_CUSTOM_SCOPES = ["exports:write"]
     app, secret = make_app(
         label="Export",
         application_type="service",
@@ -134,8 +133,8 @@ def test_client_credentials_cached_or_not(client, make_app, settings, method):
     data = {"grant_type": "client_credentials"}
 
     for way in other_ways(method):
-        assert refused(send(client, "token", data, app, secret, way)), way
-    assert send(client, "token", data, app, secret, WAYS[method]).status_code == 200
+        assert refused(send(client, "token", data, app, secret, way, server="default")), way
+    assert send(client, "token", data, app, secret, WAYS[method], server="default").status_code == 200
     for way in other_ways(method):
-        assert refused(send(client, "token", data, app, secret, way)), way
-    assert send(client, "token", data, app, secret, WAYS[method]).status_code == 200
+        assert refused(send(client, "token", data, app, secret, way, server="default")), way
+    assert send(client, "token", data, app, secret, WAYS[method], server="default").status_code == 200

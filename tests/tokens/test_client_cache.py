@@ -21,7 +21,7 @@ from tests.kit.oauth import AUTH_FAILED, token_request
 
 pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/lifecycle/postgres.py)
 
-GRANTED = "app.oauth2.token.grant.access_token"
+GRANTED = "app.oauth2.as.token.grant.access_token"  # at `default`: the org server has no custom scopes
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def service(make_app):
 
 
 def cc(client, app, secret, **data):
-    return token_request(client, {"grant_type": "client_credentials", **data}, app=app, secret=secret)
+    return token_request(client, {"grant_type": "client_credentials", **data}, app=app, secret=secret, server="default")
 
 
 def statements(client, app, secret) -> int:
@@ -143,7 +143,7 @@ def _burst(base: str, client_id: str, secret: str, n: int = 40) -> list[int]:
 
     def one(_):
         response = requests.post(
-            f"{base}/oauth2/v1/token",
+            f"{base}/oauth2/default/v1/token",
             data={"grant_type": "client_credentials"},
             headers={"Authorization": auth},
             timeout=30,

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import resolve
 
+from tests.kit.servers import set_default_custom_scopes
+
 SERVERS = {
     "org": ("", "/oauth2/v1"),
     "default": ("/oauth2/default", "/oauth2/default/v1"),
@@ -68,8 +70,8 @@ def test_openid_configuration_says_rs256(client, db, server):
     )
 
 
-def test_custom_scopes_are_listed(client, db, settings):
-    settings.ROTOR_CUSTOM_SCOPES = ["orders:read"]
+def test_custom_scopes_are_listed(client, db):
+    set_default_custom_scopes(["orders:read"])
 
     body = document(client, "default", "openid-configuration")
 

@@ -140,9 +140,10 @@ def test_missing_token_is_invalid_request(client, confidential_app):
 
 def test_client_credentials_token_introspects_without_a_user(client, make_app):
     app, secret = make_app(label="Service", application_type="service", grant_types=["client_credentials"])
-    token = token_request(client, {"grant_type": "client_credentials"}, app=app, secret=secret).json()["access_token"]
+    data = {"grant_type": "client_credentials"}
+    token = token_request(client, data, app=app, secret=secret, server="default").json()["access_token"]
 
-    body = introspect(client, app, token, secret).json()
+    body = introspect(client, app, token, secret, server="default").json()
 
     assert body["active"] is True and body["sub"] == app.client_id and "uid" not in body
 

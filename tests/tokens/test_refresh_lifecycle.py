@@ -9,6 +9,7 @@ import time_machine
 
 from core.models import Event
 from tests.kit.oauth import INVALID_REFRESH, form_post, introspection, refresh, tokens_for
+from tests.kit.servers import set_default_lifetimes
 from tokens.models import RefreshToken, TokenFamily
 
 # Every behaviour holds on both refresh paths: tokens/lifecycle/postgres.py's SQL (PostgreSQL) and the ORM.
@@ -152,9 +153,8 @@ def test_switching_the_app_between_rotate_and_static_applies_to_the_next_refresh
     assert refresh(client, static_app, first, secret=secret).json()["refresh_token"] != first
 
 
-def test_absolute_lifetime_is_never_extended_by_rotation(client, rotating_app, end_user, settings):
-    settings.ROTOR_DEFAULT_REFRESH_LIFETIME_MINUTES = 120
-    settings.ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = 100
+def test_absolute_lifetime_is_never_extended_by_rotation(client, rotating_app, end_user):
+    set_default_lifetimes(refresh=120, window=100)
     with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
         token = tokens_for(client, rotating_app, end_user, server="default", sign_out=False)["refresh_token"]
         for _ in range(3):
@@ -166,8 +166,8 @@ def test_absolute_lifetime_is_never_extended_by_rotation(client, rotating_app, e
         assert refresh(client, rotating_app, token, server="default").json() == INVALID_REFRESH
 
 
-def test_idle_window_restarts_on_each_use(client, static_app, end_user, settings):
-    settings.ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = 60
+def test_idle_window_restarts_on_each_use(client, static_app, end_user):
+    set_default_lifetimes(window=60)
     secret = static_app.plain_secret
     with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
         token = tokens_for(client, static_app, end_user, secret=secret, server="default", sign_out=False)[
@@ -180,14 +180,14 @@ def test_idle_window_restarts_on_each_use(client, static_app, end_user, settings
         assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID_REFRESH
 
 
-def test_family_keeps_the_lifetimes_it_was_issued_under(client, static_app, end_user, settings):
-    settings.ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = 60
+def test_family_keeps_the_lifetimes_it_was_issued_under(client, static_app, end_user):
+    set_default_lifetimes(window=60)
     secret = static_app.plain_secret
     with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
         token = tokens_for(client, static_app, end_user, secret=secret, server="default", sign_out=False)[
             "refresh_token"
         ]
-        settings.ROTOR_DEFAULT_REFRESH_WINDOW_MINUTES = 10080
+        set_default_lifetimes(window=10080)
         clock.shift(dt.timedelta(minutes=61))
         assert refresh(client, static_app, token, secret=secret, server="default").json() == INVALID_REFRESH
 

@@ -18,6 +18,7 @@ from accounts.services import create_user, deactivate_user, delete_user
 from clients.models import Application
 from clients.services import activate_app, create_app, deactivate_app, delete_app
 from tests.kit.oauth import introspect, introspection, token_request, tokens_for
+from tests.kit.servers import set_default_custom_scopes
 from tokens.lifecycle.revocation import revoke_families
 from tokens.models import TokenFamily
 from tokens.oauth import minting
@@ -34,8 +35,8 @@ def access_token(client, app, user) -> str:
     return body["access_token"]
 
 
-def seen(client, app, token) -> dict:
-    return introspection(client, app, token, app.plain_secret)
+def seen(client, app, token, server="org") -> dict:
+    return introspection(client, app, token, app.plain_secret, server=server)
 
 
 def userinfo_status(client, token) -> int:
@@ -219,26 +220,27 @@ def service(db):
 
 
 def cc_token(client, app) -> str:
-    response = token_request(client, {"grant_type": "client_credentials"}, app=app, secret=app.plain_secret)
+    data = {"grant_type": "client_credentials"}
+    response = token_request(client, data, app=app, secret=app.plain_secret, server="default")
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
 
 
 @pytest.fixture
-def custom_scope(settings):
-    settings.ROTOR_CUSTOM_SCOPES = ["exports:write"]
+def custom_scope(db):
+    set_default_custom_scopes(["exports:write"], default=True)
 
 
 def test_client_credentials_tokens_end_with_the_app(client, service, custom_scope):
     token = cc_token(client, service)
-    assert seen(client, service, token)["active"] is True
+    assert seen(client, service, token, "default")["active"] is True
 
     deactivate_app(service)
     activate_app(service)
 
-    assert seen(client, service, token) == INACTIVE
+    assert seen(client, service, token, "default") == INACTIVE
     with later():
-        assert seen(client, service, cc_token(client, service))["active"] is True
+        assert seen(client, service, cc_token(client, service), "default")["active"] is True
 
 
 def test_client_credentials_tokens_end_with_revoke_all(client, api_client, service, custom_scope):
@@ -246,7 +248,7 @@ def test_client_credentials_tokens_end_with_revoke_all(client, api_client, servi
 
     assert api_client.delete(f"/api/v1/apps/{service.public_id}/tokens").status_code == 204
 
-    assert seen(client, service, token) == INACTIVE
+    assert seen(client, service, token, "default") == INACTIVE
 
 
 def test_a_reused_client_id_inherits_no_tokens(client, service, custom_scope):
@@ -264,8 +266,8 @@ def test_a_reused_client_id_inherits_no_tokens(client, service, custom_scope):
             }
         )
         newcomer.plain_secret = secret
-        assert seen(client, newcomer, token) == INACTIVE
-        assert seen(client, newcomer, cc_token(client, newcomer))["active"] is True
+        assert seen(client, newcomer, token, "default") == INACTIVE
+        assert seen(client, newcomer, cc_token(client, newcomer), "default")["active"] is True
 
 
 # One query -------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.kit.oauth import (
     introspection,
     token_request,
 )
+from tests.kit.servers import add_scope, set_default_custom_scopes
 from tokens.models import AuthorizationCode, RevokedAccessToken, TokenFamily
 
 TOKEN = "/oauth2/v1/token"
@@ -590,6 +591,7 @@ def test_client_credentials_issues_an_access_token_only(client, service_app):
         {"grant_type": "client_credentials", "scope": "api:read"},
         app=service_app,
         secret=service_app.plain_secret,
+        server="default",
     )
 
     assert response.status_code == 200, response.content
@@ -601,28 +603,42 @@ def test_client_credentials_issues_an_access_token_only(client, service_app):
     assert access["sub"] == service_app.client_id and access["cid"] == service_app.client_id
     assert access["scp"] == ["api:read"] and "uid" not in access
     assert TokenFamily.objects.count() == 0
-    assert Event.objects.filter(event_type="app.oauth2.token.grant.access_token").count() == 1
+    assert Event.objects.filter(event_type="app.oauth2.as.token.grant.access_token").count() == 1
 
 
-def test_client_credentials_without_scope_gets_every_custom_scope(client, service_app, settings):
-    settings.ROTOR_CUSTOM_SCOPES = ["orders:read", "orders:write"]
+def test_client_credentials_without_scope_gets_the_default_scopes(client, service_app):
+    set_default_custom_scopes(["orders:read", "orders:write"], default=True)
+    add_scope("default", "orders:admin")  # not a default scope
 
     response = token_request(
-        client, {"grant_type": "client_credentials"}, app=service_app, secret=service_app.plain_secret
+        client, {"grant_type": "client_credentials"}, app=service_app, secret=service_app.plain_secret, server="default"
     )
 
     assert response.status_code == 200
     assert claims(response.json()["access_token"])["scp"] == ["orders:read", "orders:write"]
 
 
-def test_client_credentials_uses_custom_scopes_from_settings(client, service_app, settings):
-    settings.ROTOR_CUSTOM_SCOPES = ["orders:read", "orders:write"]
+def test_client_credentials_at_the_org_server_is_invalid_scope(client, service_app):
+    """The org server has the OIDC scopes only, none of which a client acting for itself may ask for."""
+    response = token_request(
+        client,
+        {"grant_type": "client_credentials", "scope": "api:read"},
+        app=service_app,
+        secret=service_app.plain_secret,
+    )
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
+
+
+def test_client_credentials_uses_the_servers_custom_scopes(client, service_app):
+    set_default_custom_scopes(["orders:read", "orders:write"])
 
     response = token_request(
         client,
         {"grant_type": "client_credentials", "scope": "orders:write"},
         app=service_app,
         secret=service_app.plain_secret,
+        server="default",
     )
 
     assert response.status_code == 200
@@ -634,7 +650,11 @@ def test_client_credentials_with_a_user_or_unknown_scope_is_invalid_scope(client
     before = row_counts()
 
     response = token_request(
-        client, {"grant_type": "client_credentials", "scope": scope}, app=service_app, secret=service_app.plain_secret
+        client,
+        {"grant_type": "client_credentials", "scope": scope},
+        app=service_app,
+        secret=service_app.plain_secret,
+        server="default",
     )
 
     assert response.status_code == 400
@@ -654,7 +674,8 @@ def test_client_credentials_with_client_secret_post(client, make_app):
         token_endpoint_auth_method="client_secret_post",
     )
 
-    response = token_request(client, {"grant_type": "client_credentials"}, app=app, secret=secret, basic=False)
+    data = {"grant_type": "client_credentials"}
+    response = token_request(client, data, app=app, secret=secret, basic=False, server="default")
 
     assert response.status_code == 200
     assert claims(response.json()["access_token"])["cid"] == app.client_id
@@ -775,7 +796,7 @@ def test_a_nul_in_the_user_agent_is_dropped_from_the_event_not_a_500(client, mak
     """PostgreSQL's jsonb refuses NUL; the event keeps the rest of the header (found by the fuzz run)."""
     app, secret = make_app(label="svc", application_type="service", grant_types=["client_credentials"])
     response = client.post(
-        "/oauth2/v1/token",
+        "/oauth2/default/v1/token",
         "grant_type=client_credentials",
         content_type="application/x-www-form-urlencoded",
         HTTP_AUTHORIZATION=basic_auth(app.client_id, secret),

@@ -129,9 +129,10 @@ def test_token_without_openid_is_403_insufficient_scope(client, confidential_app
 
 def test_client_credentials_token_has_no_user_info(client, make_app):
     app, secret = make_app(label="Service", application_type="service", grant_types=["client_credentials"])
-    token = token_request(client, {"grant_type": "client_credentials"}, app=app, secret=secret).json()["access_token"]
+    data = {"grant_type": "client_credentials"}
+    token = token_request(client, data, app=app, secret=secret, server="default").json()["access_token"]
 
-    response = client.get(USERINFO, **bearer(token))
+    response = client.get("/oauth2/default/v1/userinfo", **bearer(token))
 
     assert response.status_code == 401
 

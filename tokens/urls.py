@@ -25,6 +25,7 @@ from .oauth.revoke import RevokeView
 from .oauth.token import TokenView
 from .oauth.userinfo import userinfo_view
 from .ops import observed
+from .servers import console as server_console
 from .servers.registry import DEFAULT, ORG, ServerNotFound, get_server
 
 app_name = "tokens"
@@ -110,13 +111,48 @@ _device_activation = [
     path("activate/done", activate_done, name="device-activate-done"),
 ]
 
+# Security → Authorization servers: the list, each server's tabs, and the forms and actions under them.
+_sc = server_console
+_S, _P = "<str:server_id>/", "<str:server_id>/policies/<str:policy_id>/"
+_SERVER_PAGES = [
+    ("", _sc.server_list, "server-list"),
+    ("new/", _sc.server_create, "server-create"),
+    (_S, _sc.server_settings, "server-settings"),
+    (f"{_S}edit/", _sc.server_edit, "server-edit"),
+    (f"{_S}activate/", _sc.server_activate, "server-activate"),
+    (f"{_S}deactivate/", _sc.server_deactivate, "server-deactivate"),
+    (f"{_S}delete/", _sc.server_delete, "server-delete"),
+    (f"{_S}rotate/", _sc.server_rotate, "server-rotate"),
+    (f"{_S}scopes/", _sc.server_scopes, "server-scopes"),
+    (f"{_S}scopes/new/", _sc.scope_create, "server-scope-create"),
+    (f"{_S}scopes/<str:scope_id>/edit/", _sc.scope_edit, "server-scope-edit"),
+    (f"{_S}scopes/<str:scope_id>/delete/", _sc.scope_delete, "server-scope-delete"),
+    (f"{_S}claims/", _sc.server_claims, "server-claims"),
+    (f"{_S}claims/new/", _sc.claim_create, "server-claim-create"),
+    (f"{_S}claims/<str:claim_id>/edit/", _sc.claim_edit, "server-claim-edit"),
+    (f"{_S}claims/<str:claim_id>/delete/", _sc.claim_delete, "server-claim-delete"),
+    (f"{_S}policies/", _sc.server_policies, "server-policies"),
+    (f"{_S}policies/new/", _sc.policy_create, "server-policy-create"),
+    (f"{_P}edit/", _sc.policy_edit, "server-policy-edit"),
+    (f"{_P}move/", _sc.policy_move, "server-policy-move"),
+    (f"{_P}activate/", _sc.policy_activate, "server-policy-activate"),
+    (f"{_P}deactivate/", _sc.policy_deactivate, "server-policy-deactivate"),
+    (f"{_P}delete/", _sc.policy_delete, "server-policy-delete"),
+    (f"{_P}rules/new/", _sc.rule_create, "server-rule-create"),
+    (f"{_P}rules/<str:rule_id>/edit/", _sc.rule_edit, "server-rule-edit"),
+    (f"{_P}rules/<str:rule_id>/move/", _sc.rule_move, "server-rule-move"),
+    (f"{_P}rules/<str:rule_id>/activate/", _sc.rule_activate, "server-rule-activate"),
+    (f"{_P}rules/<str:rule_id>/deactivate/", _sc.rule_deactivate, "server-rule-deactivate"),
+    (f"{_P}rules/<str:rule_id>/delete/", _sc.rule_delete, "server-rule-delete"),
+    (f"{_S}preview/", _sc.server_preview, "server-preview"),
+]
+
 _console = [
     path("console/", console.dashboard, name="dashboard"),
     path("console/tokens/", console.family_list, name="family-list"),
     path("console/families/<str:public_id>/", console.family_detail, name="family-detail"),
     path("console/families/<str:public_id>/revoke/", console.family_revoke, name="family-revoke"),
-    path("console/security/authorization-servers/", console.server_list, name="server-list"),
-    path("console/security/authorization-servers/<str:server_id>/rotate/", console.server_rotate, name="server-rotate"),
+    *[path(f"console/security/authorization-servers/{route}", view, name=name) for route, view, name in _SERVER_PAGES],
     path("console/system-log/", system_log, name="system-log"),
     path("console/system-log/export.csv", system_log_export, {"fmt": "csv"}, name="system-log-csv"),
     path("console/system-log/export.jsonl", system_log_export, {"fmt": "jsonl"}, name="system-log-jsonl"),

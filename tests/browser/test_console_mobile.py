@@ -8,6 +8,7 @@ Screenshots of a few pages at 390 px are saved under tests/artifacts/screenshots
 """
 
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
@@ -50,6 +51,8 @@ def console(chromium, live, django_db_blocker):
         api_token, _ = create_api_token(admin, f"Phone {tag}")
         gone = data["people"][3]
         deactivate_user(gone)
+        data["server"] = _authorization_server(tag, data)
+        data["server_pages"] = _server_pages(data, data["people"][0])
         from django.db import connections
 
         connections.close_all()
@@ -100,12 +103,81 @@ def console(chromium, live, django_db_blocker):
         ("/console/tokens/?status=REVOKED", "Applications", None),
         ("/console/security/authorization-servers/", "Authorization servers", None),
         ("/console/security/authorization-servers/default/rotate/", "Authorization servers", None),
+        *data["server_pages"],
         ("/console/security/api-tokens/", "API tokens", None),
         (f"/console/security/api-tokens/{api_token.pk}/revoke/", "API tokens", None),
         ("/console/system-log/", "System log", None),
         ("/console/system-log/?event_type=app.oauth2.as.token.detect_reuse", "System log", None),
     ]
     return {"state": state, "pages": pages, "data": data, "admin": admin}
+
+
+def _authorization_server(tag: str, data: dict):
+    """A custom server with what its tabs list: a custom scope, two claims, two policies, rules with long names."""
+    from tokens.servers import services
+
+    server = services.create_server({"name": f"Orders API {tag}", "audiences": [f"api://orders-{tag}"]})
+    services.create_scope(server, {"name": "orders:read", "description": "Read your orders", "default": True})
+    services.create_claim(server, {"name": "tier", "claim_type": "RESOURCE", "value": '"gold"'})
+    services.create_claim(
+        server,
+        {"name": "email_address", "claim_type": "IDENTITY", "value": "user.email", "conditions_scopes": ["email"]},
+    )
+    web = services.create_policy(server, {"name": "Web apps", "clients_include": [data["web"].client_id]})
+    services.create_policy(server, {"name": "Everyone else", "clients_include": ["ALL_CLIENTS"]})
+    services.create_rule(
+        web,
+        {
+            "name": "People signing in from the web with refresh tokens",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "scopes": ["openid", "offline_access", "orders:read"],
+            "users_include": [data["people"][0].uid],
+            "refresh_token_lifetime_minutes": 43200,
+        },
+    )
+    services.create_rule(web, {"name": "Machines", "grant_types": ["client_credentials"], "scopes": ["*"]})
+    return server
+
+
+def _server_pages(data: dict, person) -> list[tuple[str, str, str | None]]:
+    """A custom server's tabs, forms and confirmations, and a Token Preview with its result."""
+    server = data["server"]
+    base = f"/console/security/authorization-servers/{server.id}"
+    policy = server.policies.order_by("priority").first()
+    rule = policy.rules.order_by("priority").first()
+    scope = server.scopes.get(name="orders:read")
+    claim = server.claims.get(name="tier")
+    query = {
+        "client": data["web"].client_id,
+        "grant_type": "authorization_code",
+        "user": person.username,
+        "scopes": ["openid", "email", "offline_access", "orders:read"],
+    }
+    preview = f"{base}/preview/?{urlencode(query, doseq=True)}"
+    nav = "Authorization servers"
+    return [
+        ("/console/security/authorization-servers/new/", nav, None),
+        (f"{base}/", nav, "Settings"),
+        (f"{base}/edit/", nav, "Settings"),
+        (f"{base}/rotate/", nav, None),
+        (f"{base}/deactivate/", nav, None),
+        (f"{base}/scopes/", nav, "Scopes"),
+        (f"{base}/scopes/new/", nav, "Scopes"),
+        (f"{base}/scopes/{scope.id}/edit/", nav, "Scopes"),
+        (f"{base}/claims/", nav, "Claims"),
+        (f"{base}/claims/new/", nav, "Claims"),
+        (f"{base}/claims/{claim.id}/edit/", nav, "Claims"),
+        (f"{base}/policies/", nav, "Access Policies"),
+        (f"{base}/policies/new/", nav, "Access Policies"),
+        (f"{base}/policies/{policy.id}/edit/", nav, "Access Policies"),
+        (f"{base}/policies/{policy.id}/rules/new/", nav, "Access Policies"),
+        (f"{base}/policies/{policy.id}/rules/{rule.id}/edit/", nav, "Access Policies"),
+        (f"{base}/policies/{policy.id}/rules/{rule.id}/delete/", nav, None),
+        (f"{base}/preview/", nav, "Token Preview"),
+        (preview, nav, "Token Preview"),
+        ("/console/security/authorization-servers/org/", nav, "Settings"),
+        ("/console/security/authorization-servers/org/policies/", nav, "Access Policies"),
+    ]
 
 
 def new_page(chromium, live, console, viewport=PHONE, **options):
@@ -150,6 +222,9 @@ def test_no_console_page_scrolls_sideways_on_a_phone(chromium, live, console):
         f"/console/apps/{data['web'].public_id}/": "app-general-390",
         f"/console/families/{data['victim'].public_id}/": "family-390",
         "/console/system-log/": "system-log-390",
+        f"/console/security/authorization-servers/{data['server'].id}/policies/": "server-policies-390",
+        data["server_pages"][14][0]: "server-rule-form-390",
+        data["server_pages"][18][0]: "server-token-preview-390",
     }
     too_wide = []
     for url, _nav, _tab in console["pages"]:

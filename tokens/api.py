@@ -161,6 +161,17 @@ class KeysView(ManagementAPIView):
         return Response(_keys_json(server_id))
 
 
+class KeyView(ManagementAPIView):
+    rate_limit_bucket = "authorizationServers"
+
+    @extend_schema(operation_id="getAuthorizationServerKey", responses={200: KeySerializer})
+    def get(self, request, server_id, key_id):
+        row = find_or_404(
+            SigningKey.objects.filter(server=_server(server_id)), "AuthorizationServerJsonWebKey", kid=key_id
+        )
+        return Response(KeySerializer(row).data)
+
+
 class KeyRotateView(ManagementAPIView):
     rate_limit_bucket = "authorizationServers"
 

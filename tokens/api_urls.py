@@ -40,6 +40,7 @@ urlpatterns = [
     path(RULE + "/lifecycle/activate", servers.RuleActivateView.as_view(), name="rule-activate"),
     path(RULE + "/lifecycle/deactivate", servers.RuleDeactivateView.as_view(), name="rule-deactivate"),
     path("authorizationServers/<str:server_id>/credentials/keys", api.KeysView.as_view(), name="keys"),
+    path(AS + "/credentials/keys/<str:key_id>", api.KeyView.as_view(), name="key"),
     path(
         "authorizationServers/<str:server_id>/credentials/lifecycle/keyRotate",
         api.KeyRotateView.as_view(),

@@ -597,3 +597,54 @@ def test_a_new_server_s_keys_are_its_own(api_client, server):
     assert [k["status"] for k in keys.json()] == ["ACTIVE", "NEXT"]
     default = {k["kid"] for k in api_client.get(f"{BASE}/default/credentials/keys").json()}
     assert not default & {k["kid"] for k in keys.json()}
+
+
+def test_a_custom_server_s_keys_rotate_on_their_own(api_client, server):
+    url = f"{BASE}/{server['id']}/credentials"
+    before = {k["status"]: k["kid"] for k in api_client.get(f"{url}/keys").json()}
+    default_before = {k["kid"] for k in api_client.get(f"{BASE}/default/credentials/keys").json()}
+    response = api_client.post(f"{url}/lifecycle/keyRotate", {"use": "sig"})
+    assert response.status_code == 200, response.content
+    after = {k["status"]: k["kid"] for k in response.json()}
+    assert (after["ACTIVE"], after["EXPIRED"]) == (before["NEXT"], before["ACTIVE"])
+    assert {k["kid"] for k in api_client.get(f"{BASE}/default/credentials/keys").json()} == default_before
+    one = api_client.get(f"{url}/keys/{after['ACTIVE']}")
+    assert one.status_code == 200 and one.json()["status"] == "ACTIVE"
+    assert one.json()["_links"]["self"]["href"].endswith(f"/credentials/keys/{after['ACTIVE']}")
+    assert_error(api_client.get(f"{BASE}/default/credentials/keys/{after['ACTIVE']}"), 404, "E0000007")
+    assert api_client.get(f"{BASE}/{server['id']}").json()["credentials"]["signing"]["kid"] == after["ACTIVE"]
+    assert Event.objects.filter(event_type="app.oauth2.as.key.rollover").count() == 1
+
+
+OPERATIONS_IN_THE_DOCUMENT = {
+    f"{verb}{noun}"
+    for noun, verbs in {
+        "AuthorizationServer": ("create", "get", "replace", "delete", "activate", "deactivate"),
+        "OAuth2Scope": ("create", "get", "replace", "delete"),
+        "OAuth2Claim": ("create", "get", "replace", "delete"),
+        "AuthorizationServerPolicy": ("create", "get", "replace", "delete", "activate", "deactivate"),
+        "AuthorizationServerPolicyRule": ("create", "get", "replace", "delete", "activate", "deactivate"),
+        "AuthorizationServerKey": ("get",),
+    }.items()
+    for verb in verbs
+} | {
+    "listAuthorizationServers",
+    "listOAuth2Scopes",
+    "listOAuth2Claims",
+    "listAuthorizationServerPolicies",
+    "listAuthorizationServerPolicyRules",
+    "listAuthorizationServerKeys",
+    "rotateAuthorizationServerKeys",
+}
+
+
+def test_every_operation_is_in_the_openapi_document(client, db):
+    document = client.get("/api/v1/schema").json()
+    ids = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+    assert ids >= OPERATIONS_IN_THE_DOCUMENT
+    create = document["paths"]["/api/v1/authorizationServers"]["post"]
+    assert {"201", "400", "401", "403", "429"} <= set(create["responses"])
+    schemas = document["components"]["schemas"]
+    action = next(schemas[name] for name in schemas if name.startswith("TokenAction") and "Out" not in name)
+    rule = action["properties"]["accessTokenLifetimeMinutes"]
+    assert (rule["minimum"], rule["maximum"]) == (5, 1440)

@@ -36,25 +36,34 @@ def _int_param(request, name: str) -> int | None:
     return int(value)
 
 
-def paginate(request, queryset, *, descending: bool = False, default_limit: int = 20, max_limit: int = 200):
-    """One page of `queryset` ordered by pk, and the `Link` header value for the response."""
+def page_limit(request, *, default_limit: int, max_limit: int) -> int:
+    """The request's `limit`: at least 1, `default_limit` when absent, at most `max_limit`."""
     limit = _int_param(request, "limit")
     if limit is None:
         limit = default_limit
     if limit < 1:
         raise ApiValidationFailed({"limit": ["'limit' must be at least 1."]})
-    limit = min(limit, max_limit)
+    return min(limit, max_limit)
+
+
+def links(request, *, next_after, limit: int) -> str:
+    """The `Link` header value: `self`, and `next` with cursor `next_after` unless it is None."""
+    base = f"{settings.ROTOR_ISSUER}{request.path}"
+    params = {k: v for k, v in request.query_params.items() if k != "after"}
+    self_query = urlencode(request.query_params)
+    out = [f'<{base}{"?" + self_query if self_query else ""}>; rel="self"']
+    if next_after is not None:
+        out.append(f'<{base}?{urlencode(params | {"after": next_after, "limit": limit})}>; rel="next"')
+    return ", ".join(out)
+
+
+def paginate(request, queryset, *, descending: bool = False, default_limit: int = 20, max_limit: int = 200):
+    """One page of `queryset` ordered by pk, and the `Link` header value for the response."""
+    limit = page_limit(request, default_limit=default_limit, max_limit=max_limit)
     after = _int_param(request, "after")
     if after is not None:
         queryset = queryset.filter(pk__lt=after) if descending else queryset.filter(pk__gt=after)
     items = list(queryset.order_by("-pk" if descending else "pk")[: limit + 1])
     has_next = len(items) > limit
     items = items[:limit]
-
-    base = f"{settings.ROTOR_ISSUER}{request.path}"
-    params = {k: v for k, v in request.query_params.items() if k != "after"}
-    self_query = urlencode(request.query_params)
-    links = [f'<{base}{"?" + self_query if self_query else ""}>; rel="self"']
-    if has_next:
-        links.append(f'<{base}?{urlencode(params | {"after": items[-1].pk, "limit": limit})}>; rel="next"')
-    return items, ", ".join(links)
+    return items, links(request, next_after=items[-1].pk if has_next else None, limit=limit)

@@ -133,34 +133,49 @@ def _parse_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
+class Rows:
+    """What keyset_page() pages: a queryset's rows. Anything with the same three methods can be paged instead
+    (the system log pages the events its rows stand for, core/systemlog/console.py)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def fetch(self, sort: Sort, *, descending: bool, beyond, n: int) -> list:
+        """Up to `n` rows in the order (sort field, pk), strictly after cursor `beyond` when given."""
+        prefix = "-" if descending else ""
+        qs = self.queryset.order_by(f"{prefix}{sort.field}", f"{prefix}pk")
+        if beyond:
+            qs = qs.filter(_beyond(sort.field, *beyond, descending=descending))
+        return list(qs[:n])
+
+    def encode(self, item, sort: Sort) -> str:
+        return encode_cursor(item, sort)
+
+    def decode(self, text: str, sort: Sort):
+        return decode_cursor(text, self.queryset.model, sort)
+
+
 def keyset_page(request, queryset, sorts: list[Sort]) -> KeysetPage:
-    """One page of `queryset` as the request's `sort`, `size` and cursor ask; the first sort is the default."""
+    """One page of `queryset` (or of a `Rows`-like source) as the request's `sort`, `size` and cursor ask; the
+    first sort is the default."""
+    source = queryset if hasattr(queryset, "fetch") else Rows(queryset)
     sort, descending = _parse_sort(request, sorts)
     size = _parse_size(request)
-    model = queryset.model
     prefix = "-" if descending else ""
-    forward = [f"{prefix}{sort.field}", f"{prefix}pk"]
-    backward = [f"{'' if descending else '-'}{sort.field}", f"{'' if descending else '-'}pk"]
     params = request.GET
-    after = decode_cursor(params["after"], model, sort) if params.get("after") else None
-    before = decode_cursor(params["before"], model, sort) if params.get("before") and not after else None
+    after = source.decode(params["after"], sort) if params.get("after") else None
+    before = source.decode(params["before"], sort) if params.get("before") and not after else None
     last = params.get("last") == "1" and not (after or before)
 
     rows = None
     if before or last:
-        qs = queryset.order_by(*backward)
-        if before:
-            qs = qs.filter(_beyond(sort.field, *before, descending=not descending))
-        rows = list(qs[: size + 1])
+        rows = source.fetch(sort, descending=not descending, beyond=before, n=size + 1)
         has_previous, has_next = len(rows) > size, bool(before)
         rows = rows[:size][::-1]
         if before and len(rows) < size:  # stepped back to the start: show the whole first page
             rows = None
     if rows is None:
-        qs = queryset.order_by(*forward)
-        if after:
-            qs = qs.filter(_beyond(sort.field, *after, descending=descending))
-        rows = list(qs[: size + 1])
+        rows = source.fetch(sort, descending=descending, beyond=after, n=size + 1)
         has_next, has_previous = len(rows) > size, bool(after)
         rows = rows[:size]
 
@@ -178,8 +193,8 @@ def keyset_page(request, queryset, sorts: list[Sort]) -> KeysetPage:
     page.first_query = _query(params, **base)
     page.last_query = _query(params, **base, last="1")
     if rows:
-        page.next_query = _query(params, **base, after=encode_cursor(rows[-1], sort))
-        page.previous_query = _query(params, **base, before=encode_cursor(rows[0], sort))
+        page.next_query = _query(params, **base, after=source.encode(rows[-1], sort))
+        page.previous_query = _query(params, **base, before=source.encode(rows[0], sort))
     page.sizes = [(n, _query(params, sort=sort_param, size=str(n)), n == size) for n in PAGE_SIZES]
     for option in sorts:
         current = option is sort

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from clients.models import Application
-from core.systemlog import types
+from core.systemlog import grants, types
 from core.systemlog.models import Event
 from core.systemlog.reading import log_reads
 
@@ -97,7 +97,8 @@ def family_timeline(family: TokenFamily, *, limit: int = TIMELINE_LIMIT) -> list
             )
         else:
             entries.append(TimelineEntry(token.created, "issued", f"Issued at sign-in: token #{n}"))
-    family_events = list(Event.objects.filter(family_id=family.public_id).order_by("-id")[:limit])[::-1]
+    rows = Event.objects.filter(family_id=family.public_id).order_by("-id")[:limit]  # each row: one event or more
+    family_events = list(grants.expand_all(rows, descending=True))[:limit][::-1]
     responses: dict[datetime, set[str]] = {}
     for event in family_events:
         if event.event_type in types.REUSE:
@@ -253,16 +254,17 @@ def dashboard(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     since = now - timedelta(hours=HOURS)
     recent = log_reads().filter(published__gt=since)
-    refreshes = recent.filter(event_type__in=types.ACCESS_TOKEN_GRANT, debug_data__grantType="refresh_token")
-    reuses = recent.filter(event_type__in=types.REUSE)
-    sign_ins = recent.filter(event_type=types.SESSION_START)
+    # A row holds at most one event of a type (core/systemlog/grants.py), so counting rows counts events.
+    refreshes = recent.filter(grants.of_types(types.ACCESS_TOKEN_GRANT), debug_data__grantType="refresh_token")
+    reuses = recent.filter(grants.of_types(types.REUSE))
+    sign_ins = recent.filter(grants.of_type(types.SESSION_START))
 
     refresh_by_hour, reuse_by_hour = _by_hour(refreshes), _by_hour(reuses)
     signin_ok, signin_failed = (
         _by_hour(sign_ins.filter(outcome_result="SUCCESS")),
         _by_hour(sign_ins.filter(outcome_result="FAILURE")),
     )
-    invalid_client = _failures_by_hour(recent.filter(event_type=types.INVALID_CLIENT))
+    invalid_client = _failures_by_hour(recent.filter(grants.of_type(types.INVALID_CLIENT)))
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
     hours = [first + timedelta(hours=i) for i in range(HOURS)]
     bars = [HourBar(h, refresh_by_hour.get(h, 0), reuse_by_hour.get(h, 0)) for h in hours]

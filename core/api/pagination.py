@@ -49,6 +49,27 @@ def _id_param(request, name: str) -> str | None:
     return value
 
 
+def page_limit(request, *, default_limit: int, max_limit: int) -> int:
+    """The request's `limit`: at least 1, `default_limit` when absent, at most `max_limit`."""
+    limit = _int_param(request, "limit")
+    if limit is None:
+        limit = default_limit
+    if limit < 1:
+        raise ApiValidationFailed({"limit": ["'limit' must be at least 1."]})
+    return min(limit, max_limit)
+
+
+def links(request, *, next_after, limit: int) -> str:
+    """The `Link` header value: `self`, and `next` with cursor `next_after` unless it is None."""
+    base = f"{settings.ROTOR_ISSUER}{request.path}"
+    params = {k: v for k, v in request.query_params.items() if k != "after"}
+    self_query = urlencode(request.query_params)
+    out = [f'<{base}{"?" + self_query if self_query else ""}>; rel="self"']
+    if next_after is not None:
+        out.append(f'<{base}?{urlencode(params | {"after": next_after, "limit": limit})}>; rel="next"')
+    return ", ".join(out)
+
+
 def paginate(
     request,
     queryset,
@@ -60,23 +81,11 @@ def paginate(
 ):
     """One page of `queryset` ordered by pk, and the `Link` header value for the response. `text_keys`:
     the pk is a public id (AFTER_ID), not a number."""
-    limit = _int_param(request, "limit")
-    if limit is None:
-        limit = default_limit
-    if limit < 1:
-        raise ApiValidationFailed({"limit": ["'limit' must be at least 1."]})
-    limit = min(limit, max_limit)
+    limit = page_limit(request, default_limit=default_limit, max_limit=max_limit)
     after = _id_param(request, "after") if text_keys else _int_param(request, "after")
     if after is not None:
         queryset = queryset.filter(pk__lt=after) if descending else queryset.filter(pk__gt=after)
     items = list(queryset.order_by("-pk" if descending else "pk")[: limit + 1])
     has_next = len(items) > limit
     items = items[:limit]
-
-    base = f"{settings.ROTOR_ISSUER}{request.path}"
-    params = {k: v for k, v in request.query_params.items() if k != "after"}
-    self_query = urlencode(request.query_params)
-    links = [f'<{base}{"?" + self_query if self_query else ""}>; rel="self"']
-    if has_next:
-        links.append(f'<{base}?{urlencode(params | {"after": items[-1].pk, "limit": limit})}>; rel="next"')
-    return items, ", ".join(links)
+    return items, links(request, next_after=items[-1].pk if has_next else None, limit=limit)

@@ -1,7 +1,8 @@
 """The console's system log as a download: CSV or JSON Lines, streamed, of the events the page's filters select.
 
-Rows come from the database in batches (a server-side cursor on PostgreSQL) and leave as they are written, so an
-export of the whole log holds one batch in memory. Each line is the event's LogEvent JSON (logevent.py), the same
+Rows come from the database in batches (a server-side cursor on PostgreSQL; reading.Log.iterator() reads each
+grant row as its per-token events) and leave as they are written, so an export of the whole log holds one batch in
+memory. Each line is the event's LogEvent JSON (logevent.py), the same
 shape `/api/v1/logs` returns; the CSV takes its columns from that JSON. Events hold no token, only hashes and ids.
 """
 
@@ -31,9 +32,10 @@ CSV_COLUMNS = [
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _batches(events) -> Iterator[list[dict]]:
+def _batches(events: Iterable) -> Iterator[list[dict]]:
+    """LogEvent JSON of `events` (reading.Log.iterator(): grant rows already read as their events), BATCH at a time."""
     batch = []
-    for event in events.iterator(chunk_size=BATCH):
+    for event in events:
         batch.append(event)
         if len(batch) == BATCH:
             yield LogEventSerializer(batch, many=True).data

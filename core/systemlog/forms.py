@@ -33,13 +33,14 @@ class LogFilterForm(forms.Form):
             self.add_error("until", "'To' must be after 'From'.")
         return data
 
-    def filter(self, qs):
+    def filter(self, log):
+        """`log` (a reading.Log) narrowed to the valid filters."""
         User = get_user_model()
         Application = apps.get_model(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("event_type"):
-            qs = qs.filter(event_type=data["event_type"])
+            log = log.of_type(data["event_type"])
         if data.get("app"):
             term = data["app"].strip()
             ids = list(
@@ -47,13 +48,13 @@ class LogFilterForm(forms.Form):
                     "public_id", flat=True
                 )
             )
-            qs = qs.filter(app_id__in=ids + [term])
+            log = log.filter(app_id__in=ids + [term])
         if data.get("user"):
             term = data["user"].strip()
             ids = list(User.objects.filter(Q(uid=term) | Q(username__iexact=term)).values_list("uid", flat=True))
-            qs = qs.filter(user_id__in=ids + [term])
+            log = log.filter(user_id__in=ids + [term])
         if data.get("since"):
-            qs = qs.filter(published__gte=data["since"])
+            log = log.filter(published__gte=data["since"])
         if data.get("until"):
-            qs = qs.filter(published__lte=data["until"])
-        return qs
+            log = log.filter(published__lte=data["until"])
+        return log

@@ -1,14 +1,18 @@
-"""Reading the system log: from the read replica when DATABASE_REPLICA_URL is set, and the
-`filter` expressions of `/api/v1/logs`."""
+"""Reading the system log: from the read replica when DATABASE_REPLICA_URL is set, the `filter`
+expressions of `/api/v1/logs`, and `Log`, the events a reader asks for (a grant row read as its
+per-token events, grants.py), in pages or streamed."""
 
 import json
 import logging
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import OperationalError, connection, connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from . import grants
 from .models import Event
 
 logger = logging.getLogger(__name__)
@@ -37,7 +41,62 @@ class BadFilter(ValueError):
     """A `filter` expression outside the supported syntax (FILTER_HELP says what is)."""
 
 
-def filter_events(queryset, expression: str):
+@dataclass(frozen=True)
+class Log:
+    """The events a reader asks for: the rows that hold them, and the event types a filter keeps.
+
+    A grant row stands for up to three events (grants.py); `types`, set by an event-type filter, says
+    which of them to show. A position in the log is (row id, part): `part` orders a row's events."""
+
+    rows: QuerySet
+    types: frozenset[str] | None = None
+
+    def filter(self, *args, **kwargs) -> "Log":
+        return replace(self, rows=self.rows.filter(*args, **kwargs))
+
+    def of_type(self, event_type: str) -> "Log":
+        types = {event_type} if self.types is None else self.types & {event_type}
+        return Log(self.rows.filter(grants.of_type(event_type)) if types else self.rows.none(), frozenset(types))
+
+    def page(self, *, descending: bool, after: tuple[int, int | None] | None, limit: int) -> list:
+        """Up to `limit` events after position `after` (None: from the start) in id order, newest first if
+        `descending`. Each row fetched holds at least one event the filter keeps, so `limit + 2` rows are
+        enough: one more than asked, and the cursor's own row, whose remaining events may be none."""
+        rows = self.rows
+        if after is not None:
+            pk, part = after
+            op = ("lt" if descending else "gt") + ("e" if part is not None else "")
+            rows = rows.filter(**{f"pk__{op}": pk})
+        events = []
+        for row in rows.order_by("-pk" if descending else "pk")[: limit + 2]:
+            events += [
+                e for e in grants.expand(row, types=self.types, descending=descending) if _beyond(e, after, descending)
+            ]
+            if len(events) >= limit:
+                break
+        return events[:limit]
+
+    def iterator(self, *, descending: bool, chunk_size: int) -> Iterator:
+        """Every event, streamed from the database in chunks of rows (a server-side cursor on PostgreSQL)."""
+        rows = self.rows.order_by("-pk" if descending else "pk").iterator(chunk_size=chunk_size)
+        return grants.expand_all(rows, types=self.types, descending=descending)
+
+
+def _beyond(event, after, descending: bool) -> bool:
+    """Whether `event` comes after position `after`; the query already left out the rows before the cursor's."""
+    if after is None or after[1] is None or event.pk != after[0]:
+        return True
+    if event.part is None:  # a row of its own under a grant row's cursor (an edited link): already shown
+        return False
+    return event.part < after[1] if descending else event.part > after[1]
+
+
+def position(event) -> tuple[int, int | None]:
+    """Where `event` is in the log, as Log.page() takes it: its row's id, and its part of a grant row."""
+    return event.pk, event.part
+
+
+def filter_events(log: Log, expression: str) -> Log:
     """Apply an Okta `filter` expression: clauses `field eq "value"` joined by `and`."""
     for clause in re.split(r"\s+and\s+", expression.strip()):
         match = _CLAUSE.match(clause.strip())
@@ -45,18 +104,18 @@ def filter_events(queryset, expression: str):
             raise BadFilter(FILTER_HELP)
         field, value = match.groups()
         if field == "eventType":
-            queryset = queryset.filter(event_type=value)
+            log = log.of_type(value)
         elif field == "outcome.result":
-            queryset = queryset.filter(outcome_result=value)
+            log = log.filter(outcome_result=value)
         elif field == "severity":
-            queryset = queryset.filter(severity=value)
+            log = log.filter(severity=value)
         elif field == "actor.id":
-            queryset = queryset.filter(actor__id=value)
+            log = log.filter(actor__id=value)
         else:
             ids = Q(app_id=value) | Q(user_id=value) | Q(family_id=value)
             if connection.vendor == "postgresql":
                 ids |= Q(targets__contains=[{"id": value}])
             else:  # SQLite has no JSON containment; match the quoted value in the stored text
                 ids |= Q(targets__icontains=json.dumps(value))
-            queryset = queryset.filter(ids)
-    return queryset
+            log = log.filter(ids)
+    return log

@@ -61,6 +61,7 @@ def columns(
         "app_id": app.public_id if app is not None else "",
         "user_id": user.uid if user is not None else "",
         "family_id": family.public_id if family is not None else "",
+        "issued": "",
     }
 
 

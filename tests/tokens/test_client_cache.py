@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Event
+from core.systemlog import grants
 from tests.kit.oauth import AUTH_FAILED, token_request
 
 pytestmark = pytest.mark.postgres  # the cache belongs to the PostgreSQL fast path (tokens/lifecycle/postgres.py)
@@ -41,7 +42,7 @@ def statements(client, app, secret) -> int:
 
 
 def grants_logged(app) -> int:
-    return Event.objects.filter(event_type=GRANTED, app_id=app.public_id).count()
+    return Event.objects.filter(grants.of_type(GRANTED), app_id=app.public_id).count()
 
 
 def test_a_service_that_called_before_costs_one_statement(client, service):

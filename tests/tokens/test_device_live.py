@@ -85,6 +85,7 @@ def test_an_approved_device_code_yields_tokens_once_under_concurrent_polls(live,
     """
     from core.crypto import hash_token
     from core.models import Event
+    from core.systemlog import grants as systemlog_grants
     from tokens.device import activation
     from tokens.models import DeviceCode, TokenFamily
 
@@ -102,8 +103,9 @@ def test_an_approved_device_code_yields_tokens_once_under_concurrent_polls(live,
         assert sum(outcomes.values()) == POLLS
         assert DeviceCode.objects.get(pk=row.pk).status == "REDEEMED"
     assert TokenFamily.objects.filter(client=app).count() == ROUNDS
-    grants = Event.objects.filter(app_id=app.public_id, event_type="app.oauth2.token.grant.access_token")
-    assert grants.count() == ROUNDS
+    access = systemlog_grants.of_type("app.oauth2.token.grant.access_token")
+    granted = Event.objects.filter(access, app_id=app.public_id)
+    assert granted.count() == ROUNDS
 
 
 def test_activate_limits_hold_across_worker_processes(live, tv, settings):

@@ -12,6 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from core.models import Event
+from core.systemlog import grants
 from tests.kit.dbstate import changed_tables, row_counts
 from tests.kit.oauth import (
     AUTH_FAILED,
@@ -603,7 +604,7 @@ def test_client_credentials_issues_an_access_token_only(client, service_app):
     assert access["sub"] == service_app.client_id and access["cid"] == service_app.client_id
     assert access["scp"] == ["api:read"] and "uid" not in access
     assert TokenFamily.objects.count() == 0
-    assert Event.objects.filter(event_type="app.oauth2.as.token.grant.access_token").count() == 1
+    assert Event.objects.filter(grants.of_type("app.oauth2.as.token.grant.access_token")).count() == 1
 
 
 def test_client_credentials_without_scope_gets_the_default_scopes(client, service_app):

@@ -180,7 +180,8 @@ def record_invalid_client(app, audit: Audit) -> None:
         "aggregated": "one event per client and window; failures counts them",
     }
     event_id = uuid.uuid5(_EVENT_IDS, f"{app.client_id}:{int(start.timestamp())}")
-    window = Event.objects.filter(uuid=event_id)
+    # A row of its own (`issued` empty): its uuid is unique there (core/systemlog/models.py).
+    window = Event.objects.filter(uuid=event_id, issued="")
     if seen > 1 and (window.filter(debug_data__failures__lt=seen).update(debug_data=debug) or window.exists()):
         return
     row = recording.columns(

@@ -45,6 +45,7 @@ def mint_access_token(
     family_id: str | None = None,
     now: int | None = None,
     jti: str | None = None,
+    jkt: str | None = None,
 ) -> MintedAccess:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
@@ -63,6 +64,8 @@ def mint_access_token(
     }
     if user is not None:
         claims["uid"] = user.uid
+    if jkt:
+        claims["cnf"] = {"jkt": jkt}  # DPoP-bound (RFC 9449 §6): only a proof by that key can use it
     token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"})
     return MintedAccess(token, jti, exp)
 
@@ -154,8 +157,10 @@ def issue(
     auth_time: int | None = None,
     nonce: str | None = None,
     jti: str | None = None,
+    jkt: str | None = None,
 ) -> dict:
-    """Sign the access token (and ID token for `openid`) and build the token response."""
+    """Sign the access token (and ID token for `openid`) and build the token response; with `jkt`, the
+    thumbprint of the request's DPoP proof, the access token is bound to that key (`token_type: DPoP`)."""
     now = int(time.time())
     access = mint_access_token(
         server,
@@ -165,9 +170,10 @@ def issue(
         family_id=family.public_id if family else None,
         now=now,
         jti=jti,
+        jkt=jkt,
     )
     body = {
-        "token_type": "Bearer",
+        "token_type": "DPoP" if jkt else "Bearer",
         "expires_in": access.expires_at - now,
         "access_token": access.token,
         "scope": " ".join(granted),

@@ -74,3 +74,41 @@ def token_url(base: str, server: str = "org") -> str:
 
 def userinfo_url(base: str, server: str = "org") -> str:
     return f"{base}{ISSUER_PREFIX[server]}/userinfo"
+
+
+# In-process requests (Django's test client), each with a fresh proof carrying the server's current nonce.
+
+
+def proof_for(key: DPoPKey, endpoint: str = "token", *, server: str = "org", htm: str = "POST", **kwargs) -> str:
+    from django.conf import settings
+
+    from tokens.oauth.dpop import current_nonce
+
+    kwargs.setdefault("nonce", current_nonce())
+    return key.proof(f"{settings.ROTOR_ISSUER}{ISSUER_PREFIX[server]}/{endpoint}", htm=htm, **kwargs)
+
+
+def dpop_tokens(client, app, user, key: DPoPKey | None, *, secret=None, server="org", **authorize_extra):
+    """A code flow of `user` with `app` whose exchange carries a proof by `key` (none when None); the response."""
+    from tests.kit.oauth import authorize_code, form_post
+
+    client.force_login(user)
+    grant = authorize_code(client, app, server=server, **authorize_extra)
+    client.logout()
+    data = {
+        "grant_type": "authorization_code",
+        "code": grant["code"],
+        "redirect_uri": grant["redirect_uri"],
+        "code_verifier": grant["verifier"],
+    }
+    headers = {"HTTP_DPOP": proof_for(key, server=server)} if key else {}
+    return form_post(client, "token", data, app=app, secret=secret, server=server, **headers)
+
+
+def dpop_refresh(client, app, token: str, key: DPoPKey | None, *, secret=None, server="org"):
+    """A refresh of `token` as `app`, with a proof by `key` (none when None); the response."""
+    from tests.kit.oauth import form_post
+
+    headers = {"HTTP_DPOP": proof_for(key, server=server)} if key else {}
+    data = {"grant_type": "refresh_token", "refresh_token": token}
+    return form_post(client, "token", data, app=app, secret=secret, server=server, **headers)

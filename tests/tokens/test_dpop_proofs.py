@@ -22,6 +22,7 @@ from tokens.device import activation
 from tokens.models import DeviceCode
 from tokens.oauth import dpop
 
+
 def url() -> str:
     return token_url(settings.ROTOR_ISSUER)
 

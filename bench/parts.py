@@ -194,6 +194,40 @@ def main() -> None:
         "one RSA-2048 PKCS#1 v1.5 signature", lambda _: key.sign(b"x" * 600, padding.PKCS1v15(), hashes.SHA256()), many
     )
 
+    # DPoP (tokens/oauth/dpop.py): what a proof adds to a refresh, by itself and with every check.
+    import jwt as pyjwt
+
+    from tests.kit.dpop import DPoPKey
+    from tokens.oauth import dpop
+
+    htu = server.endpoint("token")
+    for alg in ("ES256", "EdDSA", "RS256"):
+        dpop_key = DPoPKey(alg)
+        public_key = pyjwt.PyJWK(dpop_key.public_jwk, algorithm=alg).key
+        proofs = [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)]
+        timed(
+            f"DPoP: one {alg} proof signature verify (PyJWT decode)",
+            lambda p, k=public_key, a=alg: pyjwt.decode(p, k, algorithms=[a], options={"verify_iat": False}),
+            proofs,
+        )
+    dpop_key = DPoPKey("ES256")
+    proofs = [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)]
+    first_use = dpop.replay.first_use
+    dpop.replay.first_use = lambda *args, **kwargs: True
+    try:
+        timed(
+            "DPoP: dpop.verify, every check (ES256) but the jti",
+            lambda p: dpop.verify(p, method="POST", url=htu, require_nonce=True),
+            [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)],
+        )
+    finally:
+        dpop.replay.first_use = first_use
+    timed(
+        "DPoP: dpop.verify, every check (ES256) + the jti INSERT",
+        lambda p: dpop.verify(p, method="POST", url=htu, require_nonce=True),
+        proofs,
+    )
+
     def raw_find(token):
         with connection.cursor() as cursor:
             cursor.execute(FIND_SQL, [hash_token(token)])

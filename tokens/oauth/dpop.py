@@ -15,12 +15,14 @@ The nonce is stateless: an HMAC, keyed from SECRET_KEY, of the current NONCE_STE
 current and the previous step are accepted, so a nonce lives 5 to 10 minutes and costs no statement.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import jwt
@@ -68,13 +70,14 @@ def access_token_hash(token: str) -> str:
     return b64url(hashlib.sha256(token.encode("ascii", "replace")).digest())
 
 
-@cache
-def _nonce_key(secret: str) -> bytes:
-    return hashlib.sha256(b"rotor dpop nonce\x00" + secret.encode()).digest()
+@lru_cache(maxsize=8)
+def _nonce_of(secret: str, step: int) -> str:
+    key = hashlib.sha256(b"rotor dpop nonce\x00" + secret.encode()).digest()
+    return b64url(hmac.new(key, str(step).encode(), hashlib.sha256).digest()[:18])
 
 
 def _nonce_for(step: int) -> str:
-    return b64url(hmac.new(_nonce_key(settings.SECRET_KEY), str(step).encode(), hashlib.sha256).digest()[:18])
+    return _nonce_of(settings.SECRET_KEY, step)
 
 
 def current_nonce() -> str:
@@ -87,6 +90,7 @@ def nonce_is_current(value: object) -> bool:
     return isinstance(value, str) and any(hmac.compare_digest(value, _nonce_for(s)) for s in (step, step - 1))
 
 
+@lru_cache(maxsize=64)
 def _normal_uri(uri: str) -> str | None:
     """scheme://host[:port]/path, lower-case scheme and host, default port dropped, no query or fragment."""
     try:
@@ -105,8 +109,34 @@ def _invalid(description: str) -> OAuthError:
     return OAuthError(INVALID, description, headers={"DPoP-Nonce": current_nonce()})
 
 
+def _b64(segment: str) -> bytes:
+    return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+
+
+def _parts(value: str) -> tuple[dict, dict, bytes, bytes]:
+    """A compact JWS's header, claims, signing input and signature, each segment decoded once (PyJWT's own
+    parser decodes a proof twice and checks it character by character: 0.3 ms of a 0.5 ms check)."""
+    try:
+        head, body, signature = value.split(".")
+        header, claims = json.loads(_b64(head)), json.loads(_b64(body))
+        signature = _b64(signature)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _invalid("The DPoP proof is not a well-formed JWT.") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise _invalid("The DPoP proof is not a well-formed JWT.")
+    return header, claims, f"{head}.{body}".encode(), signature
+
+
+@lru_cache(maxsize=4096)
+def _public_key(alg: str, jwk_json: str):
+    """PyJWT's algorithm and key for a JWK, and its thumbprint; a client signs every proof with one key."""
+    jwk = json.loads(jwk_json)
+    algorithm = jwt.get_algorithm_by_name(alg)
+    return algorithm, algorithm.from_jwk(jwk), thumbprint(jwk)
+
+
 def _key(header: dict):
-    """The proof's public key for its `alg`, from its `jwk`."""
+    """The proof's public key for its `alg`, from its `jwk`: (PyJWT algorithm, key, RFC 7638 thumbprint)."""
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         raise _invalid(f"The DPoP proof's 'alg' must be an asymmetric algorithm, one of: {', '.join(ALGORITHMS)}.")
@@ -119,7 +149,7 @@ def _key(header: dict):
     if jwk.get("kty") != kty or not all(isinstance(jwk.get(m), str) for m in _PUBLIC_MEMBERS[kty]):
         raise _invalid(f"The DPoP proof's 'jwk' is not a public {kty} key for '{alg}'.")
     try:
-        return jwt.PyJWK(jwk, algorithm=alg).key, alg, thumbprint(jwk)
+        return _public_key(alg, json.dumps(jwk, sort_keys=True))
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise _invalid(f"The DPoP proof's 'jwk' is not a valid public key for '{alg}'.") from None
 
@@ -144,32 +174,12 @@ def verify(
         raise _invalid("The request must carry exactly one DPoP header.")
     if len(value) > MAX_PROOF_LENGTH:
         raise _invalid("The DPoP proof is too long.")
-    try:
-        header = jwt.get_unverified_header(value)
-    except jwt.PyJWTError:
-        raise _invalid("The DPoP proof is not a well-formed JWT.") from None
+    header, claims, signing_input, signature = _parts(value)
     if header.get("typ") != "dpop+jwt":
         raise _invalid("The DPoP proof's 'typ' must be 'dpop+jwt'.")
-    key, alg, proof_jkt = _key(header)
-    try:
-        claims = jwt.decode(
-            value,
-            key,
-            algorithms=[alg],
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-                "verify_iss": False,
-                "verify_sub": False,
-                "verify_jti": False,
-            },
-        )
-    except jwt.InvalidSignatureError:
-        raise _invalid("The DPoP proof's signature does not verify with its 'jwk'.") from None
-    except jwt.PyJWTError:
-        raise _invalid("The DPoP proof's claims could not be read.") from None
+    algorithm, key, proof_jkt = _key(header)
+    if not algorithm.verify(signing_input, key, signature):
+        raise _invalid("The DPoP proof's signature does not verify with its 'jwk'.")
     if claims.get("htm") != method:
         raise _invalid(f"The DPoP proof's 'htm' must be the request's method, '{method}'.")
     htu = claims.get("htu")

@@ -2,6 +2,7 @@
 the server nonce (Okta's `use_dpop_nonce` round), every grant getting `token_type: DPoP` and a bound access
 token, apps that require a proof, and a proof's `jti` replayed across the workers of a live server."""
 
+import base64
 import secrets
 import time
 import uuid
@@ -287,3 +288,18 @@ def test_a_jti_replayed_across_the_workers_of_a_live_server_works_once(live, liv
     assert all("'jti' was used before" in a.json()["error_description"] for a in answers if a.status_code == 400)
     # the same proof sent again later, to whichever worker takes it, is refused too
     assert "'jti' was used before" in send(proof).json()["error_description"]
+
+
+def _signed(key: DPoPKey, claims_: dict) -> str:
+    return jwt.encode(claims_, key.private, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": key.public_jwk})
+
+
+def test_odd_input_is_a_400_never_a_500(client, service_app, key):
+    """NaN as `iat` (Python's JSON reads it), a non-ASCII nonce, JSON nested past the recursion limit."""
+    base = {"jti": "odd", "htm": "POST", "htu": url(), "nonce": dpop.current_nonce()}
+    assert_invalid(cc(client, service_app, _signed(key, base | {"iat": float("nan")})), "'iat'")
+    non_ascii = cc(client, service_app, key.proof(url(), nonce="nonce-ü"))
+    assert non_ascii.status_code == 400 and non_ascii.json()["error"] == "use_dpop_nonce"
+    nested = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).rstrip(b"=").decode()
+    assert_invalid(cc(client, service_app, f"{nested}.e30.c2ln"), "not a well-formed JWT")
+    assert_invalid(cc(client, service_app, "e30.bm90IGpzb24.c2ln"), "not a well-formed JWT")

@@ -87,7 +87,10 @@ def current_nonce() -> str:
 
 def nonce_is_current(value: object) -> bool:
     step = int(time.time()) // NONCE_STEP_SECONDS
-    return isinstance(value, str) and any(hmac.compare_digest(value, _nonce_for(s)) for s in (step, step - 1))
+    if not isinstance(value, str):
+        return False
+    presented = value.encode("utf-8", "surrogatepass")  # compare_digest takes only ASCII str, any bytes
+    return any(hmac.compare_digest(presented, _nonce_for(s).encode()) for s in (step, step - 1))
 
 
 @lru_cache(maxsize=64)
@@ -120,7 +123,7 @@ def _parts(value: str) -> tuple[dict, dict, bytes, bytes]:
         head, body, signature = value.split(".")
         header, claims = json.loads(_b64(head)), json.loads(_b64(body))
         signature = _b64(signature)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):  # RecursionError: nested JSON
         raise _invalid("The DPoP proof is not a well-formed JWT.") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise _invalid("The DPoP proof is not a well-formed JWT.")
@@ -186,7 +189,7 @@ def verify(
     if not isinstance(htu, str) or _normal_uri(htu) != _normal_uri(url):
         raise _invalid(f"The DPoP proof's 'htu' must be this endpoint's URL, '{url}'.")
     iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float) or abs(time.time() - iat) > IAT_WINDOW_SECONDS:
+    if isinstance(iat, bool) or not isinstance(iat, int | float) or not abs(time.time() - iat) <= IAT_WINDOW_SECONDS:
         raise _invalid(f"The DPoP proof's 'iat' must be within {IAT_WINDOW_SECONDS} seconds of the server's time.")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > 256:

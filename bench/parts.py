@@ -160,6 +160,43 @@ def main() -> None:
     many = list(range(n))
 
     timed("POST /token, public client (test Client, all middleware)", http_public, tokens(public, n))
+
+    # The same refresh of a DPoP-bound family, a fresh ES256 proof in each request (signed ahead, untimed).
+    from tests.kit.dpop import DPoPKey
+    from tokens.oauth import dpop
+
+    bound_key = DPoPKey("ES256")
+    bound_app, _ = create_app(
+        {"label": "parts dpop", "application_type": "browser", "rotation_type": "ROTATE"} | code_flow
+    )
+
+    def bound_tokens(count):
+        return [
+            lifecycle.start_family(
+                client=bound_app,
+                user=user,
+                server=server,
+                scopes=scopes,
+                auth_time=timezone.now(),
+                grant_type="authorization_code",
+                dpop_jkt=bound_key.jkt,
+            )[1]
+            for _ in range(count)
+        ]
+
+    def http_dpop(item):
+        token, proof = item
+        body = f"grant_type=refresh_token&refresh_token={token}&client_id={bound_app.client_id}"
+        response = client.post("/oauth2/v1/token", body, content_type=form, HTTP_DPOP=proof)
+        assert response.status_code == 200, response.content
+
+    htu = server.endpoint("token")
+    signed = [bound_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)]
+    timed(
+        "POST /token, public client, DPoP-bound (ES256 proof)",
+        http_dpop,
+        list(zip(bound_tokens(n), signed, strict=True)),
+    )
     timed("POST /token, client_secret_basic", http_basic, tokens(confidential, n))
     trimmed = [
         "django.middleware.security.SecurityMiddleware",
@@ -192,6 +229,36 @@ def main() -> None:
     )
     timed(
         "one RSA-2048 PKCS#1 v1.5 signature", lambda _: key.sign(b"x" * 600, padding.PKCS1v15(), hashes.SHA256()), many
+    )
+
+    # DPoP (tokens/oauth/dpop.py): what a proof adds to a refresh, by itself and with every check.
+    import jwt as pyjwt
+
+    for alg in ("ES256", "EdDSA", "RS256"):
+        dpop_key = DPoPKey(alg)
+        public_key = pyjwt.PyJWK(dpop_key.public_jwk, algorithm=alg).key
+        proofs = [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)]
+        timed(
+            f"DPoP: one {alg} proof signature verify (PyJWT decode)",
+            lambda p, k=public_key, a=alg: pyjwt.decode(p, k, algorithms=[a], options={"verify_iat": False}),
+            proofs,
+        )
+    dpop_key = DPoPKey("ES256")
+    proofs = [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)]
+    first_use = dpop.replay.first_use
+    dpop.replay.first_use = lambda *args, **kwargs: True
+    try:
+        timed(
+            "DPoP: dpop.verify, every check (ES256) but the jti",
+            lambda p: dpop.verify(p, method="POST", url=htu, require_nonce=True),
+            [dpop_key.proof(htu, nonce=dpop.current_nonce()) for _ in range(n)],
+        )
+    finally:
+        dpop.replay.first_use = first_use
+    timed(
+        "DPoP: dpop.verify, every check (ES256) + the jti INSERT",
+        lambda p: dpop.verify(p, method="POST", url=htu, require_nonce=True),
+        proofs,
     )
 
     def raw_find(token):

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from tests.kit.dpop import DPoPKey  # noqa: E402
 from tests.kit.live import free_port, start_gunicorn  # noqa: E402
 from tests.kit.oauth import live_sign_in, pkce_pair  # noqa: E402
 
@@ -221,6 +222,9 @@ def create_fixtures(users: int) -> dict:
         | code_flow,
         "static": {"application_type": "web", "rotation_type": "STATIC"} | code_flow,
         "service": {"application_type": "service", "grant_types": ["client_credentials"]},
+        # DPoP required (RFC 9449): every family bound to the bench's key, every refresh with a proof.
+        "dpop_rotate": {"application_type": "browser", "rotation_type": "ROTATE", "dpop_bound_access_tokens": True}
+        | code_flow,
         # For the race checks only: no leeway, so a second use of a token is always a replay.
         "no_leeway": {"application_type": "browser", "rotation_type": "ROTATE", "leeway": 0} | code_flow,
     }
@@ -252,11 +256,39 @@ class App:
 # Minting through the real flow ----------------------------------------------------------------
 
 
+class DPoPSigner:
+    """The bench client's DPoP key (ES256, as a browser would make one) and its proofs for the token endpoint,
+    each with its own jti and the server's current nonce (valid 5 to 10 minutes, tokens/oauth/dpop.py)."""
+
+    def __init__(self, issuer: str, base: str):
+        self.key = DPoPKey("ES256")
+        self.url = issuer + TOKEN_PATH  # `htu`: the endpoint as ROTOR_ISSUER names it, whichever node answers
+        self.base = base
+        self._nonce: tuple[float, str] | None = None
+
+    def nonce(self) -> str:
+        """Okta's round: a proof without a nonce gets `use_dpop_nonce` and the nonce in `DPoP-Nonce`."""
+        if self._nonce is None or time.monotonic() - self._nonce[0] > 60:
+            response = requests.post(
+                self.base + TOKEN_PATH, data={}, headers={"DPoP": self.key.proof(self.url)}, timeout=30
+            )
+            self._nonce = (time.monotonic(), response.headers["DPoP-Nonce"])
+        return self._nonce[1]
+
+    def proof(self) -> str:
+        return self.key.proof(self.url, nonce=self.nonce())
+
+    def proofs(self, count: int) -> list[str]:
+        nonce = self.nonce()
+        return [self.key.proof(self.url, nonce=nonce) for _ in range(count)]
+
+
 class Minter:
     """Signed-in browser sessions (one per user, through the real sign-in form) that mint codes."""
 
-    def __init__(self, base: str, users: list[str], apps: dict[str, App]):
+    def __init__(self, base: str, users: list[str], apps: dict[str, App], issuer: str):
         self.base = base
+        self.dpop = DPoPSigner(issuer, base)
         any_app = apps["public_rotate"]
         with ThreadPoolExecutor(len(users)) as pool:
             grants = list(
@@ -285,7 +317,8 @@ class Minter:
     def _refresh_token(self, browser: requests.Session, app: App) -> str:
         code, verifier = self._code(browser, app)
         data = code_grant(code, verifier)
-        response = app.post(self.base, data)
+        headers = {"DPoP": self.dpop.proof()} if app.key == "dpop_rotate" else {}
+        response = app.post(self.base, data, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"code exchange gave {response.status_code} {response.text[:200]}")
         return response.json()["refresh_token"]
@@ -316,10 +349,26 @@ class Load:
     pool: Path | None = None  # token/code file the Lua script consumes
     refresh: bool = False  # signs two tokens: compared with the signing ceiling
     consumes: bool = False  # each item is spent once: the script writes the unused rest back
+    proofs: "DPoPSigner | None" = None  # signs one DPoP proof per request ahead of each phase
 
 
-def wrk(url: str, load: Load, *, seconds: float, connections: int, pool: Path | None = None, out: Path | None = None):
+# Proofs signed ahead per node and phase: more than a node serves in a second (signing one costs ~0.1 ms).
+DPOP_PROOFS_PER_SECOND = 1000
+
+
+def wrk(
+    url: str,
+    load: Load,
+    *,
+    seconds: float,
+    connections: int,
+    pool: Path | None = None,
+    out: Path | None = None,
+    proofs: Path | None = None,
+):
     options = dict(load.options)
+    if proofs is not None:
+        options["proofs"] = str(proofs)
     if pool is not None:
         options["tokens"] = str(pool)
     if out is not None:
@@ -346,11 +395,18 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
 
     def phase(seconds: float) -> list[dict]:
         results: list = [None] * len(nodes)
+        proofs = [None] * len(nodes)
+        if load.proofs is not None:  # fresh ones for every phase and node: each jti is accepted once
+            for i in range(len(nodes)):
+                proofs[i] = load.pool.with_name(f"{load.pool.stem}.proofs{i}")
+                proofs[i].write_text("\n".join(load.proofs.proofs(int(seconds * DPOP_PROOFS_PER_SECOND) + 100)) + "\n")
 
         def go(i: int) -> None:
             pool = pools[i]
             out = pool.with_suffix(".left") if pool and load.consumes else None
-            results[i] = wrk(nodes[i].url, load, seconds=seconds, connections=per_node, pool=pool, out=out)
+            results[i] = wrk(
+                nodes[i].url, load, seconds=seconds, connections=per_node, pool=pool, out=out, proofs=proofs[i]
+            )
             if out is not None:
                 out.replace(pool)
 
@@ -457,6 +513,15 @@ def count_queries(base: str, apps: dict[str, App], samples: dict[str, list[str]]
         counts[load] = [
             counted(apps[key].post(base, {"grant_type": "refresh_token", "refresh_token": t})) for t in samples[key]
         ]
+    signer = samples["dpop"]  # the families are bound to the minting key
+    counts["refresh ROTATE public DPoP"] = [
+        counted(
+            apps["dpop_rotate"].post(
+                base, {"grant_type": "refresh_token", "refresh_token": t}, headers={"DPoP": signer.proof()}
+            )
+        )
+        for t in samples["dpop_rotate"]
+    ]
     counts["refresh STATIC"] = [
         counted(apps["static"].post(base, {"grant_type": "refresh_token", "refresh_token": t}))
         for t in samples["static"]
@@ -703,11 +768,22 @@ def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, 
 # Orchestration ----------------------------------------------------------------------------------
 
 
-def build_loads(apps: dict[str, App], pools: dict[str, Path], codes: Path, access_token: str) -> list[Load]:
+def build_loads(
+    apps: dict[str, App], pools: dict[str, Path], codes: Path, access_token: str, dpop: DPoPSigner
+) -> list[Load]:
     public, confidential, static = apps["public_rotate"], apps["confidential_rotate"], apps["static"]
     token = {"path": TOKEN_PATH}
     return [
         Load("refresh ROTATE public", "refresh_rotate.lua", token | public.auth(), pools["public_rotate"], True, True),
+        Load(
+            "refresh ROTATE public DPoP",
+            "refresh_dpop.lua",
+            token | apps["dpop_rotate"].auth(),
+            pools["dpop_rotate"],
+            refresh=True,
+            consumes=True,
+            proofs=dpop,
+        ),
         Load(
             "refresh ROTATE Basic",
             "refresh_rotate.lua",
@@ -867,10 +943,11 @@ def main() -> int:
         ]
         log(f"  limits {v}: {', '.join(n.url for n in by_variant[v])}")
     try:
-        minter = Minter(nodes[0].url, fixtures["users"], apps)
+        minter = Minter(nodes[0].url, fixtures["users"], apps, env["ROTOR_ISSUER"])
         log(f"Minting {args.tokens} refresh tokens for each rotating client and {args.tokens // 5} STATIC")
         pools = {}
         sizes = {"public_rotate": args.tokens, "confidential_rotate": args.tokens, "static": args.tokens // 5}
+        sizes["dpop_rotate"] = args.tokens
         for key, n in sizes.items():
             t0 = time.monotonic()
             tokens = minter.refresh_tokens(apps[key], n)
@@ -883,7 +960,7 @@ def main() -> int:
         access = apps["static"].post(nodes[0].url, {"grant_type": "refresh_token", "refresh_token": first_static})
         introspect_body = {"token": access.json()["access_token"], "token_type_hint": "access_token"}
 
-        loads = build_loads(apps, pools, work / "codes.txt", introspect_body["token"])
+        loads = build_loads(apps, pools, work / "codes.txt", introspect_body["token"], minter.dpop)
         if args.only:
             wanted = [w.strip() for w in args.only.split(",")]
             loads = [ld for ld in loads if any(w in ld.name for w in wanted)]
@@ -934,6 +1011,8 @@ def main() -> int:
         samples = {
             "public_rotate": minter.refresh_tokens(apps["public_rotate"], 10),
             "confidential_rotate": minter.refresh_tokens(apps["confidential_rotate"], 10),
+            "dpop_rotate": minter.refresh_tokens(apps["dpop_rotate"], 10),
+            "dpop": minter.dpop,
             "static": pools["static"].read_text().split()[:10],
             "codes": minter.codes(apps["public_rotate"], 10),
         }

@@ -16,12 +16,13 @@ from .validation import (
 # Which settings each app type asks for (the "Create App Integration" form shows only these).
 TYPE_FIELDS = {
     "web": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
-            "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required"],
+            "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required",
+            "dpop_bound_access_tokens"],
     "browser": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
-                "trusted_origins", "consent_method"],
+                "trusted_origins", "consent_method", "dpop_bound_access_tokens"],
     "native": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
-               "post_logout_redirect_uris", "consent_method"],
-    "service": ["label", "token_endpoint_auth_method", "grant_types"],
+               "post_logout_redirect_uris", "consent_method", "dpop_bound_access_tokens"],
+    "service": ["label", "token_endpoint_auth_method", "grant_types", "dpop_bound_access_tokens"],
 }  # fmt: skip
 # What each app type is called in a sentence ("the settings an API service needs"), article included.
 TYPE_NOUNS = {
@@ -119,6 +120,12 @@ class AppSettingsForm(forms.Form):
         widget=forms.RadioSelect,
     )
     pkce_required = forms.BooleanField(label="Require PKCE as additional verification", required=False)
+    dpop_bound_access_tokens = forms.BooleanField(
+        label="Require Demonstrating Proof of Possession (DPoP) header in token requests",
+        required=False,
+        help_text="Tokens are bound to a key the app holds (RFC 9449); a stolen token is useless without it. "
+        "A public client may then keep persistent refresh tokens.",
+    )
 
     def __init__(self, *args, app_type: str, instance: Application | None = None, **kwargs):
         from .services import settings_of

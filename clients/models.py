@@ -69,6 +69,8 @@ class Application(AbstractApplication):
     rotation_type = models.CharField(max_length=6, choices=Rotation.choices, default=Rotation.STATIC)
     leeway = models.PositiveSmallIntegerField(default=30)
     initiate_login_uri = models.CharField(max_length=1024, blank=True, default="")
+    # Okta's "Require Demonstrating Proof of Possession (DPoP) header in token requests" (RFC 9449).
+    dpop_bound_access_tokens = models.BooleanField(default=False)
     # Access tokens issued before this moment are refused: set on create (so a reused client_id inherits no
     # tokens), deactivation and "revoke all"; see tokens/lifecycle/revocation.py.
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
@@ -131,7 +133,12 @@ class Application(AbstractApplication):
     def needs_rotation(self) -> bool:
         """A public client with persistent refresh tokens, saved before they were refused (RFC 9700
         §4.14.2, clients/validation.py): it still works, and the console asks for rotation."""
-        return self.is_public and self.issues_refresh_tokens and self.rotation_type == self.Rotation.STATIC
+        return (
+            self.is_public
+            and self.issues_refresh_tokens
+            and self.rotation_type == self.Rotation.STATIC
+            and not self.dpop_bound_access_tokens  # bound to a key instead: allowed (RFC 9700 §4.14.2)
+        )
 
     def is_assigned_to(self, user) -> bool:
         """Whether `user` may sign in to this app: assigned directly, or in a group assigned to it

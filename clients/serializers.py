@@ -34,6 +34,7 @@ FIELD_PATHS = {
     "trusted_origins": "settings.oauthClient.trusted_origins",
     "initiate_login_uri": "settings.oauthClient.initiate_login_uri",
     "consent_method": "settings.oauthClient.consent_method",
+    "dpop_bound_access_tokens": "settings.oauthClient.dpop_bound_access_tokens",
     "rotation_type": "settings.oauthClient.refresh_token.rotation_type",
     "leeway": "settings.oauthClient.refresh_token.leeway",
     "token_endpoint_auth_method": "credentials.oauthClient.token_endpoint_auth_method",
@@ -81,6 +82,9 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
     initiate_login_uri = StrictCharField(max_length=1024, required=False, allow_null=True, schema={"pattern": URI})
     consent_method = StrictChoiceField(choices=CONSENT_METHODS, required=False, allow_null=True)
     refresh_token = RefreshTokenSettingsSerializer(required=False, allow_null=True)
+    dpop_bound_access_tokens = StrictBooleanField(
+        required=False, allow_null=True, help_text="Token requests must carry a DPoP proof (RFC 9449)."
+    )
     client_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
     logo_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
 
@@ -131,6 +135,7 @@ class AppRequestSerializer(serializers.Serializer):
             "post_logout_redirect_uris",
             "initiate_login_uri",
             "consent_method",
+            "dpop_bound_access_tokens",
         ):
             if client.get(key) is not None:
                 flat[key] = client[key]
@@ -255,6 +260,7 @@ class OAuthClientSettingsOutSerializer(ResponseSerializer):
     consent_method = serializers.ChoiceField(choices=CONSENT_METHODS)
     issuer_mode = ConstantField("ORG_URL")
     initiate_login_uri = BlankAsNullCharField()
+    dpop_bound_access_tokens = serializers.BooleanField()
     refresh_token = RefreshTokenSettingsOutSerializer()
 
 

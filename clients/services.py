@@ -38,6 +38,7 @@ def settings_of(app: Application) -> dict:
         "rotation_type": app.rotation_type,
         "leeway": app.leeway,
         "initiate_login_uri": app.initiate_login_uri,
+        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
     }
 
 
@@ -90,6 +91,7 @@ def _apply(app: Application, clean: dict) -> None:
     app.rotation_type = clean["rotation_type"]
     app.leeway = clean["leeway"]
     app.initiate_login_uri = clean["initiate_login_uri"]
+    app.dpop_bound_access_tokens = clean["dpop_bound_access_tokens"]
 
 
 def _log(action: str, message: str, app: Application, audit: Audit) -> None:

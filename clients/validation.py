@@ -81,6 +81,7 @@ def defaults_for(application_type: str, auth_method: object = None) -> dict:
         "post_logout_redirect_uris": [],
         "trusted_origins": [],
         "initiate_login_uri": "",
+        "dpop_bound_access_tokens": False,
         "grant_types": [GRANT_CLIENT_CREDENTIALS] if application_type == "service" else [GRANT_AUTHORIZATION_CODE],
     }
 
@@ -261,15 +262,22 @@ def _consent(check: _Check) -> None:
 
 PUBLIC_STATIC = (
     "A public client (authentication 'none') must rotate its refresh tokens (RFC 9700 §4.14.2): a persistent "
-    "token works for whoever holds it, with no reuse detection. Use ROTATE."
+    "token works for whoever holds it, with no reuse detection. Use ROTATE, or require DPoP "
+    "(dpop_bound_access_tokens), which binds it to the client's key."
 )
+
+
+def _dpop(check: _Check) -> None:
+    if not isinstance(check.clean["dpop_bound_access_tokens"], bool):
+        check.fail("dpop_bound_access_tokens", "Require DPoP must be true or false.")
 
 
 def _sender_constrained(check: _Check) -> bool:
     """Whether the app's tokens are bound to a key the client holds, the other protection RFC 9700 §4.14.2
-    accepts for a public client's refresh tokens. Nothing binds them yet; DPoP
-    (`dpop_bound_access_tokens`, SPEC §2) will answer here."""
-    return False
+    accepts for a public client's refresh tokens: with DPoP required, every token request carries a proof
+    and a public client's family is bound to its key (tokens/lifecycle/families.py), so a persistent token
+    is useless without that key (the smart TV's case)."""
+    return check.clean["dpop_bound_access_tokens"] is True
 
 
 def _kept_as_is(check: _Check) -> bool:
@@ -357,6 +365,7 @@ _RULES = (
     _auth_method,
     _pkce,
     _consent,
+    _dpop,
     _rotation,
     _leeway,
     _initiate_login_uri,
@@ -369,7 +378,7 @@ def validate_app(data: dict, *, instance: Application | None = None) -> dict:
 
     Keys: label, application_type, grant_types, redirect_uris, post_logout_redirect_uris,
     trusted_origins, token_endpoint_auth_method, pkce_required, consent_method, rotation_type,
-    leeway, initiate_login_uri, and on create client_id and client_secret.
+    leeway, initiate_login_uri, dpop_bound_access_tokens, and on create client_id and client_secret.
     """
     check = _Check(instance=instance)
     check.app_type = _application_type(check, data.get("application_type"), instance)

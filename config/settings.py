@@ -280,6 +280,7 @@ CORS_ALLOW_HEADERS = (
     "x-okta-user-agent-extended",  # Okta's auth SDKs send these on token calls
     "x-device-fingerprint",
     "x-okta-xsrftoken",
+    "dpop",  # RFC 9449 proofs (clients/cors.py also exposes DPoP-Nonce)
 )
 CORS_PREFLIGHT_MAX_AGE = 3600
 

@@ -65,6 +65,8 @@ class AuthorizationCode(models.Model):
     family = models.ForeignKey("TokenFamily", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     access_jti = models.CharField(max_length=80, blank=True, default="")
     access_expires_at = models.DateTimeField(null=True, blank=True)
+    # RFC 9449 §10: the thumbprint sent as `dpop_jkt` at /authorize; the exchange needs a proof by that key.
+    dpop_jkt = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [_unique("authorizationcode", "code_hash")]
@@ -102,6 +104,10 @@ class TokenFamily(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revoked_reason = models.CharField(max_length=64, blank=True, default="")
+    # A public client's family is bound to the DPoP key of its first token request (RFC 9449 §5): the
+    # RFC 7638 thumbprint every refresh's proof must match. Empty: not bound. The hot path's lookup
+    # reads it with the family's other columns, so the binding costs no statement.
+    dpop_jkt = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["client", "status"]), models.Index(fields=["user", "status"])]

@@ -22,7 +22,7 @@ def assign_everyone(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_groups"),
-        ("clients", "0002_tokens_valid_after"),
+        ("clients", "0003_dpop_bound_access_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -38,6 +38,7 @@ OAUTH_SETTINGS_KEYS = [
     "consent_method",
     "issuer_mode",
     "initiate_login_uri",
+    "dpop_bound_access_tokens",
 ]
 APP_BODY = {
     "name": "oidc_client",

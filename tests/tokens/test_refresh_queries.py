@@ -67,6 +67,37 @@ def test_rotation_statement_count(client, make_app, end_user, app_type, fast):
     assert count == _expected(fast, rotate=True), "\n".join(sql)
 
 
+def test_dpop_refresh_adds_one_statement_the_jti_check(client, make_app, end_user, fast):
+    """A DPoP-bound family (tokens/oauth/dpop.py): the lookup reads the binding with the family's columns, so
+    only the proof's jti costs a statement (one INSERT … ON CONFLICT; a Redis SET NX with REDIS_URL)."""
+    from tests.kit.dpop import DPoPKey, dpop_refresh, dpop_tokens
+
+    key = DPoPKey()
+    app, _ = make_app(label="q", application_type="browser", grant_types=["authorization_code", "refresh_token"])
+    token = dpop_tokens(client, app, end_user, key).json()["refresh_token"]
+    token = dpop_refresh(client, app, token, key).json()["refresh_token"]  # warm the key cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = dpop_refresh(client, app, token, key)
+    assert response.status_code == 200 and response.json()["token_type"] == "DPoP", response.content
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == _expected(fast, rotate=True) + 1, "\n".join(sql)
+    assert sum("seenvalue" in s.lower() for s in sql) == 1, "\n".join(sql)
+
+
+def test_a_refresh_with_the_wrong_key_writes_nothing(client, make_app, end_user, fast):
+    """The jti and the lookup, then invalid_grant: no rotation, no event, no transaction."""
+    from tests.kit.dpop import DPoPKey, dpop_refresh, dpop_tokens
+
+    key, thief = DPoPKey(), DPoPKey()
+    app, _ = make_app(label="q", application_type="browser", grant_types=["authorization_code", "refresh_token"])
+    token = dpop_tokens(client, app, end_user, key).json()["refresh_token"]
+    with CaptureQueriesContext(connection) as ctx:
+        response = dpop_refresh(client, app, token, thief)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 2, "\n".join(sql)
+
+
 def test_static_refresh_statement_count(client, make_app, end_user, fast):
     app, secret, token = _signed_in(client, make_app, end_user, "web", rotation="STATIC")
     refresh(client, app, token, secret=secret)

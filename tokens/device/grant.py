@@ -147,8 +147,9 @@ def start_authorization(server: AuthServer, params, authorization: str, audit: A
 # Polling (POST /token, grant_type=urn:ietf:params:oauth:grant-type:device_code) ----------------------
 
 
-def device_code_grant(server: AuthServer, app, params, audit: Audit) -> dict:
-    """One poll: an RFC 8628 §3.5 error, or the token response exactly once after approval."""
+def device_code_grant(server: AuthServer, app, params, audit: Audit, *, dpop_jkt: str | None = None) -> dict:
+    """One poll: an RFC 8628 §3.5 error, or the token response exactly once after approval; `dpop_jkt`,
+    the thumbprint of the poll's DPoP proof, binds the tokens (tokens/oauth/dpop.py)."""
     check_app(app)
     value = params.get("device_code")
     if not value:
@@ -174,10 +175,10 @@ def device_code_grant(server: AuthServer, app, params, audit: Audit) -> dict:
 
     if row.status == PENDING:
         raise DevicePollError("authorization_pending", PENDING_DESCRIPTION)
-    return redeem(row, server, app, audit)
+    return redeem(row, server, app, audit, dpop_jkt=dpop_jkt)
 
 
-def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
+def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit, *, dpop_jkt: str | None = None) -> dict:
     """Issue tokens for an approved device code; a second redemption gets `invalid_grant`."""
     user = row.user
     if user is None or not user.is_active:
@@ -202,6 +203,7 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
         grant_type=FAMILY_GRANT_TYPE,
         decision=decision,
         audit=audit,
+        dpop_jkt=dpop_jkt,
     )
     if redeemed is None:  # another poll redeemed it first
         raise OAuthError("invalid_grant", INVALID_DEVICE_CODE)
@@ -214,4 +216,5 @@ def redeem(row: DeviceCode, server: AuthServer, app, audit: Audit) -> dict:
         family=redeemed.family,
         refresh_token=redeemed.refresh_token,
         auth_time=int(row.auth_time.timestamp()),
+        jkt=dpop_jkt,
     )

@@ -26,6 +26,7 @@ from .paths import database
 from .revocation import revoke_in_transaction
 
 MAX_TOKEN_LENGTH = 4096
+DPOP_BOUND = "The refresh token is bound to a DPoP key; the request must carry a DPoP proof signed by that key."
 ACTIVE = TokenFamily.Status.ACTIVE
 
 
@@ -34,6 +35,12 @@ class Refreshed:
     family: TokenFamily
     refresh_token: str
     scopes: list[str]
+
+
+def binding(client, dpop_jkt: str | None) -> str:
+    """The key a new family is bound to: a public client's DPoP key (RFC 9449 §5). A confidential
+    client's refresh tokens are bound by its authentication instead, so its families stay unbound."""
+    return (dpop_jkt or "") if client.is_public else ""
 
 
 def start_family(
@@ -45,12 +52,14 @@ def start_family(
     auth_time: datetime,
     grant_type: str,
     lifetimes: Lifetimes | None = None,
+    dpop_jkt: str | None = None,
 ) -> tuple[TokenFamily, str]:
     """Start a family for one sign-in and return it with its first refresh token.
 
     The lifetimes are fixed here, from the policy rule that matched at sign-in (the org server's
     fixed ones), and never recomputed: later edits of the rule change no family. Without `lifetimes`
-    (seeding, tests) the server's policy is evaluated here.
+    (seeding, tests) the server's policy is evaluated here. So is the DPoP key a public client's
+    family is bound to (`dpop_jkt`, the proof's thumbprint).
     """
     now = timezone.now()
     if lifetimes is None:
@@ -69,6 +78,7 @@ def start_family(
         expires_at=now + timedelta(minutes=lifetime) if lifetime else None,
         idle_minutes=lifetimes.window_minutes,
         access_minutes=lifetimes.access_minutes,
+        dpop_jkt=binding(client, dpop_jkt),
     )
     token = new_token()
     RefreshToken.objects.create(token_hash=hash_token(token), family=family, created=now, last_used=now)
@@ -81,7 +91,15 @@ def wants_refresh_token(client, scopes: list[str]) -> bool:
 
 
 def start_family_if_offline(
-    *, client, user, server: AuthServer, scopes: list[str], auth_time: datetime, grant_type: str, decision: Decision
+    *,
+    client,
+    user,
+    server: AuthServer,
+    scopes: list[str],
+    auth_time: datetime,
+    grant_type: str,
+    decision: Decision,
+    dpop_jkt: str | None = None,
 ) -> tuple[TokenFamily | None, str | None]:
     """Start a family when the sign-in earns a refresh token (and the policy rule allows the refresh
     grant); (None, None) otherwise."""
@@ -95,6 +113,7 @@ def start_family_if_offline(
         auth_time=auth_time,
         grant_type=grant_type,
         lifetimes=decision.lifetimes,
+        dpop_jkt=dpop_jkt,
     )
 
 
@@ -115,6 +134,7 @@ def redeem_once(
     grant_type: str,
     decision: Decision,
     audit: Audit = SYSTEM,
+    dpop_jkt: str | None = None,
 ) -> Redeemed | None:
     """Redeem a one-time code (authorization code, device code) exactly once; None if another request did.
 
@@ -132,6 +152,7 @@ def redeem_once(
             auth_time=auth_time,
             grant_type=grant_type,
             decision=decision,
+            dpop_jkt=dpop_jkt,
         )
         won = claim(family)
         if won:
@@ -192,6 +213,7 @@ def refresh(
     server: AuthServer,
     requested_scopes: list[str] | None,
     audit: Audit = SYSTEM,
+    dpop_jkt: str | None = None,
 ) -> Refreshed:
     """Redeem the refresh token `row` (from find_token) for an authenticated `client` at `server`.
 
@@ -203,12 +225,19 @@ def refresh(
     only the target row's own conditions after waiting for a concurrent writer, so a condition
     moved into a join subquery would let two requests rotate the same token. A revocation that
     commits meanwhile still wins: the family's status decides whether any of its tokens work.
+
+    A family bound to a DPoP key takes only a request whose proof (`dpop_jkt`, already verified) is by
+    that key; any other is refused before anything is written: without the key a stolen token is
+    useless, and its use is no replay, so grace, rotation and reuse detection never see it.
     """
     now = timezone.now()
     family = row.family
     if family.client_id != client.pk or family.server != server.id or not is_live(row, now):
         metrics.refresh("invalid")
         raise invalid_grant_refresh()
+    if family.dpop_jkt and family.dpop_jkt != dpop_jkt:
+        metrics.refresh("invalid")
+        raise OAuthError("invalid_grant", DPOP_BOUND)
     scopes = narrow_scopes(family.scopes, requested_scopes)
     if row.rotated_at is None:  # the two common branches: one operation of the database path each
         is_static = client.rotation_type == client.Rotation.STATIC

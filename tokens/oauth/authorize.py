@@ -38,6 +38,7 @@ _ASKED_PATH = "/oauth2/"  # both servers' authorize endpoints
 
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43,128}")  # fullmatch: `$` would let a trailing newline through
 _MAX_AGE = re.compile(r"[0-9]{1,10}")  # ASCII digits only
+_JKT = re.compile(r"[A-Za-z0-9\-_]{43}")  # base64url of a SHA-256 digest
 RESPONSE_MODES = ("query", "form_post")
 NOT_ASSIGNED = "User is not assigned to the client application."  # Okta's words, also at /activate
 PROMPTS = {"none", "login", "consent"}
@@ -54,6 +55,7 @@ SINGLE_PARAMS = (
     "prompt",
     "max_age",
     "login_hint",
+    "dpop_jkt",
 )
 
 
@@ -90,6 +92,7 @@ class AuthorizationRequest:
     prompt: set[str] = field(default_factory=set)
     max_age: int | None = None
     login_hint: str | None = None
+    dpop_jkt: str = ""  # RFC 9449 §10: the code can be redeemed only with a proof by this key
 
     def error(self, error: str, description: str) -> RedirectError:
         return RedirectError(self.redirect_uri, self.response_mode, error, description, self.state)
@@ -165,6 +168,9 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         if not _MAX_AGE.fullmatch(max_age):  # not str.isdigit(): it accepts "²", which int() refuses
             raise fail("invalid_request", "The 'max_age' parameter must be a non-negative integer.")
         max_age = int(max_age)
+    dpop_jkt = params.get("dpop_jkt") or ""
+    if dpop_jkt and not _JKT.fullmatch(dpop_jkt):
+        raise fail("invalid_request", "The 'dpop_jkt' parameter must be a JWK SHA-256 thumbprint (RFC 7638).")
 
     return AuthorizationRequest(
         server=server,
@@ -178,6 +184,7 @@ def parse_request(server: AuthServer, params) -> AuthorizationRequest:
         prompt=prompt,
         max_age=max_age,
         login_hint=params.get("login_hint"),
+        dpop_jkt=dpop_jkt,
     )
 
 
@@ -219,6 +226,7 @@ def issue_code(req: AuthorizationRequest, user, auth_time: datetime) -> str:
         scopes=req.scopes,
         nonce=req.nonce or "",
         code_challenge=req.code_challenge,
+        dpop_jkt=req.dpop_jkt,
         auth_time=auth_time,
         expires_at=timezone.now() + timedelta(seconds=settings.ROTOR_AUTH_CODE_SECONDS),
     )

@@ -8,6 +8,7 @@ from tokens.servers import keys
 from tokens.servers.registry import AuthServer, get_server
 from tokens.servers.scopes import published_scopes
 
+from .dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .token import supported_grants
 
 
@@ -31,6 +32,7 @@ def oauth_metadata(server: AuthServer, scopes: list[str]) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "device_authorization_endpoint": server.endpoint("device/authorize"),
         "request_parameter_supported": False,
+        "dpop_signing_alg_values_supported": DPOP_ALGORITHMS,
     }
 
 

@@ -40,9 +40,10 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
     if claims is not None:
         if claims["cid"] != app.client_id:
             return INACTIVE
+        jkt = (claims.get("cnf") or {}).get("jkt")
         body = {
             "active": True,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if jkt else "Bearer",
             "scope": " ".join(claims.get("scp", [])),
             "client_id": claims["cid"],
             "username": claims["sub"],
@@ -55,6 +56,8 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
         }
         if "uid" in claims:
             body["uid"] = claims["uid"]
+        if jkt:
+            body["cnf"] = {"jkt": jkt}  # RFC 9449 §6.2: the resource server checks the proof's key against it
         return body
     if minting.looks_like_jwt(token):
         return INACTIVE
@@ -65,7 +68,7 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
         return INACTIVE
     family = row.family
     expiry = family.expires_at or (row.last_used + timedelta(minutes=family.idle_minutes))
-    return {
+    body = {
         "active": True,
         "token_type": "refresh_token",
         "scope": " ".join(family.scopes),
@@ -78,6 +81,9 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
         "jti": family.public_id,
         "uid": family.user.uid,
     }
+    if family.dpop_jkt:
+        body["cnf"] = {"jkt": family.dpop_jkt}
+    return body
 
 
 @method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")

@@ -109,6 +109,7 @@ def mint_access_token(
     now: int | None = None,
     jti: str | None = None,
     minutes: int | None = None,
+    jkt: str | None = None,
 ) -> MintedAccess:
     now = now or int(time.time())
     key = keys.signing_key(server.id)
@@ -116,6 +117,8 @@ def mint_access_token(
     claims = access_token_claims(
         server, client_id=client_id, scopes=scopes, user=user, jti=jti, now=now, minutes=minutes or access_minutes()
     )
+    if jkt:
+        claims["cnf"] = {"jkt": jkt}  # DPoP-bound (RFC 9449 §6): only a proof by that key can use it
     token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt"})
     return MintedAccess(token, jti, claims["exp"])
 
@@ -203,11 +206,13 @@ def issue(
     auth_time: int | None = None,
     nonce: str | None = None,
     jti: str | None = None,
+    jkt: str | None = None,
 ) -> dict:
     """Sign the access token (and ID token for `openid`) and build the token response.
 
     The access token lives as long as the family was granted (`family.access_minutes`), else as
-    `lifetimes` (the policy decision of this grant) says, else the org server's fixed lifetime."""
+    `lifetimes` (the policy decision of this grant) says, else the org server's fixed lifetime. With
+    `jkt`, the thumbprint of the request's DPoP proof, it is bound to that key (`token_type: DPoP`)."""
     now = int(time.time())
     minutes = family.access_minutes if family is not None else (lifetimes.access_minutes if lifetimes else None)
     access = mint_access_token(
@@ -219,9 +224,10 @@ def issue(
         now=now,
         jti=jti,
         minutes=minutes,
+        jkt=jkt,
     )
     body = {
-        "token_type": "Bearer",
+        "token_type": "DPoP" if jkt else "Bearer",
         "expires_in": access.expires_at - now,
         "access_token": access.token,
         "scope": " ".join(granted),

@@ -26,7 +26,7 @@ from tokens.models import AuthorizationCode
 from tokens.servers import policies, scopes
 from tokens.servers.registry import AuthServer, get_server
 
-from . import client_cache, minting
+from . import client_cache, dpop, minting
 from .client_auth import authenticate_client, cached_client, check_client, find_client, read_credentials
 from .errors import (
     INVALID_CODE,
@@ -41,20 +41,29 @@ from .errors import (
 )
 from .http import OAuthEndpoint, json_response
 
+DPOP_JKT_MISMATCH = "The DPoP proof's key does not match the 'dpop_jkt' of the authorization request."
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # fullmatch: `$` would let a trailing newline through
 
 
-def token_response(server: AuthServer, params, authorization: str, audit: Audit) -> dict:
+def token_response(
+    server: AuthServer, params, authorization: str, audit: Audit, *, proof: dpop.Proof | None = None
+) -> dict:
+    """`proof`: the request's verified DPoP proof (tokens/oauth/dpop.py), which binds what it gets."""
     grant_type = params.get("grant_type")
     if grant_type == GRANT_REFRESH_TOKEN:
-        return refresh_token_grant(server, params, authorization, audit)
+        return refresh_token_grant(server, params, authorization, audit, proof=proof)
     if grant_type == GRANT_CLIENT_CREDENTIALS:
-        return _client_credentials(server, params, authorization, audit)
+        return _client_credentials(server, params, authorization, audit, proof=proof)
     app = authenticate_client(params, authorization, audit=audit)
     _check_grant(app, grant_type)
+    dpop.require_for(app, proof)
     if grant_type == GRANT_AUTHORIZATION_CODE:
-        return authorization_code_grant(server, app, params, audit)
-    return device_grant.device_code_grant(server, app, params, audit)
+        return authorization_code_grant(server, app, params, audit, proof=proof)
+    return device_grant.device_code_grant(server, app, params, audit, dpop_jkt=_jkt(proof))
+
+
+def _jkt(proof: dpop.Proof | None) -> str | None:
+    return proof.jkt if proof else None
 
 
 def supported_grants() -> list[str]:
@@ -74,7 +83,9 @@ def _check_grant(app, grant_type: str | None) -> None:
         raise unauthorized_client(app)
 
 
-def refresh_token_grant(server: AuthServer, params, authorization: str, audit: Audit) -> dict:
+def refresh_token_grant(
+    server: AuthServer, params, authorization: str, audit: Audit, *, proof: dpop.Proof | None = None
+) -> dict:
     """The hot path. The token's row arrives with its client in one query, which then authenticates
     the caller; only a token that is unknown or not the caller's costs a separate client lookup."""
     client_id, secret = read_credentials(params, authorization)
@@ -86,6 +97,7 @@ def refresh_token_grant(server: AuthServer, params, authorization: str, audit: A
         app = check_client(find_client(client_id), secret, audit=audit)
         row = None
     _check_grant(app, GRANT_REFRESH_TOKEN)
+    dpop.require_for(app, proof)
     if not presented:
         raise OAuthError("invalid_request", missing("refresh_token"))
     if row is None:
@@ -93,7 +105,13 @@ def refresh_token_grant(server: AuthServer, params, authorization: str, audit: A
         raise invalid_grant_refresh()
     requested = scopes.parse(params.get("scope")) or None
     result = families.refresh(
-        row=row, presented=presented, client=app, server=server, requested_scopes=requested, audit=audit
+        row=row,
+        presented=presented,
+        client=app,
+        server=server,
+        requested_scopes=requested,
+        audit=audit,
+        dpop_jkt=_jkt(proof),
     )
     family = result.family
     return minting.issue(
@@ -104,6 +122,7 @@ def refresh_token_grant(server: AuthServer, params, authorization: str, audit: A
         family=family,
         refresh_token=result.refresh_token,
         auth_time=int(family.auth_time.timestamp()),
+        jkt=_jkt(proof),
     )
 
 
@@ -136,7 +155,7 @@ def _revoke_code_issue(code: AuthorizationCode, server: AuthServer, audit: Audit
             revoke_access_token(code.access_jti, int(code.access_expires_at.timestamp()))
 
 
-def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> dict:
+def authorization_code_grant(server: AuthServer, app, params, audit: Audit, *, proof: dpop.Proof | None = None) -> dict:
     value = params.get("code")
     if not value:
         raise OAuthError("invalid_request", missing("code"))
@@ -146,6 +165,8 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
     if len(value) <= families.MAX_TOKEN_LENGTH:
         code = AuthorizationCode.objects.select_related("user").filter(code_hash=hash_token(value)).first()
     _check_code(code, app, server, params)
+    if code.dpop_jkt and code.dpop_jkt != _jkt(proof):  # RFC 9449 §10; the code stays unused, like a wrong key
+        raise OAuthError("invalid_grant", DPOP_JKT_MISMATCH)
     if code.redeemed_at is not None:
         _revoke_code_issue(code, server, audit)
         raise OAuthError("invalid_grant", INVALID_CODE)
@@ -180,6 +201,7 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
         grant_type=GRANT_AUTHORIZATION_CODE,
         decision=decision,
         audit=audit,
+        dpop_jkt=_jkt(proof),
     )
     if redeemed is None:  # a concurrent request redeemed it first: this is a second use
         _revoke_code_issue(code, server, audit)
@@ -195,29 +217,36 @@ def authorization_code_grant(server: AuthServer, app, params, audit: Audit) -> d
         auth_time=int(code.auth_time.timestamp()),
         nonce=code.nonce or None,
         jti=jti,
+        jkt=_jkt(proof),
     )
 
 
 # client_credentials ---------------------------------------------------------------------------------
 
 
-def _client_credentials(server: AuthServer, params, authorization: str, audit: Audit) -> dict:
+def _client_credentials(
+    server: AuthServer, params, authorization: str, audit: Audit, *, proof: dpop.Proof | None = None
+) -> dict:
     """client_credentials with the app from tokens/oauth/client_cache.py when it proves the request;
     the grant's event insert confirms the cached row, or the request starts again from the database."""
     app = cached_client(params, authorization)
     if app is not None:
+        dpop.require_for(app, proof)
         try:
-            return client_credentials_grant(server, app, params, audit, confirm=True)
+            return client_credentials_grant(server, app, params, audit, confirm=True, jkt=_jkt(proof))
         except client_cache.Stale:
             client_cache.forget(app.client_id)
     app = authenticate_client(params, authorization, audit=audit)
     _check_grant(app, GRANT_CLIENT_CREDENTIALS)
-    response = client_credentials_grant(server, app, params, audit)
+    dpop.require_for(app, proof)
+    response = client_credentials_grant(server, app, params, audit, jkt=_jkt(proof))
     client_cache.put(app)
     return response
 
 
-def client_credentials_grant(server: AuthServer, app, params, audit: Audit, *, confirm: bool = False) -> dict:
+def client_credentials_grant(
+    server: AuthServer, app, params, audit: Audit, *, confirm: bool = False, jkt: str | None = None
+) -> dict:
     """`confirm`: `app` came from the client cache; raise client_cache.Stale if its row changed."""
     requested = scopes.parse(params.get("scope"))
     available = scopes.custom_scope_names(server)
@@ -228,7 +257,7 @@ def client_credentials_grant(server: AuthServer, app, params, audit: Audit, *, c
     rows = grant_events(server, app, None, None, granted, "client_credentials", audit, refresh_issued=False)
     if not save_events(rows, confirm=app if confirm else None):
         raise client_cache.Stale(app.client_id)
-    return minting.issue(server, app, user=None, granted=granted, lifetimes=decision.lifetimes)
+    return minting.issue(server, app, user=None, granted=granted, lifetimes=decision.lifetimes, jkt=jkt)
 
 
 @method_decorator(
@@ -236,7 +265,12 @@ def client_credentials_grant(server: AuthServer, app, params, audit: Audit, *, c
 )
 class TokenView(OAuthEndpoint):
     def post(self, request, server_id):
+        server = get_server(server_id)
+        proof = dpop.token_request_proof(request, server)
         body = token_response(
-            get_server(server_id), self.params(request), self.authorization(request), self.audit(request)
+            server, self.params(request), self.authorization(request), self.audit(request), proof=proof
         )
-        return json_response(body)
+        response = json_response(body)
+        if proof is not None:
+            response["DPoP-Nonce"] = dpop.current_nonce()  # RFC 9449 §8.2: the nonce for the next proof
+        return response

@@ -30,6 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--consent", dest="consent_method", choices=["TRUSTED", "REQUIRED"])
         parser.add_argument("--client-id")
         parser.add_argument("--client-secret")
+        parser.add_argument(
+            "--dpop",
+            action="store_true",
+            dest="dpop_bound_access_tokens",
+            default=None,
+            help="Require Demonstrating Proof of Possession (DPoP) header in token requests.",
+        )
 
     def handle(self, *args, **options):
         fields = (
@@ -44,6 +51,7 @@ class Command(BaseCommand):
             "consent_method",
             "client_id",
             "client_secret",
+            "dpop_bound_access_tokens",
         )
         data = {"label": options["label"]} | {f: options[f] for f in fields if options.get(f) is not None}
         try:

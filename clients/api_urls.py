@@ -9,5 +9,28 @@ urlpatterns = [
     path("apps/<str:app_id>", api.AppDetailView.as_view(), name="app-detail"),
     path("apps/<str:app_id>/lifecycle/activate", api.AppActivateView.as_view(), name="app-activate"),
     path("apps/<str:app_id>/lifecycle/deactivate", api.AppDeactivateView.as_view(), name="app-deactivate"),
-    path("apps/<str:app_id>/credentials/secrets", api.AppSecretView.as_view(), name="app-secrets"),
+    path("apps/<str:app_id>/credentials/secrets", api.AppSecretListView.as_view(), name="app-secrets"),
+    path("apps/<str:app_id>/credentials/secrets/<str:secret_id>", api.AppSecretDetailView.as_view(), name="app-secret"),
+    path(
+        "apps/<str:app_id>/credentials/secrets/<str:secret_id>/lifecycle/activate",
+        api.AppSecretActivateView.as_view(),
+        name="app-secret-activate",
+    ),
+    path(
+        "apps/<str:app_id>/credentials/secrets/<str:secret_id>/lifecycle/deactivate",
+        api.AppSecretDeactivateView.as_view(),
+        name="app-secret-deactivate",
+    ),
+    path("apps/<str:app_id>/credentials/jwks", api.AppKeyListView.as_view(), name="app-keys"),
+    path("apps/<str:app_id>/credentials/jwks/<str:key_id>", api.AppKeyDetailView.as_view(), name="app-key"),
+    path(
+        "apps/<str:app_id>/credentials/jwks/<str:key_id>/lifecycle/activate",
+        api.AppKeyActivateView.as_view(),
+        name="app-key-activate",
+    ),
+    path(
+        "apps/<str:app_id>/credentials/jwks/<str:key_id>/lifecycle/deactivate",
+        api.AppKeyDeactivateView.as_view(),
+        name="app-key-deactivate",
+    ),
 ]

@@ -294,6 +294,11 @@ ROTOR_FAST_SQL = env_bool(
     "ROTOR_FAST_SQL", True
 )  # token endpoint's hand-written SQL on PostgreSQL (tokens/lifecycle/postgres.py)
 ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
+# private_key_jwt clients' keys from a jwks_uri (tokens/oauth/client_jwks.py): how long a fetched set is used,
+# how long a fetch may take, and whether loopback URIs are allowed (tests and local experiments only).
+ROTOR_JWKS_URI_CACHE_SECONDS = env_int("ROTOR_JWKS_URI_CACHE_SECONDS", 300)
+ROTOR_JWKS_URI_TIMEOUT_SECONDS = env_int("ROTOR_JWKS_URI_TIMEOUT_SECONDS", 3)
+ROTOR_JWKS_URI_ALLOW_LOOPBACK = env_bool("ROTOR_JWKS_URI_ALLOW_LOOPBACK", False)
 # JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
 # shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting
 # a key that an emergency double rotation unpublished. Keep it well below the time between rotations.

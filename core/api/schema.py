@@ -68,6 +68,9 @@ APP_OPERATIONS = [
     "deactivateApplication",
     "deleteApplication",
     "createOAuth2ClientSecret",
+    "listOAuth2ClientSecrets",
+    "addJwk",
+    "listJwk",
     "listOAuth2TokensForApplication",
     "revokeOAuth2TokensForApplication",
 ]
@@ -75,6 +78,17 @@ USER_OPERATIONS = ["getUser", "deactivateUser", "deleteUser", "listUserClients"]
 APP_TOKEN = {"app_id": "$request.path.app_id", "token_id": "$response.body#/0/id"}
 USER_CLIENT = {"user_id": "$request.path.user_id", "client_id": "$response.body#/0/client_id"}
 USER_TOKEN = {**USER_CLIENT, "client_id": "$request.path.client_id", "token_id": "$response.body#/0/id"}
+SECRET = {"app_id": "$request.path.app_id", "secret_id": "$response.body#/id"}
+FIRST_SECRET = {"app_id": "$request.path.app_id", "secret_id": "$response.body#/0/id"}
+SECRET_OPERATIONS = [
+    "getOAuth2ClientSecret",
+    "activateOAuth2ClientSecret",
+    "deactivateOAuth2ClientSecret",
+    "deleteOAuth2ClientSecret",
+]
+KEY = {"app_id": "$request.path.app_id", "key_id": "$response.body#/id"}
+FIRST_KEY = {"app_id": "$request.path.app_id", "key_id": "$response.body#/0/id"}
+KEY_OPERATIONS = ["getJwk", "activateOAuth2ClientJsonWebKey", "deactivateOAuth2ClientJsonWebKey", "deletejwk"]
 # operationId -> (status, {link target operationId: parameters})
 LINKS = {
     "createApplication": ("200", dict.fromkeys(APP_OPERATIONS, APP_ID)),
@@ -84,6 +98,10 @@ LINKS = {
     "createUser": ("200", dict.fromkeys(USER_OPERATIONS, USER_ID)),
     "getUser": ("200", dict.fromkeys(USER_OPERATIONS, USER_ID)),
     "listUsers": ("200", dict.fromkeys(["getUser", "listUserClients"], FIRST_USER_ID)),
+    "createOAuth2ClientSecret": ("201", dict.fromkeys(SECRET_OPERATIONS, SECRET)),
+    "listOAuth2ClientSecrets": ("200", dict.fromkeys(SECRET_OPERATIONS, FIRST_SECRET)),
+    "addJwk": ("201", dict.fromkeys(KEY_OPERATIONS, KEY)),
+    "listJwk": ("200", dict.fromkeys(KEY_OPERATIONS, FIRST_KEY)),
     "listOAuth2TokensForApplication": (
         "200",
         dict.fromkeys(["getOAuth2TokenForApplication", "revokeOAuth2TokenForApplication"], APP_TOKEN),

@@ -50,7 +50,7 @@ def token_response(server: AuthServer, params, authorization: str, audit: Audit)
         return refresh_token_grant(server, params, authorization, audit)
     if grant_type == GRANT_CLIENT_CREDENTIALS:
         return _client_credentials(server, params, authorization, audit)
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     _check_grant(app, grant_type)
     if grant_type == GRANT_AUTHORIZATION_CODE:
         return authorization_code_grant(server, app, params, audit)
@@ -81,9 +81,9 @@ def refresh_token_grant(server: AuthServer, params, authorization: str, audit: A
     presented = params.get("refresh_token")
     row = families.find_token(presented)
     if row is not None and row.family.client.client_id == client_id:
-        app = check_client(row.family.client, secret, audit=audit)
+        app = check_client(row.family.client, secret, audit=audit, server=server)
     else:
-        app = check_client(find_client(client_id), secret, audit=audit)
+        app = check_client(find_client(client_id), secret, audit=audit, server=server)
         row = None
     _check_grant(app, GRANT_REFRESH_TOKEN)
     if not presented:
@@ -205,7 +205,7 @@ def _client_credentials(server: AuthServer, params, authorization: str, audit: A
             return client_credentials_grant(server, app, params, audit, confirm=True)
         except client_cache.Stale:
             client_cache.forget(app.client_id)
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     _check_grant(app, GRANT_CLIENT_CREDENTIALS)
     response = client_credentials_grant(server, app, params, audit)
     client_cache.put(app)
@@ -226,7 +226,10 @@ def client_credentials_grant(server: AuthServer, app, params, audit: Audit, *, c
 
 
 @method_decorator(
-    sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token", "device_code"), name="dispatch"
+    sensitive_post_parameters(
+        "client_secret", "client_assertion", "code", "code_verifier", "refresh_token", "device_code"
+    ),
+    name="dispatch",
 )
 class TokenView(OAuthEndpoint):
     def post(self, request, server_id):

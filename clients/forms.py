@@ -17,12 +17,12 @@ from .validation import (
 
 # Which settings each app type asks for (the "Create App Integration" form shows only these).
 TYPE_FIELDS = {
-    "web": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway", "redirect_uris",
-            "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required"],
+    "web": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway",
+            "redirect_uris", "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required"],
     "browser": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
                 "trusted_origins", "consent_method"],
-    "native": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway", "redirect_uris",
-               "post_logout_redirect_uris", "consent_method"],
+    "native": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway",
+               "redirect_uris", "post_logout_redirect_uris", "consent_method"],
     "service": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types"],
 }  # fmt: skip
 # What each app type is called in a sentence ("the settings an API service needs"), article included.

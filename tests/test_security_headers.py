@@ -175,9 +175,8 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
     from django.urls import reverse
 
     from accounts.services import create_api_token
-    from tests.kit.console import make_family
-
     from clients import credentials
+    from tests.kit.console import make_family
     from tests.kit.keys import new_key
 
     family, _token, _tokens = make_family(confidential_app, end_user)

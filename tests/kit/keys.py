@@ -47,18 +47,19 @@ class ClientKey:
     def assertion(self, client_id: str, aud: str, *, exp_in: int = 60, headers: dict | None = None, **claims) -> str:
         """A client assertion; `claims` override (None removes) the defaults."""
         now = int(time.time())
-        body = {"iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + exp_in, "jti": uuid.uuid4().hex}
+        jti = uuid.uuid4().hex
+        body = {"iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + exp_in, "jti": jti}
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         return jwt.encode(body, self.private_key, algorithm=self.alg, headers={"kid": self.kid, **(headers or {})})
 
 
 def new_key(kind: str = "RSA", kid: str | None = None) -> ClientKey:
-    if kind == "RSA":
-        return ClientKey(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid or uuid.uuid4().hex, "RS256")
-    if kind == "PS":
-        return ClientKey(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid or uuid.uuid4().hex, "PS256")
-    return ClientKey(ec.generate_private_key(ec.SECP256R1()), kid or uuid.uuid4().hex, "ES256")
+    kid = kid or uuid.uuid4().hex
+    if kind in ("RSA", "PS"):
+        alg = "RS256" if kind == "RSA" else "PS256"
+        return ClientKey(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid, alg)
+    return ClientKey(ec.generate_private_key(ec.SECP256R1()), kid, "ES256")
 
 
 def assertion_params(assertion: str, **extra) -> dict:

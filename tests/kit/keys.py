@@ -44,11 +44,11 @@ class ClientKey:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
 
-    def assertion(self, client_id: str, aud: str, *, exp_in: int = 60, headers: dict | None = None, **claims) -> str:
+    def assertion(self, client_id: str, audience: str, *, exp_in: int = 60, headers: dict | None = None, **claims):
         """A client assertion; `claims` override (None removes) the defaults."""
         now = int(time.time())
         jti = uuid.uuid4().hex
-        body = {"iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + exp_in, "jti": jti}
+        body = {"iss": client_id, "sub": client_id, "aud": audience, "iat": now, "exp": now + exp_in, "jti": jti}
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         return jwt.encode(body, self.private_key, algorithm=self.alg, headers={"kid": self.kid, **(headers or {})})

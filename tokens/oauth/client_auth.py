@@ -11,11 +11,12 @@ active secrets (at most two, on the app row), so this costs one indexed query an
 
 An assertion is accepted once: signed (asymmetric algorithms only) by one of the app's active keys
 (tokens/oauth/client_jwks.py), `iss` and `sub` the client_id, `aud` this server's issuer or one of
-its endpoints, `exp` present and at most five minutes ahead, and a `jti` not seen before
-(core/replay.py: Redis or the database, shared by every worker and node). It is checked after the
-signature, so only the client itself can spend its jtis. That write is one round trip more than a
-secret costs, and it is why a private_key_jwt app is never served from the client cache: a cached
-check that spent the jti could not be repeated when the cached row turns out stale.
+its endpoints, `exp` present and at most ROTOR_CLIENT_ASSERTION_MAX_SECONDS (five minutes) ahead,
+and a `jti` not seen before (core/replay.py: Redis or the database, shared by every worker and
+node). The jti is checked after the signature, so only the client itself can spend its jtis. That
+write is one round trip more than a secret costs, and it is why a private_key_jwt app is never
+served from the client cache: a cached check that spent the jti could not be repeated when the
+cached row turns out stale.
 """
 
 import base64
@@ -24,6 +25,7 @@ import time
 from urllib.parse import unquote_plus
 
 import jwt
+from django.conf import settings
 
 from clients.hashers import verifies
 from clients.models import Application
@@ -35,7 +37,6 @@ from . import client_cache, client_jwks, limits
 from .errors import CLIENT_AUTH_FAILED, NO_CLIENT_CREDENTIALS, OAuthError, invalid_client
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ASSERTION_MAX_LIFETIME = 300  # seconds: `exp` at most this far ahead (Okta: one hour; the issue: five minutes)
 CLOCK_SKEW = 30  # seconds allowed between the client's clock and ours, for `exp`, `nbf` and `iat`
 MAX_ASSERTION_LENGTH = 16 * 1024
 
@@ -182,11 +183,13 @@ def _assertion_problem(app: Application, assertion: Assertion, server) -> str | 
         return "The client_assertion's 'sub' must be the client_id."
     now = time.time()
     exp, jti = claims["exp"], claims["jti"]
-    if not isinstance(exp, int | float) or exp - now > ASSERTION_MAX_LIFETIME + CLOCK_SKEW:
-        return f"The client_assertion's 'exp' must be at most {ASSERTION_MAX_LIFETIME // 60} minutes ahead."
+    longest = settings.ROTOR_CLIENT_ASSERTION_MAX_SECONDS
+    if not isinstance(exp, int | float) or exp - now > longest + CLOCK_SKEW:
+        return f"The client_assertion's 'exp' must be at most {longest // 60} minutes ahead."
     if not isinstance(jti, str) or not jti or len(jti) > 255:
         return "The client_assertion's 'jti' must be a string of 1 to 255 characters."
-    if not replay.first_use(f"client_assertion:{app.client_id}", jti, ttl_seconds=int(exp - now) + CLOCK_SKEW + 1):
+    seen_for = int(exp - now) + CLOCK_SKEW + 1  # until it could no longer be accepted anyway
+    if not replay.first_use("client_assertion", f"{app.client_id} {jti}", ttl_seconds=seen_for):
         return "The client_assertion has been used before: each one is accepted once (jti)."
     return None
 

@@ -2,7 +2,7 @@
 `active_jwks`), or the set at its `jwks_uri`, fetched and kept per process.
 
 A fetched set is used for ROTOR_JWKS_URI_CACHE_SECONDS, and fetched again early when an assertion
-names a `kid` it lacks (the client rotated its key), at most once per MIN_REFETCH_SECONDS per URI
+names a `kid` it lacks (the client rotated its key), at most once per ROTOR_JWKS_URI_MIN_REFETCH_SECONDS per URI
 so a stream of made-up kids cannot turn Rotor into a request amplifier. A fetch has a timeout
 and a size bound, follows no redirect, and refuses an address on this machine unless
 ROTOR_JWKS_URI_ALLOW_LOOPBACK is on. When a refetch fails, the set fetched before keeps working.
@@ -23,7 +23,6 @@ from django.conf import settings
 from core import publickeys
 
 log = logging.getLogger(__name__)
-MIN_REFETCH_SECONDS = 10
 MAX_BYTES = 64 * 1024
 
 
@@ -99,7 +98,7 @@ def _refresh(uri: str, previous: _Fetched | None) -> list:
             raise
         log.warning("Fetching a client's JWKS URI failed; using the keys fetched before.", extra={"jwks_uri": uri})
         with _lock:
-            _sets[uri] = _Fetched(time.monotonic(), previous.keys)  # retry after MIN_REFETCH_SECONDS, not at once
+            _sets[uri] = _Fetched(time.monotonic(), previous.keys)  # retry after the refetch pause, not at once
         return previous.keys
     with _lock:
         _sets[uri] = _Fetched(time.monotonic(), keys)
@@ -116,7 +115,7 @@ def keys_for(app, kid: str | None) -> list:
     if fetched is None or now - fetched.at >= settings.ROTOR_JWKS_URI_CACHE_SECONDS:
         return _refresh(uri, fetched)
     unknown = kid is not None and all(key.get("kid") != kid for key in fetched.keys)
-    if unknown and now - fetched.at >= MIN_REFETCH_SECONDS:
+    if unknown and now - fetched.at >= settings.ROTOR_JWKS_URI_MIN_REFETCH_SECONDS:
         return _refresh(uri, fetched)
     return fetched.keys
 

@@ -30,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--consent", dest="consent_method", choices=["TRUSTED", "REQUIRED"])
         parser.add_argument("--client-id")
         parser.add_argument("--client-secret")
+        parser.add_argument("--jwks-uri", help="With --auth-method private_key_jwt: where the app's public keys are.")
 
     def handle(self, *args, **options):
         fields = (
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             "consent_method",
             "client_id",
             "client_secret",
+            "jwks_uri",
         )
         data = {"label": options["label"]} | {f: options[f] for f in fields if options.get(f) is not None}
         try:

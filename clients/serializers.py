@@ -238,7 +238,10 @@ class AppRequestSchema(OpenApiSerializerExtension):
         schema["oneOf"] = [_type_rules(app_type) for app_type in APP_TYPES]
         schema["description"] = (
             "The rules for each application_type are in `oneOf`; an id already taken, or a change of "
-            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so."
+            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so. "
+            "So is `private_key_jwt` without keys (`settings.oauthClient.jwks` or already registered) or "
+            "`jwks_uri`, with both, or with a `client_secret`; a key whose numbers form no public key; "
+            "and a `jwks_uri` on this machine (loopback)."
         )
         return schema
 

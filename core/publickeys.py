@@ -13,6 +13,7 @@ import json
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from jwt import PyJWTError
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 # What a client may sign its assertions with (asymmetric only: never `none` or HS*).
@@ -29,11 +30,6 @@ class BadKey(ValueError):
     """Not an acceptable public signing key; the message says why, for the API and the console."""
 
 
-def _b64_int_bits(value: str) -> int:
-    padded = value + "=" * (-len(value) % 4)
-    return int.from_bytes(base64.urlsafe_b64decode(padded), "big").bit_length()
-
-
 def parse_jwk(jwk: object) -> dict:
     """`jwk` checked and reduced to its public members (kty, kid, use, alg and the key's own)."""
     if not isinstance(jwk, dict):
@@ -45,7 +41,7 @@ def parse_jwk(jwk: object) -> dict:
         raise BadKey("The key type (kty) must be RSA, EC or OKP.")
     for name in _REQUIRED[kty]:
         if not isinstance(jwk.get(name), str) or not jwk[name]:
-            raise BadKey(f"A {kty} key needs '{name}'.")
+            raise BadKey(f"An {kty} key needs '{name}'.")
     for name in ("kid", "use", "alg"):
         if name in jwk and jwk[name] is not None and (not isinstance(jwk[name], str) or not jwk[name]):
             raise BadKey(f"'{name}' must be a non-empty string.")
@@ -60,7 +56,7 @@ def parse_jwk(jwk: object) -> dict:
     public = {k: v for k, v in jwk.items() if k in _KEPT and v is not None}
     try:
         key = load(public)
-    except (ValueError, TypeError, KeyError, IndexError):
+    except (ValueError, TypeError, KeyError, IndexError, PyJWTError):
         raise BadKey("The key's parameters do not form a valid public key.") from None
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
         raise BadKey(f"An RSA key must have at least {MIN_RSA_BITS} bits.")

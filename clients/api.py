@@ -12,12 +12,19 @@ from core.api.errors import ApiValidationFailed, AppIsActive
 from core.api.pagination import AFTER, LIMIT, paginate
 from core.api.params import query_bool, query_param, text_param
 from core.api.views import ManagementAPIView, find_or_404
-from core.ids import new_id
 from core.systemlog.audit import Audit
 
-from . import services
-from .models import Application
-from .serializers import AppRequestSerializer, AppSerializer, NewSecretSerializer, okta_paths
+from . import credentials, services
+from .models import Application, ClientJsonWebKey, ClientSecret, CredentialStatus
+from .serializers import (
+    AppRequestSerializer,
+    AppSerializer,
+    ClientJsonWebKeySerializer,
+    ClientSecretRequestSerializer,
+    ClientSecretSerializer,
+    JwkRequestSerializer,
+    okta_paths,
+)
 from .validation import AppValidationError
 
 _STATUS_FILTER = re.compile(r'^\s*status\s+eq\s+"(ACTIVE|INACTIVE)"\s*$')
@@ -141,19 +148,182 @@ class AppDeactivateView(ManagementAPIView):
         return Response({})
 
 
-class AppSecretView(ManagementAPIView):
+# Credentials: client secrets and public keys (clients/credentials.py) ------------------------------
+
+
+def _credential_call(call, *args, **kwargs):
+    """Run a clients/credentials.py change, its refusals as Okta's E0000001."""
+    try:
+        return call(*args, **kwargs)
+    except AppValidationError as exc:
+        raise ApiValidationFailed(okta_paths(exc.errors)) from None
+
+
+def _secret(app: Application, secret_id: str) -> ClientSecret:
+    return find_or_404(app.secrets.all(), "OAuth2ClientSecret", public_id=secret_id)
+
+
+def _key(app: Application, key_id: str) -> ClientJsonWebKey:
+    return find_or_404(app.json_web_keys.all(), "OAuth2ClientJsonWebKey", public_id=key_id)
+
+
+class AppSecretListView(ManagementAPIView):
     rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="listOAuth2ClientSecrets", responses={200: ClientSecretSerializer(many=True)})
+    def get(self, request, app_id):
+        app = get_app(app_id)
+        return Response(ClientSecretSerializer(app.secrets.all(), many=True).data)
 
     @extend_schema(
         operation_id="createOAuth2ClientSecret",
-        description="A new client secret. A public client (`token_endpoint_auth_method: none`) has none: E0000001.",
-        request=None,
-        responses={200: NewSecretSerializer},
+        description="A new client secret beside the current one (at most two per app: a third is E0000001); "
+        "its value is in this response only. A public client (`token_endpoint_auth_method: none`) has none.",
+        request=ClientSecretRequestSerializer,
+        responses={201: ClientSecretSerializer},
     )
     def post(self, request, app_id):
         app = get_app(app_id)
-        try:
-            secret = services.rotate_secret(app, audit=Audit.of(request))
-        except AppValidationError as exc:
-            raise ApiValidationFailed(okta_paths(exc.errors)) from None
-        return Response(NewSecretSerializer({"id": new_id("ocs"), "client_secret": secret, "app": app}).data)
+        body = ClientSecretRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        secret, value = _credential_call(
+            credentials.create_secret,
+            app,
+            value=body.validated_data.get("client_secret"),
+            status=body.validated_data.get("status") or CredentialStatus.ACTIVE,
+            audit=Audit.of(request),
+        )
+        data = ClientSecretSerializer(secret, context={"client_secret": value}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AppSecretDetailView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="getOAuth2ClientSecret", responses={200: ClientSecretSerializer})
+    def get(self, request, app_id, secret_id):
+        return Response(ClientSecretSerializer(_secret(get_app(app_id), secret_id)).data)
+
+    @extend_schema(
+        operation_id="deleteOAuth2ClientSecret",
+        description="Only an INACTIVE secret can be deleted (E0000001 otherwise).",
+        responses={204: None},
+    )
+    def delete(self, request, app_id, secret_id):
+        app = get_app(app_id)
+        _credential_call(credentials.delete_secret, app, _secret(app, secret_id), audit=Audit.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _SecretLifecycleView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+    target_status = ""
+
+    def post(self, request, app_id, secret_id):
+        app = get_app(app_id)
+        secret = _credential_call(
+            credentials.set_secret_status, app, _secret(app, secret_id), self.target_status, audit=Audit.of(request)
+        )
+        return Response(ClientSecretSerializer(secret).data)
+
+
+class AppSecretActivateView(_SecretLifecycleView):
+    target_status = CredentialStatus.ACTIVE
+
+    @extend_schema(operation_id="activateOAuth2ClientSecret", request=None, responses={200: ClientSecretSerializer})
+    def post(self, request, app_id, secret_id):
+        return super().post(request, app_id, secret_id)
+
+
+class AppSecretDeactivateView(_SecretLifecycleView):
+    target_status = CredentialStatus.INACTIVE
+
+    @extend_schema(
+        operation_id="deactivateOAuth2ClientSecret",
+        description="The secret stops working at the next request on every node. The app's only active secret "
+        "cannot be deactivated while it authenticates with a secret (E0000001).",
+        request=None,
+        responses={200: ClientSecretSerializer},
+    )
+    def post(self, request, app_id, secret_id):
+        return super().post(request, app_id, secret_id)
+
+
+class AppKeyListView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="listJwk", responses={200: ClientJsonWebKeySerializer(many=True)})
+    def get(self, request, app_id):
+        app = get_app(app_id)
+        return Response(ClientJsonWebKeySerializer(app.json_web_keys.all(), many=True).data)
+
+    @extend_schema(
+        operation_id="addJwk",
+        description="Register a public key for private_key_jwt. A key with private members (`d`, …), a kid the "
+        "app already has, or an app whose keys come from its jwks_uri is refused (E0000001). Without `kid`, "
+        "the key's RFC 7638 thumbprint is its kid.",
+        request=JwkRequestSerializer,
+        responses={201: ClientJsonWebKeySerializer},
+    )
+    def post(self, request, app_id):
+        app = get_app(app_id)
+        body = JwkRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        jwk = {name: value for name, value in request.data.items() if name != "status" and value is not None}
+        key_status = body.validated_data.get("status") or CredentialStatus.ACTIVE
+        key = _credential_call(credentials.add_key, app, jwk, status=key_status, audit=Audit.of(request))
+        return Response(ClientJsonWebKeySerializer(key).data, status=status.HTTP_201_CREATED)
+
+
+class AppKeyDetailView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+
+    @extend_schema(operation_id="getJwk", responses={200: ClientJsonWebKeySerializer})
+    def get(self, request, app_id, key_id):
+        return Response(ClientJsonWebKeySerializer(_key(get_app(app_id), key_id)).data)
+
+    @extend_schema(
+        operation_id="deletejwk",
+        description="Only an INACTIVE key can be deleted (E0000001 otherwise).",
+        responses={204: None},
+    )
+    def delete(self, request, app_id, key_id):
+        app = get_app(app_id)
+        _credential_call(credentials.delete_key, app, _key(app, key_id), audit=Audit.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _KeyLifecycleView(ManagementAPIView):
+    rate_limit_bucket = "apps"
+    target_status = ""
+
+    def post(self, request, app_id, key_id):
+        app = get_app(app_id)
+        key = _credential_call(
+            credentials.set_key_status, app, _key(app, key_id), self.target_status, audit=Audit.of(request)
+        )
+        return Response(ClientJsonWebKeySerializer(key).data)
+
+
+class AppKeyActivateView(_KeyLifecycleView):
+    target_status = CredentialStatus.ACTIVE
+
+    @extend_schema(
+        operation_id="activateOAuth2ClientJsonWebKey", request=None, responses={200: ClientJsonWebKeySerializer}
+    )
+    def post(self, request, app_id, key_id):
+        return super().post(request, app_id, key_id)
+
+
+class AppKeyDeactivateView(_KeyLifecycleView):
+    target_status = CredentialStatus.INACTIVE
+
+    @extend_schema(
+        operation_id="deactivateOAuth2ClientJsonWebKey",
+        description="Assertions signed with the key are refused from the next request on. The only active key "
+        "of a private_key_jwt app without a jwks_uri cannot be deactivated (E0000001).",
+        request=None,
+        responses={200: ClientJsonWebKeySerializer},
+    )
+    def post(self, request, app_id, key_id):
+        return super().post(request, app_id, key_id)

@@ -3,6 +3,8 @@ so the console, the API and the commands apply one set of rules, and each error 
 
 from django import forms
 
+from core import publickeys
+
 from .models import GRANT_TYPES, Application
 from .validation import (
     ALLOWED_GRANTS,
@@ -15,14 +17,14 @@ from .validation import (
 
 # Which settings each app type asks for (the "Create App Integration" form shows only these).
 TYPE_FIELDS = {
-    "web": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
-            "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required",
+    "web": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway",
+            "redirect_uris", "post_logout_redirect_uris", "trusted_origins", "consent_method", "pkce_required",
             "dpop_bound_access_tokens"],
     "browser": ["label", "grant_types", "rotation_type", "leeway", "redirect_uris", "post_logout_redirect_uris",
                 "trusted_origins", "consent_method", "dpop_bound_access_tokens"],
-    "native": ["label", "token_endpoint_auth_method", "grant_types", "rotation_type", "leeway", "redirect_uris",
-               "post_logout_redirect_uris", "consent_method", "dpop_bound_access_tokens"],
-    "service": ["label", "token_endpoint_auth_method", "grant_types", "dpop_bound_access_tokens"],
+    "native": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "rotation_type", "leeway",
+               "redirect_uris", "post_logout_redirect_uris", "consent_method", "dpop_bound_access_tokens"],
+    "service": ["label", "token_endpoint_auth_method", "jwks_uri", "jwks", "grant_types", "dpop_bound_access_tokens"],
 }  # fmt: skip
 # What each app type is called in a sentence ("the settings an API service needs"), article included.
 TYPE_NOUNS = {
@@ -35,6 +37,7 @@ LIST_FIELDS = ["redirect_uris", "post_logout_redirect_uris", "trusted_origins"]
 AUTH_METHOD_CHOICES = [
     ("client_secret_basic", "Client secret, sent with HTTP Basic"),
     ("client_secret_post", "Client secret, sent in the request body"),
+    ("private_key_jwt", "Public key / private key: a JWT signed with the app's private key (private_key_jwt)"),
     ("none", "None: a public client that proves itself with PKCE"),
 ]
 
@@ -79,6 +82,20 @@ class AppSettingsForm(forms.Form):
     )
     token_endpoint_auth_method = forms.ChoiceField(
         label="Client authentication", choices=AUTH_METHOD_CHOICES, widget=forms.RadioSelect, required=False
+    )
+    jwks_uri = forms.CharField(
+        label="JWKS URI (private_key_jwt)",
+        required=False,
+        max_length=1024,
+        help_text="Where Rotor fetches the app's public keys (https), instead of keys registered under Client "
+        "Credentials. Leave empty to register keys here.",
+    )
+    jwks = forms.CharField(
+        label="Public key (private_key_jwt)",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="Paste a public key as a JWK or PEM. More keys can be added later under Client Credentials.",
     )
     grant_types = forms.MultipleChoiceField(
         label="Allowed grant types",
@@ -140,7 +157,9 @@ class AppSettingsForm(forms.Form):
             if name not in TYPE_FIELDS[app_type]:
                 del self.fields[name]
         if app_type in ("web", "service") and "token_endpoint_auth_method" in self.fields:
-            self.fields["token_endpoint_auth_method"].choices = AUTH_METHOD_CHOICES[:2]  # they must keep a secret
+            self.fields["token_endpoint_auth_method"].choices = AUTH_METHOD_CHOICES[:3]  # a secret or a key
+        if instance is not None:
+            self.fields.pop("jwks", None)  # an app's keys change under Client Credentials
         self.validated: dict | None = None
 
     def grant_options(self) -> list[dict]:
@@ -169,14 +188,28 @@ class AppSettingsForm(forms.Form):
         for name, value in self.cleaned_data.items():
             if name == "token_endpoint_auth_method" and not value:
                 continue  # not sent: the type's default on create, the current method on edit
-            data[name] = _lines(value) if name in LIST_FIELDS else value
+            if name == "jwks":
+                if value.strip():
+                    data["jwks"] = [self._pasted_key(value)]
+                continue
+            data[name] = _lines(value) if name in LIST_FIELDS else value.strip() if name == "jwks_uri" else value
         return data
+
+    @staticmethod
+    def _pasted_key(text: str) -> dict:
+        return publickeys.parse_text(text)  # clean() has refused what cannot be read
 
     def clean(self):
         """Django's own field errors and validate_app()'s together, so one Save reports every problem. A field
         Django could not clean keeps its current (or default) value for validate_app(), and is not blamed twice."""
         cleaned = super().clean()
         from .services import settings_of
+
+        if cleaned.get("jwks", "").strip():
+            try:
+                publickeys.parse_text(cleaned["jwks"])
+            except publickeys.BadKey as exc:
+                self.add_error("jwks", str(exc))
 
         data = self.to_data() if self.instance is None else settings_of(self.instance) | self.to_data()
         problems: dict[str, list[str]] = {}

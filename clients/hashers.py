@@ -34,3 +34,25 @@ class ClientSecretSHA256Hasher(BasePasswordHasher):
 
     def harden_runtime(self, password, encoded):
         pass
+
+
+def hash_secret(secret: str) -> str:
+    """A secret as Rotor stores it (DOT's CLIENT_SECRET_HASHER, rotor_sha256)."""
+    from django.contrib.auth.hashers import make_password
+    from oauth2_provider.settings import oauth2_settings
+
+    return make_password(secret, hasher=oauth2_settings.CLIENT_SECRET_HASHER)
+
+
+def verifier(hashes: list[str]) -> str:
+    """The app row's `client_secret`: its active secrets' hashes, space-separated (hashes have no spaces)."""
+    return " ".join(hashes)
+
+
+def verifies(secret: str, stored: str) -> bool:
+    """Whether `secret` is one of the secrets whose hashes `stored` (an app's `client_secret`) holds.
+    Every hash is checked, so the time taken does not tell which one matched."""
+    from django.contrib.auth.hashers import check_password
+
+    results = [check_password(secret, encoded) for encoded in stored.split()]
+    return any(results)

@@ -1,3 +1,5 @@
+import base64
+import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -6,6 +8,7 @@ from django.db.models import Exists
 from oauth2_provider.models import AbstractApplication
 
 from accounts.models import Group, GroupMembership
+from core import publickeys
 from core.ids import new_id
 
 GRANT_AUTHORIZATION_CODE = "authorization_code"
@@ -40,9 +43,11 @@ class Application(AbstractApplication):
 
     DOT's fields carry what they mean there: `name` is Okta's `label`, `redirect_uris`,
     `post_logout_redirect_uris` and `allowed_origins` (trusted origins) are space-separated,
-    `skip_authorization` is `consent_method == TRUSTED`, and `client_secret` holds a
-    `rotor_sha256` hash (DOT's CLIENT_SECRET_HASHER). The per-type rules live in
-    clients/validation.py; every writer goes through clients/services.py.
+    `skip_authorization` is `consent_method == TRUSTED`, and `client_secret` holds the
+    `rotor_sha256` hashes (DOT's CLIENT_SECRET_HASHER) of the app's ACTIVE ClientSecret rows,
+    space-separated: at most two, rewritten with them (clients/credentials.py), so a token request
+    still checks its secret against the app row alone. The per-type rules live in
+    clients/validation.py; every writer goes through clients/services.py and clients/credentials.py.
     """
 
     class Status(models.TextChoices):
@@ -74,6 +79,11 @@ class Application(AbstractApplication):
     # Access tokens issued before this moment are refused: set on create (so a reused client_id inherits no
     # tokens), deactivation and "revoke all"; see tokens/lifecycle/revocation.py.
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # private_key_jwt (RFC 7523): where the client's public keys are, either fetched from `jwks_uri` or
+    # registered as ClientJsonWebKey rows. `active_jwks` is the ACTIVE rows' JWKs, rewritten with them
+    # (clients/credentials.py), so client authentication reads the app row alone, as for a secret.
+    jwks_uri = models.CharField(max_length=1024, blank=True, default="")
+    active_jwks = models.JSONField(default=list, blank=True)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -181,3 +191,67 @@ class AppUserAssignment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["app", "user"], name="clients_app_user_unique")]
+
+
+class CredentialStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+def new_secret_id() -> str:
+    return new_id("ocs")
+
+
+def new_key_id() -> str:
+    return new_id("pks")
+
+
+class ClientSecret(models.Model):
+    """One of an app's client secrets (Okta's OAuth2ClientSecret): at most two, stored only hashed.
+    The ACTIVE ones' hashes are copied onto `Application.client_secret`, which is what authenticates."""
+
+    public_id = models.CharField(max_length=20, unique=True, default=new_secret_id, editable=False)
+    app = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="secrets")
+    status = models.CharField(max_length=8, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE)
+    hashed = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CredentialStatus.ACTIVE
+
+    @property
+    def secret_hash(self) -> str:
+        """Okta's `secret_hash`: a short name for the secret, taken from its stored salted hash (so it
+        tells nothing the row does not), the same for a secret migrated from before this table."""
+        digest = self.hashed.rsplit("$", 1)[-1]
+        return base64.urlsafe_b64encode(hashlib.sha256(digest.encode()).digest()[:16]).rstrip(b"=").decode()
+
+
+class ClientJsonWebKey(models.Model):
+    """A public key an app signs its private_key_jwt assertions with (Okta's OAuth2ClientJsonWebKey).
+    `jwk` holds only public members (core/publickeys.py refuses the rest) and always a `kid`."""
+
+    public_id = models.CharField(max_length=20, unique=True, default=new_key_id, editable=False)
+    app = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="json_web_keys")
+    kid = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE)
+    jwk = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [models.UniqueConstraint(fields=["app", "kid"], name="clients_jwk_unique_kid_per_app")]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CredentialStatus.ACTIVE
+
+    @property
+    def thumbprint(self) -> str:
+        return publickeys.thumbprint(self.jwk)

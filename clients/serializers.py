@@ -4,10 +4,11 @@ validate_app()'s flat keys, so the per-type rules stay in clients/validation.py 
 The response serializers render the app JSON itself, so the OpenAPI document is the response.
 """
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import publickeys
 from core.api.fields import (
     BlankAsNullCharField,
     ConstantField,
@@ -41,6 +42,8 @@ FIELD_PATHS = {
     "pkce_required": "credentials.oauthClient.pkce_required",
     "client_id": "credentials.oauthClient.client_id",
     "client_secret": "credentials.oauthClient.client_secret",
+    "jwks": "settings.oauthClient.jwks",
+    "jwks_uri": "settings.oauthClient.jwks_uri",
 }
 
 
@@ -62,6 +65,34 @@ def okta_paths(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 class RefreshTokenSettingsSerializer(serializers.Serializer):
     rotation_type = StrictChoiceField(choices=ROTATION_TYPES)
     leeway = StrictIntegerField(required=False, min_value=0, max_value=60)
+
+
+class JwkField(serializers.DictField):
+    """One public JWK as sent. Its members are checked by core/publickeys.py (through validate_app() or
+    clients/credentials.py), which refuses private ones such as `d`; a serializer would drop them silently."""
+
+
+class JwkFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = JwkField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": "A public signing key (RFC 7517): RSA (n, e), EC (crv, x, y) or OKP (crv, x); "
+            "private members such as `d` are refused.",
+            "required": ["kty"],
+            "properties": {
+                "kty": {"enum": ["RSA", "EC", "OKP"]},
+                "kid": {"type": "string", "minLength": 1, "maxLength": 255},
+                "use": {"enum": ["sig"]},
+                "alg": {"enum": publickeys.SIGNING_ALGS},
+                **{name: {"type": "string", "minLength": 1} for name in ("n", "e", "crv", "x", "y")},
+            },
+        }
+
+
+class JwksSerializer(serializers.Serializer):
+    keys = StrictListField(child=JwkField())
 
 
 class OAuthClientSettingsSerializer(serializers.Serializer):
@@ -87,6 +118,17 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
     )
     client_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
     logo_uri = StrictCharField(max_length=1024, required=False, allow_null=True, help_text="Ignored.")
+    jwks = JwksSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The private_key_jwt keys; replaces the registered ones (credentials/jwks manages them one by one).",
+    )
+    jwks_uri = StrictCharField(
+        max_length=1024,
+        required=False,
+        allow_null=True,
+        schema={"pattern": r"^https://[^\s#]+$", "description": "Where private_key_jwt keys are fetched (https)."},
+    )
 
 
 class AppSettingsSerializer(serializers.Serializer):
@@ -136,9 +178,12 @@ class AppRequestSerializer(serializers.Serializer):
             "initiate_login_uri",
             "consent_method",
             "dpop_bound_access_tokens",
+            "jwks_uri",
         ):
             if client.get(key) is not None:
                 flat[key] = client[key]
+        if client.get("jwks") is not None:
+            flat["jwks"] = client["jwks"]["keys"]
         refresh = client.get("refresh_token")
         if refresh:
             flat["rotation_type"] = refresh["rotation_type"]
@@ -177,7 +222,9 @@ def _type_rules(app_type: str) -> dict:
         }
     else:
         credentials = {
-            "properties": {"token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post"]}}
+            "properties": {
+                "token_endpoint_auth_method": {"enum": ["client_secret_basic", "client_secret_post", "private_key_jwt"]}
+            }
         }
     return {
         "properties": {
@@ -197,7 +244,10 @@ class AppRequestSchema(OpenApiSerializerExtension):
         schema["oneOf"] = [_type_rules(app_type) for app_type in APP_TYPES]
         schema["description"] = (
             "The rules for each application_type are in `oneOf`; an id already taken, or a change of "
-            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so."
+            "application_type or client_id on PUT, is refused (E0000001) though no schema can say so. "
+            "So is `private_key_jwt` without keys (`settings.oauthClient.jwks` or already registered) or "
+            "`jwks_uri`, with both, or with a `client_secret`; a key whose numbers form no public key; "
+            "and a `jwks_uri` on this machine (loopback)."
         )
         return schema
 
@@ -247,6 +297,47 @@ class RefreshTokenSettingsOutSerializer(ResponseSerializer):
         return app
 
 
+class ActiveJwksField(serializers.Field):
+    """`{"keys": [...]}`: the app's ACTIVE public keys (from the app row); absent when it has none."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="active_jwks", required=False, help_text="The ACTIVE private_key_jwt keys, if any.")
+        super().__init__(**kwargs)
+
+    def get_attribute(self, app):
+        if not app.active_jwks:
+            raise serializers.SkipField()
+        return app.active_jwks
+
+    def to_representation(self, keys):
+        return {"keys": [dict(key) for key in keys]}
+
+
+class ActiveJwksFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = ActiveJwksField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "required": ["keys"],
+            "properties": {"keys": {"type": "array", "items": {"type": "object", "required": ["kty", "kid"]}}},
+        }
+
+
+class SkipBlankCharField(serializers.CharField):
+    """A string member Okta leaves out while it is empty."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        if not value:
+            raise serializers.SkipField()
+        return value
+
+
 class OAuthClientSettingsOutSerializer(ResponseSerializer):
     client_uri = ConstantField(None)
     logo_uri = ConstantField(None)
@@ -262,6 +353,8 @@ class OAuthClientSettingsOutSerializer(ResponseSerializer):
     initiate_login_uri = BlankAsNullCharField()
     dpop_bound_access_tokens = serializers.BooleanField()
     refresh_token = RefreshTokenSettingsOutSerializer()
+    jwks = ActiveJwksField()
+    jwks_uri = SkipBlankCharField()
 
 
 class AppSettingsOutSerializer(ResponseSerializer):
@@ -300,21 +393,93 @@ class AppSerializer(ResponseSerializer):
     _links = AppLinksSerializer(source="*")
 
 
-class NewSecretLinksSerializer(ResponseSerializer):
-    app = LinkField(APP_PATH)
+SECRET_PATH = APP_PATH.replace("{o.", "{o.app.") + "/credentials/secrets/{o.public_id}"
+KEY_PATH = APP_PATH.replace("{o.", "{o.app.") + "/credentials/jwks/{o.public_id}"
+POST, DELETE = {"hints": {"allow": ["POST"]}}, {"hints": {"allow": ["DELETE"]}}
 
 
-class NewSecretSerializer(ResponseSerializer):
-    """A client secret just made (Okta's OAuth2ClientSecret): the one time it is shown."""
+def _lifecycle_links(path: str) -> type:
+    class Links(ResponseSerializer):
+        activate = LinkField(path + "/lifecycle/activate", extra=POST, when=lambda o: not o.is_active)
+        deactivate = LinkField(path + "/lifecycle/deactivate", extra=POST, when=lambda o: o.is_active)
+        delete = LinkField(path, extra=DELETE, when=lambda o: not o.is_active)
 
-    # renders {"id": ..., "client_secret": ..., "app": Application}
+    return Links
 
-    id = serializers.CharField()
-    status = ConstantField("ACTIVE")
-    client_secret = serializers.CharField()
-    created = IsoDateTimeField(source="app.updated")
-    lastUpdated = IsoDateTimeField(source="app.updated")
-    _links = NewSecretLinksSerializer(source="app")
+
+SecretLinksSerializer = _lifecycle_links(SECRET_PATH)
+KeyLinksSerializer = _lifecycle_links(KEY_PATH)
+
+
+class ClientSecretSerializer(ResponseSerializer):
+    """One client secret (Okta's OAuth2ClientSecret); `client_secret` only in the response that created it."""
+
+    # context={"client_secret": value} in the creating response
+
+    id = serializers.CharField(source="public_id")
+    status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
+    client_secret = NewClientSecretField()
+    secret_hash = serializers.CharField()
+    created = IsoDateTimeField()
+    lastUpdated = IsoDateTimeField(source="updated")
+    _links = SecretLinksSerializer(source="*")
+
+
+class ClientSecretRequestSerializer(serializers.Serializer):
+    """Okta's OAuth2ClientSecretRequestBody: bring your own secret, or get a generated one."""
+
+    client_secret = StrictCharField(
+        max_length=100, required=False, allow_null=True, schema={"minLength": 14, "pattern": CLIENT_SECRET}
+    )
+    status = StrictChoiceField(choices=["ACTIVE", "INACTIVE"], required=False, allow_null=True)
+
+
+class JwkMemberField(serializers.CharField):
+    """A member of the key's JWK, left out when the key has none (an RSA key has no `crv`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, key):
+        value = key.jwk.get(self.field_name)
+        if value is None:
+            raise serializers.SkipField()
+        return value
+
+
+class ClientJsonWebKeySerializer(ResponseSerializer):
+    """One public key (Okta's OAuth2ClientJsonWebKey signing-key response)."""
+
+    id = serializers.CharField(source="public_id")
+    kid = serializers.CharField()
+    status = serializers.ChoiceField(choices=["ACTIVE", "INACTIVE"])
+    created = IsoDateTimeField()
+    lastUpdated = IsoDateTimeField(source="updated")
+    kty = JwkMemberField()
+    alg = JwkMemberField()
+    use = ConstantField("sig")
+    e = JwkMemberField()
+    n = JwkMemberField()
+    crv = JwkMemberField()
+    x = JwkMemberField()
+    y = JwkMemberField()
+    _links = KeyLinksSerializer(source="*")
+
+
+class JwkRequestSerializer(serializers.Serializer):
+    """Okta's AddJwkRequest, checked for shape; core/publickeys.py checks the key (and refuses private parts)."""
+
+    kty = StrictChoiceField(choices=["RSA", "EC", "OKP"])
+    kid = StrictCharField(max_length=255, required=False, allow_null=True, schema={"minLength": 1})
+    status = StrictChoiceField(choices=["ACTIVE", "INACTIVE"], required=False, allow_null=True)
+    use = StrictChoiceField(choices=["sig"], required=False, allow_null=True)
+    alg = StrictChoiceField(choices=publickeys.SIGNING_ALGS, required=False, allow_null=True)
+    e = StrictCharField(max_length=4096, required=False, schema={"minLength": 1})
+    n = StrictCharField(max_length=4096, required=False, schema={"minLength": 1})
+    crv = StrictCharField(max_length=16, required=False, schema={"minLength": 1})
+    x = StrictCharField(max_length=512, required=False, schema={"minLength": 1})
+    y = StrictCharField(max_length=512, required=False, schema={"minLength": 1})
 
 
 # App assignments (`/api/v1/apps/{appId}/groups`, `/api/v1/apps/{appId}/users`) -------------------------

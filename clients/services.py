@@ -4,7 +4,6 @@ Each function validates with clients/validation.py, writes in one transaction, r
 `app.oauth2.client.lifecycle.*` event, and returns a new client secret only when it made one.
 """
 
-import secrets
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -14,13 +13,11 @@ from core.systemlog import recording, types
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.lifecycle.revocation import revoke_families
 
+from . import credentials
 from .assignments import assign_everyone
-from .models import Application
+from .credentials import new_client_secret
+from .models import Application, CredentialStatus
 from .validation import AppValidationError, validate_app
-
-
-def new_client_secret() -> str:
-    return secrets.token_urlsafe(36)  # 48 characters, 288 random bits
 
 
 def settings_of(app: Application) -> dict:
@@ -39,6 +36,7 @@ def settings_of(app: Application) -> dict:
         "leeway": app.leeway,
         "initiate_login_uri": app.initiate_login_uri,
         "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
+        "jwks_uri": app.jwks_uri,
     }
 
 
@@ -92,6 +90,7 @@ def _apply(app: Application, clean: dict) -> None:
     app.leeway = clean["leeway"]
     app.initiate_login_uri = clean["initiate_login_uri"]
     app.dpop_bound_access_tokens = clean["dpop_bound_access_tokens"]
+    app.jwks_uri = clean["jwks_uri"]
 
 
 def _log(action: str, message: str, app: Application, audit: Audit) -> None:
@@ -115,8 +114,9 @@ def create_app(data: dict, *, activate: bool = True, audit: Audit = SYSTEM) -> t
         app.client_id = clean["client_id"]
     else:
         app.client_id = app.public_id
-    secret = None if app.is_public else (clean.get("client_secret") or new_client_secret())
-    app.client_secret = secret or ""
+    uses_secret = app.token_endpoint_auth_method.startswith("client_secret")
+    secret = (clean.get("client_secret") or new_client_secret()) if uses_secret else None
+    app.client_secret = ""  # credentials.sync() writes the hashes of its secrets
     app.status = Application.Status.ACTIVE if activate else Application.Status.INACTIVE
     # A client_id may be one a deleted app had: none of that app's access tokens may count for this one.
     # Whole seconds, like `iat`, so this app's own first tokens do count.
@@ -124,39 +124,56 @@ def create_app(data: dict, *, activate: bool = True, audit: Audit = SYSTEM) -> t
     with transaction.atomic():
         app.save()
         assign_everyone(app)
+        if secret:
+            credentials.add_secret_row(app, secret)
+        if clean.get("jwks") is not None:
+            credentials.replace_keys(app, clean["jwks"])
+        credentials.sync(app)
         _log("create", f"Created app '{app.name}'", app, audit)
     return app, secret
 
 
 def update_app(app: Application, changes: dict, *, audit: Audit = SYSTEM) -> tuple[Application, str | None]:
-    """Apply `changes` on top of the app's settings. Switching to a secret-based method makes a secret."""
+    """Apply `changes` on top of the app's settings. Switching to a secret-based method without an active
+    secret makes one (returned, shown once); switching to a public client removes its secrets and keys.
+    `jwks` in `changes` replaces the registered keys (credentials.replace_keys())."""
     data = settings_of(app) | {k: v for k, v in changes.items() if v is not None}
     clean = validate_app(data, instance=app)
-    was_public = app.is_public
     _apply(app, clean)
     secret = None
-    if was_public and not app.is_public:
-        secret = new_client_secret()
-        app.client_secret = secret
-    elif app.is_public:
-        app.client_secret = ""
     with transaction.atomic():
         app.save()
+        if app.is_public:
+            app.secrets.all().delete()
+            app.json_web_keys.all().delete()
+        elif clean.get("jwks") is not None:
+            credentials.replace_keys(app, clean["jwks"])
+        if (
+            app.token_endpoint_auth_method.startswith("client_secret")
+            and not app.secrets.filter(status=CredentialStatus.ACTIVE).exists()
+        ):
+            secret = new_client_secret()
+            if app.secrets.count() >= credentials.MAX_SECRETS:  # two inactive ones: the oldest makes room
+                app.secrets.order_by("created", "id").first().delete()
+            credentials.add_secret_row(app, secret)
+        credentials.sync(app)
         _log("update", f"Updated app '{app.name}'", app, audit)
     return app, secret
 
 
 def rotate_secret(app: Application, *, audit: Audit = SYSTEM) -> str:
-    """Replace the client secret; the old one stops working at once on every node."""
+    """Replace every client secret of the app with one new one: what a leaked secret needs (the old ones
+    stop working at once on every node). A planned change adds a second secret instead
+    (credentials.create_secret()) and deactivates the old one once clients have moved."""
     if app.is_public:
         raise AppValidationError({"client_secret": ["A public client (authentication 'none') has no secret."]})
     secret = new_client_secret()
-    app.client_secret = secret
     with transaction.atomic():
-        app.save(
-            update_fields=["client_secret", "hash_client_secret", "client_type", "authorization_grant_type", "updated"]
-        )
-        _log("update", f"Regenerated the client secret of '{app.name}'", app, audit)
+        credentials.lock(app)
+        app.secrets.all().delete()
+        credentials.add_secret_row(app, secret)
+        credentials.sync(app)
+        _log("update", f"Replaced the client secrets of '{app.name}'", app, audit)
     return secret
 
 

@@ -10,6 +10,8 @@ import string
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from core import publickeys
+
 from .models import (
     GRANT_AUTHORIZATION_CODE,
     GRANT_CLIENT_CREDENTIALS,
@@ -20,7 +22,7 @@ from .models import (
 )
 
 APP_TYPES = [c.value for c in Application.AppType]
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 CONSENT_METHODS = ["TRUSTED", "REQUIRED"]
 ROTATION_TYPES = ["ROTATE", "STATIC"]
 
@@ -82,6 +84,7 @@ def defaults_for(application_type: str, auth_method: object = None) -> dict:
         "trusted_origins": [],
         "initiate_login_uri": "",
         "dpop_bound_access_tokens": False,
+        "jwks_uri": "",
         "grant_types": [GRANT_CLIENT_CREDENTIALS] if application_type == "service" else [GRANT_AUTHORIZATION_CODE],
     }
 
@@ -244,7 +247,9 @@ def _auth_method(check: _Check) -> None:
     elif check.app_type == "browser" and method != "none":
         check.fail("token_endpoint_auth_method", "Single-page apps cannot keep a secret; use 'none' with PKCE.")
     elif check.app_type in ("web", "service") and method == "none":
-        check.fail("token_endpoint_auth_method", "Web and API service apps must authenticate with a client secret.")
+        check.fail(
+            "token_endpoint_auth_method", "Web and API service apps must authenticate with a client secret or a key."
+        )
 
 
 def _pkce(check: _Check) -> None:
@@ -319,6 +324,49 @@ def _initiate_login_uri(check: _Check) -> None:
             check.fail("initiate_login_uri", problem)
 
 
+def _jwks(check: _Check) -> None:
+    """Keys sent with the app (`settings.oauthClient.jwks.keys`): public signing keys only, kids unique."""
+    jwks = check.clean.get("jwks")
+    if jwks is None:
+        return
+    if not isinstance(jwks, list):
+        check.fail("jwks", "The keys must be a list of JWKs.")
+        return
+    if check.clean["token_endpoint_auth_method"] == "none":
+        check.fail("jwks", "A public client (authentication 'none') has no keys.")
+    clean, kids = [], set()
+    for jwk in jwks:
+        try:
+            public = publickeys.parse_jwk(jwk)
+        except publickeys.BadKey as exc:
+            check.fail("jwks", str(exc))
+            continue
+        kid = public.setdefault("kid", publickeys.thumbprint(public))
+        if kid in kids:
+            check.fail("jwks", f"Two keys have the kid '{kid}'.")
+        kids.add(kid)
+        clean.append(public)
+    check.clean["jwks"] = clean
+
+
+def _jwks_uri(check: _Check) -> None:
+    """private_key_jwt needs somewhere to find the keys: registered keys or a JWKS URI, not both (Okta)."""
+    uri = check.clean["jwks_uri"] or ""
+    check.clean["jwks_uri"] = uri
+    if uri:
+        problem = publickeys.jwks_uri_problem(uri)
+        if problem:
+            check.fail("jwks_uri", problem)
+    if check.clean["token_endpoint_auth_method"] != "private_key_jwt":
+        return
+    jwks = check.clean.get("jwks")
+    has_keys = bool(jwks) if jwks is not None else bool(check.instance and check.instance.active_jwks)
+    if uri and has_keys:
+        check.fail("jwks_uri", "Give either keys (jwks) or a JWKS URI, not both: delete the registered keys first.")
+    elif not uri and not has_keys:
+        check.fail("jwks_uri", "Client authentication 'private_key_jwt' needs a public key or a JWKS URI.")
+
+
 def _client_id(check: _Check) -> None:
     """Create only, and optional (one is made when not sent); it must be unique."""
     client_id = check.clean.get("client_id")
@@ -339,6 +387,8 @@ def _client_secret(check: _Check) -> None:
         check.fail("client_secret", "A client secret must be 14 to 100 printable ASCII characters.")
     if check.clean["token_endpoint_auth_method"] == "none":
         check.fail("client_secret", "A public client (authentication 'none') has no secret.")
+    elif check.clean["token_endpoint_auth_method"] == "private_key_jwt":
+        check.fail("client_secret", "An app that authenticates with 'private_key_jwt' is created without a secret.")
 
 
 def label_in_use(label: str, *, instance: Application | None = None) -> bool:
@@ -369,6 +419,8 @@ _RULES = (
     _rotation,
     _leeway,
     _initiate_login_uri,
+    _jwks,
+    _jwks_uri,
 )
 _CREATE_RULES = (_client_id, _client_secret)
 
@@ -378,7 +430,8 @@ def validate_app(data: dict, *, instance: Application | None = None) -> dict:
 
     Keys: label, application_type, grant_types, redirect_uris, post_logout_redirect_uris,
     trusted_origins, token_endpoint_auth_method, pkce_required, consent_method, rotation_type,
-    leeway, initiate_login_uri, dpop_bound_access_tokens, and on create client_id and client_secret.
+    leeway, initiate_login_uri, dpop_bound_access_tokens, jwks_uri, jwks (a list of public JWKs,
+    replacing the registered ones), and on create client_id and client_secret.
     """
     check = _Check(instance=instance)
     check.app_type = _application_type(check, data.get("application_type"), instance)

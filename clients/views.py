@@ -1,4 +1,7 @@
-"""Console pages for app integrations. Views parse a form and call clients/services.py or tokens/lifecycle/."""
+"""Console pages for app integrations. Views parse a form and call clients/services.py, clients/credentials.py or
+tokens/lifecycle/."""
+
+from functools import partial
 
 from django.contrib import messages
 from django.http import Http404
@@ -12,9 +15,9 @@ from core.systemlog.audit import Audit
 from tokens import family_search
 from tokens.lifecycle.revocation import revoke_families
 
-from . import services
+from . import credentials, services
 from .forms import TYPE_NOUNS, AppSearchForm, AppSettingsForm, AppTypeForm
-from .models import Application
+from .models import Application, CredentialStatus
 from .validation import AppValidationError
 
 
@@ -43,6 +46,9 @@ def _general(request, app, *, form=None, new_secret=None, status=200):
         "needs_trusted_origin": services.needs_trusted_origin(app),
         "redirect_origins": services.redirect_origins(app),
         "grant_options": AppSettingsForm(app_type=app.application_type, instance=app).grant_options(),
+        "secrets": list(app.secrets.all()),
+        "keys": list(app.json_web_keys.all()),
+        "max_secrets": credentials.MAX_SECRETS,
     }
     response = render(request, "clients/app_general.html", ctx, status=status)
     if new_secret:
@@ -129,24 +135,164 @@ def app_trust_origin(request, public_id):
     return redirect("clients:app-detail", public_id=app.public_id)
 
 
+def _credential_change(request, app, change, success: str):
+    """Run a clients/credentials.py change; its refusal becomes the General tab's error message."""
+    try:
+        result = change()
+    except AppValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        return None
+    messages.success(request, success)
+    return result or True
+
+
+def _back(app):
+    return redirect("clients:app-detail", public_id=app.public_id)
+
+
 @staff_required
-def app_secret_rotate(request, public_id):
+def app_secret_create(request, public_id):
+    """ "Generate new secret": a second secret beside the current one, shown once; the old one keeps working."""
     app = _app(public_id)
     if app.is_public:
         messages.error(request, "This app is a public client and has no secret.")
-        return redirect("clients:app-detail", public_id=app.public_id)
+        return _back(app)
 
-    def rotate():
-        secret = services.rotate_secret(app, audit=Audit.of(request))
-        messages.success(request, "Generated a new client secret. The old one no longer works.")
-        return _show_secret(request, app, secret)
+    def create():
+        made = _credential_change(
+            request,
+            app,
+            partial(credentials.create_secret, app, audit=Audit.of(request)),
+            "Generated a new client secret. The other one keeps working until you deactivate it.",
+        )
+        return _show_secret(request, app, made[1] if made else None)
 
     return confirm_then_act(
         request,
-        rotate,
+        create,
         title="Generate a new client secret?",
-        message=f"The current secret of '{app.name}' stops working at once. Clients using it must be updated.",
+        message=f"'{app.name}' gets a second secret; the current one keeps working. Once its clients use the new "
+        "one, deactivate the old one under Client Credentials.",
         confirm_label="Generate new secret",
+        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
+        danger=False,
+    )
+
+
+@staff_required
+@require_POST
+def app_secret_activate(request, public_id, secret_id):
+    app = _app(public_id)
+    secret = get_object_or_404(app.secrets, public_id=secret_id)
+    change = partial(credentials.set_secret_status, app, secret, CredentialStatus.ACTIVE, audit=Audit.of(request))
+    _credential_change(request, app, change, "Activated the client secret.")
+    return _back(app)
+
+
+@staff_required
+def app_secret_deactivate(request, public_id, secret_id):
+    app = _app(public_id)
+    secret = get_object_or_404(app.secrets, public_id=secret_id)
+
+    def deactivate():
+        change = partial(credentials.set_secret_status, app, secret, CredentialStatus.INACTIVE, audit=Audit.of(request))
+        _credential_change(request, app, change, "Deactivated the client secret. It no longer works.")
+        return _back(app)
+
+    return confirm_then_act(
+        request,
+        deactivate,
+        title="Deactivate this client secret?",
+        message=f"The secret {secret.secret_hash[:8]}… of '{app.name}' stops working at the next request, on every "
+        "server. Clients still using it must have switched to the other secret.",
+        confirm_label="Deactivate secret",
+        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
+    )
+
+
+@staff_required
+def app_secret_delete(request, public_id, secret_id):
+    app = _app(public_id)
+    secret = get_object_or_404(app.secrets, public_id=secret_id)
+
+    def delete():
+        _credential_change(
+            request,
+            app,
+            partial(credentials.delete_secret, app, secret, audit=Audit.of(request)),
+            "Deleted the secret.",
+        )
+        return _back(app)
+
+    return confirm_then_act(
+        request,
+        delete,
+        title="Delete this client secret?",
+        message=f"The inactive secret {secret.secret_hash[:8]}… of '{app.name}' is removed for good.",
+        confirm_label="Delete secret",
+        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
+    )
+
+
+@staff_required
+@require_POST
+def app_key_add(request, public_id):
+    """Client Credentials' "Add key": a pasted JWK or PEM public key."""
+    app = _app(public_id)
+    text = request.POST.get("public_key", "")
+    change = partial(credentials.add_key_text, app, text[:20000], audit=Audit.of(request))
+    key = _credential_change(request, app, change, "Added the public key.")
+    if key:
+        messages.success(request, f"Its kid is {key.kid}.")
+    return _back(app)
+
+
+@staff_required
+@require_POST
+def app_key_activate(request, public_id, key_id):
+    app = _app(public_id)
+    key = get_object_or_404(app.json_web_keys, public_id=key_id)
+    change = partial(credentials.set_key_status, app, key, CredentialStatus.ACTIVE, audit=Audit.of(request))
+    _credential_change(request, app, change, f"Activated the key {key.kid}.")
+    return _back(app)
+
+
+@staff_required
+def app_key_deactivate(request, public_id, key_id):
+    app = _app(public_id)
+    key = get_object_or_404(app.json_web_keys, public_id=key_id)
+
+    def deactivate():
+        change = partial(credentials.set_key_status, app, key, CredentialStatus.INACTIVE, audit=Audit.of(request))
+        _credential_change(request, app, change, f"Deactivated the key {key.kid}.")
+        return _back(app)
+
+    return confirm_then_act(
+        request,
+        deactivate,
+        title="Deactivate this public key?",
+        message=f"Assertions signed with the key {key.kid} of '{app.name}' are refused from the next request on.",
+        confirm_label="Deactivate key",
+        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
+    )
+
+
+@staff_required
+def app_key_delete(request, public_id, key_id):
+    app = _app(public_id)
+    key = get_object_or_404(app.json_web_keys, public_id=key_id)
+
+    def delete():
+        change = partial(credentials.delete_key, app, key, audit=Audit.of(request))
+        _credential_change(request, app, change, f"Deleted the key {key.kid}.")
+        return _back(app)
+
+    return confirm_then_act(
+        request,
+        delete,
+        title="Delete this public key?",
+        message=f"The inactive key {key.kid} of '{app.name}' is removed for good.",
+        confirm_label="Delete key",
         cancel_url=reverse("clients:app-detail", args=[app.public_id]),
     )
 

@@ -294,6 +294,17 @@ ROTOR_FAST_SQL = env_bool(
 )  # token endpoint's hand-written SQL on PostgreSQL (tokens/lifecycle/postgres.py)
 ROTOR_KEY_CACHE_SECONDS = env_int("ROTOR_KEY_CACHE_SECONDS", 5)  # how long a worker trusts its cached signing key
 ROTOR_SERVER_CACHE_SECONDS = env_int("ROTOR_SERVER_CACHE_SECONDS", 5)  # a worker's copy of a server's config
+# private_key_jwt clients' keys from a jwks_uri (tokens/oauth/client_jwks.py): how long a fetched set is used,
+# how long a fetch may take, and whether loopback URIs are allowed (tests and local experiments only).
+# The longest a private_key_jwt assertion may live (its `exp` ahead of now): 300 s; Okta allows 3600, which is
+# also authlib's default, so set 3600 for clients that keep it.
+ROTOR_CLIENT_ASSERTION_MAX_SECONDS = env_int("ROTOR_CLIENT_ASSERTION_MAX_SECONDS", 300)
+ROTOR_JWKS_URI_CACHE_SECONDS = env_int("ROTOR_JWKS_URI_CACHE_SECONDS", 300)
+ROTOR_JWKS_URI_TIMEOUT_SECONDS = env_int("ROTOR_JWKS_URI_TIMEOUT_SECONDS", 3)
+ROTOR_JWKS_URI_MIN_REFETCH_SECONDS = env_int(
+    "ROTOR_JWKS_URI_MIN_REFETCH_SECONDS", 10
+)  # pause between unknown-kid refetches
+ROTOR_JWKS_URI_ALLOW_LOOPBACK = env_bool("ROTOR_JWKS_URI_ALLOW_LOOPBACK", False)
 # JWKS Cache-Control max-age. A NEXT key is published a whole rotation before it signs, so any cache
 # shorter than the rotation interval already holds it; 5 min also bounds how long caches keep trusting
 # a key that an emergency double rotation unpublished. Keep it well below the time between rotations.

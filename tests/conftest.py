@@ -45,15 +45,17 @@ def _fast_hasher_and_clean_caches(request, settings):
             "django.contrib.auth.hashers.MD5PasswordHasher",
             "clients.hashers.ClientSecretSHA256Hasher",
         ]
-    from tokens.oauth import client_cache
+    from tokens.oauth import client_cache, client_jwks
     from tokens.servers import keys, registry
 
     keys.clear_cache()
     client_cache.clear()
+    client_jwks.clear()
     registry.clear_cache()
     yield
     keys.clear_cache()
     client_cache.clear()
+    client_jwks.clear()
     registry.clear_cache()
 
 

@@ -175,10 +175,13 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
     from django.urls import reverse
 
     from accounts.services import create_api_token
+    from clients import credentials
     from tests.kit.console import make_family
+    from tests.kit.keys import new_key
 
     family, _token, _tokens = make_family(confidential_app, end_user)
     api_token, _ = create_api_token(owner, "headers")
+    key = credentials.add_key(confidential_app, new_key().public_jwk)
     routes = _console_routes()
     assert len(routes) >= 25
     for route, names in sorted(routes.items()):
@@ -188,6 +191,8 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
             "app_type": "web",
             "server_id": "default",
             "public_id": family.public_id if route.startswith("tokens:") else confidential_app.public_id,
+            "secret_id": confidential_app.secrets.get().public_id,
+            "key_id": key.public_id,
         }
         url = reverse(route, kwargs={name: values[name] for name in names})
         response = console_client.get(url)

@@ -22,7 +22,7 @@ def assign_everyone(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_groups"),
-        ("clients", "0003_dpop_bound_access_tokens"),
+        ("clients", "0004_client_keys_and_secrets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

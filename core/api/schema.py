@@ -68,6 +68,9 @@ APP_OPERATIONS = [
     "deactivateApplication",
     "deleteApplication",
     "createOAuth2ClientSecret",
+    "listOAuth2ClientSecrets",
+    "addJwk",
+    "listJwk",
     "listOAuth2TokensForApplication",
     "revokeOAuth2TokensForApplication",
 ]
@@ -107,6 +110,17 @@ RULE_OPERATIONS = [
     "deleteAuthorizationServerPolicyRule",
 ]
 IN_POLICY = {"server_id": "$request.path.server_id", "policy_id": "$request.path.policy_id"}
+SECRET = {"app_id": "$request.path.app_id", "secret_id": "$response.body#/id"}
+FIRST_SECRET = {"app_id": "$request.path.app_id", "secret_id": "$response.body#/0/id"}
+SECRET_OPERATIONS = [
+    "getOAuth2ClientSecret",
+    "activateOAuth2ClientSecret",
+    "deactivateOAuth2ClientSecret",
+    "deleteOAuth2ClientSecret",
+]
+KEY = {"app_id": "$request.path.app_id", "key_id": "$response.body#/id"}
+FIRST_KEY = {"app_id": "$request.path.app_id", "key_id": "$response.body#/0/id"}
+KEY_OPERATIONS = ["getJwk", "activateOAuth2ClientJsonWebKey", "deactivateOAuth2ClientJsonWebKey", "deletejwk"]
 # operationId -> (status, {link target operationId: parameters})
 LINKS = {
     "createAuthorizationServer": ("201", dict.fromkeys(SERVER_OPERATIONS, SERVER_ID)),
@@ -134,6 +148,10 @@ LINKS = {
         "200",
         dict.fromkeys(["getApplicationGroupAssignment", "unassignApplicationFromGroup"], APP_GROUP),
     ),
+    "createOAuth2ClientSecret": ("201", dict.fromkeys(SECRET_OPERATIONS, SECRET)),
+    "listOAuth2ClientSecrets": ("200", dict.fromkeys(SECRET_OPERATIONS, FIRST_SECRET)),
+    "addJwk": ("201", dict.fromkeys(KEY_OPERATIONS, KEY)),
+    "listJwk": ("200", dict.fromkeys(KEY_OPERATIONS, FIRST_KEY)),
     "listOAuth2TokensForApplication": (
         "200",
         dict.fromkeys(["getOAuth2TokenForApplication", "revokeOAuth2TokenForApplication"], APP_TOKEN),

@@ -52,6 +52,11 @@ def policy_rule(action: str) -> str:
     return f"policy.rule.{action}"
 
 
+def credentials_lifecycle(action: str) -> str:
+    """A client secret or public key created, activated, deactivated or deleted (Okta's names)."""
+    return f"app.oauth2.credentials.lifecycle.{action}"
+
+
 def user_lifecycle(action: str) -> str:
     return f"user.lifecycle.{action}"
 
@@ -107,6 +112,15 @@ _OTHER_EVENTS = {
         for action, label in [
             ("create", "created"),
             ("update", "updated"),
+            ("activate", "activated"),
+            ("deactivate", "deactivated"),
+            ("delete", "deleted"),
+        ]
+    },
+    **{
+        credentials_lifecycle(action): f"App credential (secret or key) {label}"
+        for action, label in [
+            ("create", "created"),
             ("activate", "activated"),
             ("deactivate", "deactivated"),
             ("delete", "deleted"),

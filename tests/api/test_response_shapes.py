@@ -75,9 +75,12 @@ def test_app_shape_with_and_without_the_secret(api_client):
     assert fetched["credentials"]["userNameTemplate"] == {"template": "${source.login}", "type": "BUILT_IN"}
 
     secret = api_client.post(f"/api/v1/apps/{created['id']}/credentials/secrets").json()
-    assert list(secret) == ["id", "status", "client_secret", "created", "lastUpdated", "_links"]
+    assert list(secret) == ["id", "status", "client_secret", "secret_hash", "created", "lastUpdated", "_links"]
     assert secret["id"].startswith("ocs") and secret["status"] == "ACTIVE"
-    assert secret["_links"] == {"app": {"href": created["_links"]["self"]["href"]}}
+    secret_url = created["_links"]["self"]["href"] + "/credentials/secrets/" + secret["id"]
+    assert secret["_links"] == {
+        "deactivate": {"href": secret_url + "/lifecycle/deactivate", "hints": {"allow": ["POST"]}}
+    }
 
 
 def test_app_without_refresh_grant_has_no_refresh_settings_and_inactive_links(api_client):

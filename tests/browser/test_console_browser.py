@@ -371,10 +371,10 @@ def test_reloading_after_any_console_post_repeats_nothing(admin_page, people):
     page.get_by_role("button", name="Save").click()
     reload_changes_nothing("Saved the general settings.")
 
-    page.get_by_role("link", name="Deactivate").click()
+    page.get_by_role("link", name="Deactivate", exact=True).click()  # the app's, not a secret's
     page.get_by_role("button", name="Deactivate app").click()
     reload_changes_nothing("Deactivated")
-    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("button", name="Activate", exact=True).click()
     reload_changes_nothing("Activated")
 
     page.goto("/console/apps/new/browser/")

@@ -337,16 +337,17 @@ def test_activate_again(api_client, confidential_app):
     assert confidential_app.status == "ACTIVE"
 
 
-def test_new_secret_is_returned_once_and_replaces_the_old(api_client, confidential_app):
+def test_new_secret_is_returned_once_beside_the_old(api_client, confidential_app):
+    """Okta's createOAuth2ClientSecret: 201, a second secret; the first keeps working (two secrets)."""
     response = api_client.post(f"/api/v1/apps/{confidential_app.public_id}/credentials/secrets")
-    assert response.status_code == 200
+    assert response.status_code == 201
     secret = response.json()["client_secret"]
     assert secret != confidential_app.plain_secret
     confidential_app.refresh_from_db()
-    from django.contrib.auth.hashers import check_password
+    from clients.hashers import verifies
 
-    assert check_password(secret, confidential_app.client_secret)
-    assert not check_password(confidential_app.plain_secret, confidential_app.client_secret)
+    assert verifies(secret, confidential_app.client_secret)
+    assert verifies(confidential_app.plain_secret, confidential_app.client_secret)
     assert secret not in api_client.get(f"/api/v1/apps/{confidential_app.public_id}").content.decode()
 
 

@@ -168,6 +168,23 @@ STATE_RULES = (
     "at least the access token lifetime",
     "must not be longer than its lifetime",
     "no longer exists",
+    # an app's credentials: two secrets at most, the last active one stays, only inactive ones go
+    "at most 2 client secrets",
+    "only active client secret",
+    "before deleting it",
+    # public keys: whether the numbers form a key, and the app's other keys (addJwk's description)
+    "do not form a valid public key",
+    "key needs",
+    "already has a key with kid",
+    "already registered",
+    "come from its JWKS URI",
+    "has no keys",
+    "only active public key",
+    # private_key_jwt needs its keys somewhere, and no secret is made for it (the app request's description)
+    "needs a public key or a JWKS URI",
+    "not both",
+    "is created without a secret",
+    "loopback",
 )
 APP_ID_OPERATIONS = {
     "getApplication",

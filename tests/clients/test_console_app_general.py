@@ -33,7 +33,7 @@ def test_secret_regeneration_asks_first(console_client, confidential_app):
 
 
 def test_secret_regeneration_shows_the_new_secret_once(console_client, confidential_app):
-    from django.contrib.auth.hashers import check_password
+    from clients.hashers import verifies
 
     response = console_client.post(f"/console/apps/{confidential_app.public_id}/secret/")
     assert response.status_code == 302 and response["Location"] == f"/console/apps/{confidential_app.public_id}/"
@@ -45,8 +45,8 @@ def test_secret_regeneration_shows_the_new_secret_once(console_client, confident
     secret = body.split('<code id="new-secret">')[1].split("</code>")[0]
     stored = Application.objects.get(pk=confidential_app.pk).client_secret
     assert secret != confidential_app.plain_secret
-    assert check_password(secret, stored)
-    assert not check_password(confidential_app.plain_secret, stored)
+    assert verifies(secret, stored)
+    assert verifies(confidential_app.plain_secret, stored)  # the old one keeps working until deactivated
     assert secret not in text(console_client.get(f"/console/apps/{confidential_app.public_id}/"))
 
 

@@ -119,7 +119,7 @@ def test_client_secret_post_and_a_chosen_client_id(db):
         ),
         (
             ["--type", "service", "--grant-type", "client_credentials", "--auth-method", "none"],
-            "token_endpoint_auth_method: Web and API service apps must authenticate with a client secret.",
+            "token_endpoint_auth_method: Web and API service apps must authenticate with a client secret or a key.",
         ),
         (
             ["--type", "web", "--grant-type", "authorization_code", "--redirect-uri", "https://a.example/cb#x"],

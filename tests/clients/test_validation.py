@@ -123,9 +123,15 @@ def test_native_app_may_use_a_secret(db):
 
 
 def test_unknown_auth_method_is_refused(db):
-    errors = errors_of(app("web", token_endpoint_auth_method="private_key_jwt"))
+    errors = errors_of(app("web", token_endpoint_auth_method="client_secret_jwt"))
 
     assert "token_endpoint_auth_method" in errors
+
+
+def test_private_key_jwt_needs_a_key_or_a_jwks_uri(db):
+    errors = errors_of(app("web", token_endpoint_auth_method="private_key_jwt"))
+
+    assert errors["jwks_uri"] == ["Client authentication 'private_key_jwt' needs a public key or a JWKS URI."]
 
 
 @pytest.mark.parametrize("app_type", ["browser", "native"])

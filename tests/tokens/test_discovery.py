@@ -56,7 +56,13 @@ def test_document_lists_grants_scopes_methods_and_pkce(client, db, server, name)
     assert body["code_challenge_methods_supported"] == ["S256"]
     assert body["response_types_supported"] == ["code"]
     assert set(body["response_modes_supported"]) == {"query", "form_post"}
-    assert set(body["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post", "none"}
+    assert set(body["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    }
+    assert "HS256" not in body["token_endpoint_auth_signing_alg_values_supported"]
 
 
 @pytest.mark.parametrize("server", SERVERS)

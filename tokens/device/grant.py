@@ -100,7 +100,7 @@ def verification_uri() -> str:
 
 def start_authorization(server: AuthServer, params, authorization: str, audit: Audit) -> dict:
     """Authenticate the client, store a new device authorization and return the RFC 8628 §3.2 body."""
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     check_app(app)
     requested = scopes.for_sign_in(server, app, params.get("scope"), request_name="device authorization request")
 

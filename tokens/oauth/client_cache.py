@@ -14,6 +14,8 @@ of the grant's two statements. The cache may only ever shorten a success:
 
 An entry needs no expiry: it is confirmed on every use. Only apps that passed authentication and
 the grant check are put here, so an entry is always active and allows client_credentials as loaded.
+Every secret change (clients/credentials.py) rewrites `client_secret` and moves `updated` in the same
+transaction, so a deactivated one of two secrets fails the confirmation like a rotated one did.
 Only the PostgreSQL fast path uses it; elsewhere every request reads the row.
 """
 
@@ -34,7 +36,9 @@ def get(client_id: str) -> Application | None:
 
 
 def put(app: Application) -> None:
-    if not database().confirms_cached_clients:
+    """Keep `app` for its next requests; not a private_key_jwt app, whose every assertion spends a jti
+    (tokens/oauth/client_auth.py), so the cache would save it nothing."""
+    if not database().confirms_cached_clients or app.token_endpoint_auth_method == "private_key_jwt":
         return
     if len(_apps) >= MAX_ENTRIES:
         _apps.clear()

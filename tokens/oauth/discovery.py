@@ -4,12 +4,15 @@ what a client reads before it calls anything else. Public, cacheable, any origin
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from core import publickeys
 from tokens.servers import keys
 from tokens.servers.registry import AuthServer, get_server
 from tokens.servers.scopes import published_scopes
 
 from .dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .token import supported_grants
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]  # tokens/oauth/client_auth.py
 
 
 def oauth_metadata(server: AuthServer, scopes: list[str]) -> dict:
@@ -23,11 +26,12 @@ def oauth_metadata(server: AuthServer, scopes: list[str]) -> dict:
         "grant_types_supported": supported_grants(),
         "subject_types_supported": ["public"],
         "scopes_supported": list(scopes),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": publickeys.SIGNING_ALGS,
         "revocation_endpoint": server.endpoint("revoke"),
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": server.endpoint("introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "end_session_endpoint": server.endpoint("logout"),
         "code_challenge_methods_supported": ["S256"],
         "device_authorization_endpoint": server.endpoint("device/authorize"),

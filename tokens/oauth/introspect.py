@@ -34,7 +34,7 @@ def _refresh_is_live(row: RefreshToken, app: Application) -> bool:
 
 
 def introspect(server: AuthServer, params, authorization: str) -> dict:
-    app = authenticate_client(params, authorization)
+    app = authenticate_client(params, authorization, server=server)
     token = required_param(params, "token")
     claims = minting.live_access_claims(server, token)
     if claims is not None:
@@ -86,7 +86,7 @@ def introspect(server: AuthServer, params, authorization: str) -> dict:
     return body
 
 
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "client_assertion", "token"), name="dispatch")
 class IntrospectView(OAuthEndpoint):
     def post(self, request, server_id):
         return json_response(introspect(get_server(server_id), self.params(request), self.authorization(request)))

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+import jwt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -69,8 +70,19 @@ def caller(request, params) -> Caller:
         except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
             client_id = ""
     if not client_id:
-        client_id = params.get("client_id") or ""
+        client_id = params.get("client_id") or _assertion_subject(params.get("client_assertion"))
     return Caller(client_id=client_id[:MAX_CLIENT_ID], ip=client_ip(request))
+
+
+def _assertion_subject(assertion) -> str:
+    """The `sub` a client assertion claims, unverified: whom to count its failures against."""
+    if not assertion or len(assertion) > 16 * 1024:
+        return ""
+    try:
+        subject = jwt.decode(assertion, options={"verify_signature": False}).get("sub")
+    except jwt.PyJWTError:
+        return ""
+    return subject if isinstance(subject, str) else ""
 
 
 class RateLimited(OAuthError):

@@ -23,7 +23,7 @@ TOKEN_TYPE_HINTS = (None, "", "access_token", "refresh_token", "device_secret")
 
 def revoke(server: AuthServer, params, authorization: str, audit: Audit) -> None:
     """Revoke a token of the calling client."""
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     token = required_param(params, "token")
     hint = params.get("token_type_hint")
     if hint not in TOKEN_TYPE_HINTS:
@@ -38,7 +38,7 @@ def revoke(server: AuthServer, params, authorization: str, audit: Audit) -> None
         revoke_family(row.family, reason="revoked_by_client", audit=audit)
 
 
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "client_assertion", "token"), name="dispatch")
 class RevokeView(OAuthEndpoint):
     def post(self, request, server_id):
         revoke(get_server(server_id), self.params(request), self.authorization(request), self.audit(request))

@@ -54,7 +54,7 @@ def token_response(
         return refresh_token_grant(server, params, authorization, audit, proof=proof)
     if grant_type == GRANT_CLIENT_CREDENTIALS:
         return _client_credentials(server, params, authorization, audit, proof=proof)
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     _check_grant(app, grant_type)
     dpop.require_for(app, proof)
     if grant_type == GRANT_AUTHORIZATION_CODE:
@@ -92,9 +92,9 @@ def refresh_token_grant(
     presented = params.get("refresh_token")
     row = families.find_token(presented)
     if row is not None and row.family.client.client_id == client_id:
-        app = check_client(row.family.client, secret, audit=audit)
+        app = check_client(row.family.client, secret, audit=audit, server=server)
     else:
-        app = check_client(find_client(client_id), secret, audit=audit)
+        app = check_client(find_client(client_id), secret, audit=audit, server=server)
         row = None
     _check_grant(app, GRANT_REFRESH_TOKEN)
     dpop.require_for(app, proof)
@@ -236,7 +236,7 @@ def _client_credentials(
             return client_credentials_grant(server, app, params, audit, confirm=True, jkt=_jkt(proof))
         except client_cache.Stale:
             client_cache.forget(app.client_id)
-    app = authenticate_client(params, authorization, audit=audit)
+    app = authenticate_client(params, authorization, audit=audit, server=server)
     _check_grant(app, GRANT_CLIENT_CREDENTIALS)
     dpop.require_for(app, proof)
     response = client_credentials_grant(server, app, params, audit, jkt=_jkt(proof))
@@ -261,7 +261,10 @@ def client_credentials_grant(
 
 
 @method_decorator(
-    sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token", "device_code"), name="dispatch"
+    sensitive_post_parameters(
+        "client_secret", "client_assertion", "code", "code_verifier", "refresh_token", "device_code"
+    ),
+    name="dispatch",
 )
 class TokenView(OAuthEndpoint):
     def post(self, request, server_id):

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             default=None,
             help="Require Demonstrating Proof of Possession (DPoP) header in token requests.",
         )
+        parser.add_argument("--jwks-uri", help="With --auth-method private_key_jwt: where the app's public keys are.")
 
     def handle(self, *args, **options):
         fields = (
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             "client_id",
             "client_secret",
             "dpop_bound_access_tokens",
+            "jwks_uri",
         )
         data = {"label": options["label"]} | {f: options[f] for f in fields if options.get(f) is not None}
         try:

@@ -1,0 +1,248 @@
+"""An app's client secrets (at most two, Okta's OAuth2ClientSecret) and public keys (private_key_jwt,
+Okta's OAuth2ClientJsonWebKey): the one path the API, the console and the app services go through.
+
+The rows are what the API and the console list; what authenticates is the app row itself, which
+holds the ACTIVE secrets' hashes in `client_secret` and the ACTIVE keys in `active_jwks`. `_sync()`
+rewrites both in the same transaction as every change, and moves `updated` with them, so:
+
+- a token request still reads one row (the refresh path's join, or the client cache), and
+- the client cache's confirmation (`updated`, `status`, `client_secret` unchanged,
+  tokens/lifecycle/postgres.py) fails after any credential change, so a deactivated secret or key
+  is refused at the next request on every worker and node.
+
+Each change takes the app row's lock first, so two requests cannot both add a second secret.
+Events are Okta's `app.oauth2.credentials.lifecycle.*`; they name the credential, never its value.
+"""
+
+import secrets as random
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import publickeys
+from core.systemlog import recording, types
+from core.systemlog.audit import SYSTEM, Audit
+
+from .hashers import hash_secret, verifier
+from .models import Application, ClientJsonWebKey, ClientSecret, CredentialStatus
+from .validation import AppValidationError
+
+MAX_SECRETS = 2  # Okta: "You can create up to two Secret objects"
+MAX_KEYS = 20  # a bound on what every assertion check scans; far more than a rotation needs
+ACTIVE, INACTIVE = CredentialStatus.ACTIVE, CredentialStatus.INACTIVE
+
+
+def new_client_secret() -> str:
+    return random.token_urlsafe(36)  # 48 characters, 288 random bits
+
+
+def _refuse(field: str, message: str):
+    raise AppValidationError({field: [message]})
+
+
+def lock(app: Application) -> None:
+    """Lock the app's row until the transaction ends (callers are inside transaction.atomic()) and
+    reload what the rules below read, so concurrent changes are decided one after the other."""
+    Application.objects.select_for_update().filter(pk=app.pk).values_list("pk", flat=True).get()
+    app.refresh_from_db(fields=["name", "token_endpoint_auth_method", "jwks_uri"])
+
+
+def sync(app: Application) -> None:
+    """Copy the ACTIVE secrets and keys onto the app row and move `updated` (see the module docstring)."""
+    hashes = list(app.secrets.filter(status=ACTIVE).order_by("created", "id").values_list("hashed", flat=True))
+    jwks = list(app.json_web_keys.filter(status=ACTIVE).order_by("created", "id").values_list("jwk", flat=True))
+    app.client_secret, app.active_jwks, app.updated = verifier(hashes), jwks, timezone.now()
+    Application.objects.filter(pk=app.pk).update(
+        client_secret=app.client_secret, active_jwks=app.active_jwks, updated=app.updated
+    )
+
+
+def _log(action: str, message: str, app: Application, target: dict, audit: Audit) -> None:
+    recording.record(
+        types.credentials_lifecycle(action),
+        message,
+        audit=audit,
+        actor=recording.actor_ref(audit.user),
+        targets=[recording.app_ref(app), target],
+        app=app,
+    )
+
+
+def _secret_ref(secret: ClientSecret) -> dict:
+    return {"id": secret.public_id, "type": "ClientSecret", "alternateId": secret.secret_hash, "displayName": "Secret"}
+
+
+def _key_ref(key: ClientJsonWebKey) -> dict:
+    return {"id": key.public_id, "type": "JsonWebKey", "alternateId": key.kid, "displayName": "Public key"}
+
+
+# Secrets ----------------------------------------------------------------------------------------------
+
+
+def add_secret_row(app: Application, value: str, *, status: str = ACTIVE) -> ClientSecret:
+    """A secret row for an app being created or switched to a secret (clients/services.py, in its transaction)."""
+    return ClientSecret.objects.create(app=app, hashed=hash_secret(value), status=status)
+
+
+def create_secret(
+    app: Application, *, value: str | None = None, status: str = ACTIVE, audit: Audit = SYSTEM
+) -> tuple[ClientSecret, str]:
+    """A new secret (`value`, or a generated one) beside the app's current one; returns it with its
+    plaintext, shown once. Refused for a public client and when the app already has two."""
+    if app.is_public:
+        _refuse("client_secret", "A public client (authentication 'none') has no secret.")
+    if value is not None and (not 14 <= len(value) <= 100 or not value.isascii() or not value.isprintable()):
+        _refuse("client_secret", "A client secret must be 14 to 100 printable ASCII characters.")
+    value = value or new_client_secret()
+    with transaction.atomic():
+        lock(app)
+        if app.secrets.count() >= MAX_SECRETS:
+            _refuse(
+                "client_secret",
+                f"An app can have at most {MAX_SECRETS} client secrets. Deactivate and delete one first.",
+            )
+        secret = add_secret_row(app, value, status=status)
+        sync(app)
+        _log("create", f"Created a client secret for '{app.name}'", app, _secret_ref(secret), audit)
+    return secret, value
+
+
+def _active_secrets(app: Application) -> int:
+    return app.secrets.filter(status=ACTIVE).count()
+
+
+def set_secret_status(app: Application, secret: ClientSecret, status: str, *, audit: Audit = SYSTEM) -> ClientSecret:
+    """Activate or deactivate one secret. The last active secret of an app that authenticates with a
+    secret cannot be deactivated (Okta): the app would be locked out; add another first."""
+    with transaction.atomic():
+        lock(app)
+        secret.refresh_from_db()
+        if secret.status == status:
+            return secret
+        uses_secret = app.token_endpoint_auth_method.startswith("client_secret")
+        if status == INACTIVE and uses_secret and _active_secrets(app) <= 1:
+            _refuse("client_secret", "This is the app's only active client secret. Create another one first.")
+        secret.status = status
+        secret.save(update_fields=["status", "updated"])
+        sync(app)
+        action = "activate" if status == ACTIVE else "deactivate"
+        _log(action, f"{action.capitalize()}d a client secret of '{app.name}'", app, _secret_ref(secret), audit)
+    return secret
+
+
+def delete_secret(app: Application, secret: ClientSecret, *, audit: Audit = SYSTEM) -> None:
+    """Only an INACTIVE secret can be deleted (Okta): deactivating first is the moment it stops working."""
+    with transaction.atomic():
+        lock(app)
+        secret.refresh_from_db()
+        if secret.is_active:
+            _refuse("client_secret", "Deactivate the client secret before deleting it.")
+        _log("delete", f"Deleted a client secret of '{app.name}'", app, _secret_ref(secret), audit)
+        secret.delete()
+        sync(app)
+
+
+# Keys -------------------------------------------------------------------------------------------------
+
+
+def _key_row(app: Application, jwk: object, *, status: str = ACTIVE) -> ClientJsonWebKey:
+    """Check `jwk` (core/publickeys.py) and add it; a key without `kid` is named by its thumbprint."""
+    try:
+        public = publickeys.parse_jwk(jwk)
+    except publickeys.BadKey as exc:
+        _refuse("jwks", str(exc))
+    public.setdefault("kid", publickeys.thumbprint(public))
+    existing = app.json_web_keys.all()
+    if any(key.kid == public["kid"] for key in existing):
+        _refuse("jwks", f"The app already has a key with kid '{public['kid']}'.")
+    if any(key.thumbprint == publickeys.thumbprint(public) for key in existing):
+        _refuse("jwks", "This key is already registered.")
+    if len(existing) >= MAX_KEYS:
+        _refuse("jwks", f"An app can have at most {MAX_KEYS} public keys.")
+    try:
+        with transaction.atomic():
+            return ClientJsonWebKey.objects.create(app=app, kid=public["kid"], jwk=public, status=status)
+    except IntegrityError:  # the same kid added by a concurrent request
+        _refuse("jwks", f"The app already has a key with kid '{public['kid']}'.")
+
+
+def _check_can_hold_keys(app: Application) -> None:
+    if app.is_public:
+        _refuse("jwks", "A public client (authentication 'none') has no keys.")
+    if app.jwks_uri:
+        _refuse("jwks", "This app's keys come from its JWKS URI; it cannot also register keys.")
+
+
+def add_key(app: Application, jwk: object, *, status: str = ACTIVE, audit: Audit = SYSTEM) -> ClientJsonWebKey:
+    """Register a public key (a JWK dict); refused with private parts, a taken kid, or a jwks_uri app."""
+    with transaction.atomic():
+        lock(app)
+        _check_can_hold_keys(app)
+        key = _key_row(app, jwk, status=status)
+        sync(app)
+        _log("create", f"Added a public key to '{app.name}'", app, _key_ref(key), audit)
+    return key
+
+
+def add_key_text(app: Application, text: str, *, audit: Audit = SYSTEM) -> ClientJsonWebKey:
+    """The console's paste box: a JWK or a PEM public key."""
+    try:
+        jwk = publickeys.parse_text(text)
+    except publickeys.BadKey as exc:
+        _refuse("jwks", str(exc))
+    return add_key(app, jwk, audit=audit)
+
+
+def replace_keys(app: Application, jwks: list) -> None:
+    """The app JSON's `settings.oauthClient.jwks.keys` on create or replace (clients/services.py, in its
+    transaction): keys with a kid already registered keep their row and status, the rest are added
+    ACTIVE, and keys not listed are removed."""
+    kept = set()
+    for jwk in jwks:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        row = app.json_web_keys.filter(kid=kid).first() if kid else None
+        if row is not None and row.jwk == publickeys.parse_jwk(jwk) | {"kid": kid}:
+            kept.add(row.pk)
+            continue
+        if row is not None:
+            row.delete()
+        kept.add(_key_row(app, jwk).pk)
+    app.json_web_keys.exclude(pk__in=kept).delete()
+
+
+def _active_keys(app: Application) -> int:
+    return app.json_web_keys.filter(status=ACTIVE).count()
+
+
+def set_key_status(app: Application, key: ClientJsonWebKey, status: str, *, audit: Audit = SYSTEM) -> ClientJsonWebKey:
+    """Activate or deactivate a key; the last active key of a private_key_jwt app without a jwks_uri stays."""
+    with transaction.atomic():
+        lock(app)
+        key.refresh_from_db()
+        if key.status == status:
+            return key
+        if (
+            status == INACTIVE
+            and app.token_endpoint_auth_method == "private_key_jwt"
+            and not app.jwks_uri
+            and _active_keys(app) <= 1
+        ):
+            _refuse("jwks", "This is the app's only active public key. Add another one first.")
+        key.status = status
+        key.save(update_fields=["status", "updated"])
+        sync(app)
+        action = "activate" if status == ACTIVE else "deactivate"
+        _log(action, f"{action.capitalize()}d a public key of '{app.name}'", app, _key_ref(key), audit)
+    return key
+
+
+def delete_key(app: Application, key: ClientJsonWebKey, *, audit: Audit = SYSTEM) -> None:
+    """Only an INACTIVE key can be deleted (Okta)."""
+    with transaction.atomic():
+        lock(app)
+        key.refresh_from_db()
+        if key.is_active:
+            _refuse("jwks", "Deactivate the key before deleting it.")
+        _log("delete", f"Deleted a public key of '{app.name}'", app, _key_ref(key), audit)
+        key.delete()
+        sync(app)

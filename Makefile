@@ -40,11 +40,14 @@ redis:
 wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-# `make bench` (MODE=two-nodes for two servers on one database; BENCH_ARGS for flags, see bench/README.md).
+# `make bench` (MODE=two-nodes for two servers on one database; PEER=node-oidc-provider for Rotor/peer
+# ratios, the peer from npm into the git-ignored bench/peer/node_modules; BENCH_ARGS for flags, see bench/README.md).
 MODE ?= one-node
+PEER ?=
 bench: install-test wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
+	$(if $(PEER),npm ci --prefix bench/peer --no-audit --no-fund --loglevel=error)
+	$(BIN)/python bench/run.py --mode $(MODE) $(if $(PEER),--peer $(PEER)) $(BENCH_ARGS)
 
 test: install-test browser wrk redis
 	$(BIN)/ruff check .

@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 PORT=$(PORT) $(BIN)/python manage.py firstrun
-	DEBUG=1 PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	DEBUG=1 PORT=$(PORT) $(BIN)/python -m config.serve --bind 127.0.0.1:$(PORT) --workers 2 --access-log
 
 # Debian's Chromium for the console's browser tests; never a browser download.
 browser:

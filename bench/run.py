@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from bench import peers  # noqa: E402
-from tests.kit.live import free_port, start_gunicorn  # noqa: E402
+from tests.kit.live import SERVERS, free_port  # noqa: E402
 from tests.kit.oauth import live_sign_in, pkce_pair  # noqa: E402
 
 TOKEN_PATH = "/oauth2/v1/token"
@@ -86,9 +86,9 @@ def loadavg() -> list[float]:
 
 
 def server_command(spec: str, wsgi: str, port: int, workers: int) -> list[str]:
-    """The command line of one HTTP server spec: `gunicorn` (production: sync workers,
-    config/gunicorn.py) or `granian`, each optionally with `:option=value` pairs passed as `--option value`
-    (e.g. `granian:blocking-threads=2:backpressure=1`, `granian:no-http1-keep-alive`)."""
+    """The command line of one HTTP server spec beyond `production` (config/serve.py) and `gunicorn`
+    (config/gunicorn.py, sync workers): `gunicorn:…` or `granian:…` with `:option=value` pairs passed as
+    `--option value` (e.g. `granian:blocking-threads=1:backpressure=1`, `granian:no-http1-keep-alive`)."""
     kind, *options = spec.split(":")
     extra = []
     for option in options:
@@ -110,11 +110,11 @@ def server_command(spec: str, wsgi: str, port: int, workers: int) -> list[str]:
 
 
 class Server:
-    """One Rotor node: `config.wsgi` (or bench.wsgi when counting queries) on 127.0.0.1 under
-    gunicorn (the production way, as the live tests start it) or another server spec (`--servers`)."""
+    """One Rotor node: `config.wsgi` (or bench.wsgi when counting queries) on 127.0.0.1 under the
+    production server (config/serve.py, as the live tests start it) or another server spec (`--servers`)."""
 
     def __init__(
-        self, env: dict, workers: int, *, wsgi: str = "config.wsgi", name: str = "node", spec: str = "gunicorn"
+        self, env: dict, workers: int, *, wsgi: str = "config.wsgi", name: str = "node", spec: str = "production"
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -126,8 +126,8 @@ class Server:
         self.metrics_dir = RESULTS / f"metrics-{name}-{self.port}"
         self.metrics_dir.mkdir(parents=True, exist_ok=True)
         env = env | {"PORT": str(self.port), "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)}
-        if spec == "gunicorn":
-            self.proc = start_gunicorn(env, self.port, workers, self.log, wsgi=wsgi)
+        if spec in SERVERS:  # as the live tests start it: `python -m config.serve`, or config/gunicorn.py
+            self.proc = SERVERS[spec](env, self.port, workers, self.log, wsgi=wsgi)
         else:
             self.proc = subprocess.Popen(
                 server_command(spec, wsgi, self.port, workers),
@@ -154,11 +154,8 @@ class Server:
         raise RuntimeError(f"{self.spec} did not answer within 60 s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
-        found = children(self.proc.pid)
-        if self.spec != "gunicorn":
-            # granian's workers are processes of their own; leave out multiprocessing's helpers.
-            found = [p for p in found if "resource_tracker" not in _cmdline(p)]
-        return found
+        # granian's workers are processes of their own; leave out multiprocessing's helper.
+        return [p for p in children(self.proc.pid) if "resource_tracker" not in _cmdline(p)]
 
     def pids(self) -> list[int]:
         return [self.proc.pid, *self.worker_pids()]
@@ -746,6 +743,11 @@ def profile(node: Server, load: Load, args, stamp: str) -> dict:
     return out
 
 
+def _in_request(frame: str) -> bool:
+    """The frame that handles one request: gunicorn's sync worker's, or granian's WSGI runner's."""
+    return "handle_request" in frame or frame.startswith("_runner (granian/wsgi.py")
+
+
 def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, scale_to_cpu: bool) -> dict:
     """Inclusive and self time of the hottest frames within request handling, in ms per request."""
     inclusive: dict[str, int] = {}
@@ -754,11 +756,11 @@ def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, 
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        if not any("handle_request" in f for f in frames):
+        if not any(_in_request(f) for f in frames):
             continue  # the worker waiting in accept()/select() between requests
         n = int(count)
         in_request += n
-        start = next(i for i, f in enumerate(frames) if "handle_request" in f)
+        start = next(i for i, f in enumerate(frames) if _in_request(f))
         seen = set()
         for frame in frames[start:]:
             name = re.sub(r":\d+\)$", ")", frame)  # one entry per function, not per line
@@ -888,7 +890,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, with the defaults that depend on the mode filled in."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=["one-node", "two-nodes"], default="one-node")
-    parser.add_argument("--workers", type=int, default=3, help="sync workers per node (default 3; see README)")
+    parser.add_argument("--workers", type=int, default=3, help="workers per node (default 3; see README)")
+    parser.add_argument(
+        "--server", default="production", help="HTTP server of the nodes: production (config/serve.py) or gunicorn"
+    )
     parser.add_argument(
         "--sweep", default=None, help="worker counts to compare under refresh ROTATE ('' = skip; default 2,3,4)"
     )
@@ -980,14 +985,15 @@ def main() -> int:
     fixtures = create_fixtures(args.users)
     apps = fixtures["apps"]
     count = 2 if args.mode == "two-nodes" else 1
-    nodes = [Server(env, args.workers, name=f"node{i}") for i in range(count)]
-    log(f"{count} node(s) × {args.workers} sync workers: {', '.join(n.url for n in nodes)}")
+    nodes = [Server(env, args.workers, name=f"node{i}", spec=args.server) for i in range(count)]
+    log(f"{count} node(s) × {args.workers} workers ({args.server}): {', '.join(n.url for n in nodes)}")
     variants = [v.strip() for v in (args.limits or args.servers).split(",") if v.strip()]
     by_variant = {}
     for v in variants:
         if args.limits:
             by_variant[v] = [
-                Server(env | limits_env(v, args.redis), args.workers, name=f"limits-{v}{i}") for i in range(count)
+                Server(env | limits_env(v, args.redis), args.workers, name=f"limits-{v}{i}", spec=args.server)
+                for i in range(count)
             ]
         else:
             tag = re.sub(r"[^\w=-]+", "_", v)
@@ -1074,7 +1080,7 @@ def main() -> int:
             log("Worker sweep under refresh ROTATE public")
             sweep = []
             for workers in [int(w) for w in args.sweep.split(",")]:
-                node = Server(env, workers, name=f"sweep{workers}")
+                node = Server(env, workers, name=f"sweep{workers}", spec=args.server)
                 try:
                     row = run_load([node], loads[0], args, label=f"refresh ROTATE public, {workers} workers")
                     sweep.append(row)
@@ -1093,7 +1099,9 @@ def main() -> int:
             "static": pools["static"].read_text().split()[:10],
             "codes": minter.codes(apps["public_rotate"], 10),
         }
-        counter = Server(env | {"ROTOR_COUNT_QUERIES": "1"}, 1, wsgi="bench.wsgi:application", name="counting")
+        counter = Server(
+            env | {"ROTOR_COUNT_QUERIES": "1"}, 1, wsgi="bench.wsgi:application", name="counting", spec=args.server
+        )
         try:
             report["sql_per_request"] = count_queries(counter.url, apps, samples, introspect_body)
         finally:

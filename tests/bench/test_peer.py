@@ -112,3 +112,16 @@ def test_the_peers_server_script_parses_and_its_lockfile_pins_node_oidc_provider
     assert lock["packages"]["node_modules/oidc-provider"]["version"].startswith("9.")
     ignored = subprocess.run(["git", "check-ignore", "-q", str(PEER_DIR / "node_modules")], cwd=Path(PEER_DIR))
     assert ignored.returncode == 0  # npm's folder is never committed
+
+
+def test_server_specs_become_command_lines():
+    from bench.run import server_command
+
+    command = server_command("granian:blocking-threads=1:no-http1-keep-alive", "config.wsgi", 9999, 3)
+    assert command[0].endswith("granian") and command[-1] == "config.wsgi:application"
+    assert command[command.index("--workers") + 1] == "3" and command[command.index("--port") + 1] == "9999"
+    assert command[command.index("--blocking-threads") + 1] == "1" and "--no-http1-keep-alive" in command
+    gunicorn = server_command("gunicorn:threads=4", "bench.wsgi:application", 9999, 2)
+    assert "config/gunicorn.py" in gunicorn and gunicorn[gunicorn.index("--threads") + 1] == "4"
+    with pytest.raises(SystemExit):
+        server_command("uwsgi", "config.wsgi", 9999, 2)

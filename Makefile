@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 PORT=$(PORT) $(BIN)/python manage.py firstrun
-	DEBUG=1 PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	DEBUG=1 PORT=$(PORT) $(BIN)/python -m config.serve --bind 127.0.0.1:$(PORT) --workers 2 --access-log
 
 # Debian's Chromium for the console's browser tests; never a browser download.
 browser:
@@ -40,11 +40,14 @@ redis:
 wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-# `make bench` (MODE=two-nodes for two servers on one database; BENCH_ARGS for flags, see bench/README.md).
+# `make bench` (MODE=two-nodes for two servers on one database; PEER=node-oidc-provider for Rotor/peer
+# ratios, the peer from npm into the git-ignored bench/peer/node_modules; BENCH_ARGS for flags, see bench/README.md).
 MODE ?= one-node
+PEER ?=
 bench: install-test wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py --mode $(MODE) $(BENCH_ARGS)
+	$(if $(PEER),npm ci --prefix bench/peer --no-audit --no-fund --loglevel=error)
+	$(BIN)/python bench/run.py --mode $(MODE) $(if $(PEER),--peer $(PEER)) $(BENCH_ARGS)
 
 test: install-test browser wrk redis
 	$(BIN)/ruff check .

@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from bench import peers  # noqa: E402
 from tests.kit.dpop import DPoPKey  # noqa: E402
-from tests.kit.live import free_port, start_gunicorn  # noqa: E402
+from tests.kit.live import SERVERS, free_port  # noqa: E402
 from tests.kit.oauth import live_sign_in, pkce_pair  # noqa: E402
 
 TOKEN_PATH = "/oauth2/v1/token"
@@ -86,27 +87,93 @@ def loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
-class Server:
-    """One gunicorn node: `config.wsgi` (or bench.wsgi when counting queries) on 127.0.0.1."""
+def server_command(spec: str, wsgi: str, port: int, workers: int) -> list[str]:
+    """The command line of one HTTP server spec beyond `production` (config/serve.py) and `gunicorn`
+    (config/gunicorn.py, sync workers): `gunicorn:…` or `granian:…` with `:option=value` pairs passed as
+    `--option value` (e.g. `granian:blocking-threads=1:backpressure=1`, `granian:no-http1-keep-alive`)."""
+    kind, *options = spec.split(":")
+    extra = []
+    for option in options:
+        name, _, value = option.partition("=")
+        extra += [f"--{name}", *([value] if value else [])]
+    bin_dir = Path(sys.executable).parent
+    if kind == "gunicorn":
+        return [
+            str(bin_dir / "gunicorn"), wsgi, "--config", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5", *extra,
+        ]  # fmt: skip
+    if kind == "granian":
+        target = wsgi if ":" in wsgi else f"{wsgi}:application"
+        return [
+            str(bin_dir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--no-ws", "--log-level", "warning", *extra, target,
+        ]  # fmt: skip
+    raise SystemExit(f"unknown server {spec!r} (gunicorn, granian[:option=value...])")
 
-    def __init__(self, env: dict, workers: int, *, wsgi: str = "config.wsgi", name: str = "node"):
+
+class Server:
+    """One Rotor node: `config.wsgi` (or bench.wsgi when counting queries) on 127.0.0.1 under the
+    production server (config/serve.py, as the live tests start it) or another server spec (`--servers`)."""
+
+    def __init__(
+        self, env: dict, workers: int, *, wsgi: str = "config.wsgi", name: str = "node", spec: str = "production"
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
-        self.log_path = RESULTS / f"gunicorn-{name}-{self.port}.log"
+        self.spec = spec
+        self.log_path = RESULTS / f"server-{name}-{self.port}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
-        self.proc = start_gunicorn(env | {"PORT": str(self.port)}, self.port, workers, self.log, wsgi=wsgi)
+        # Each server its own Prometheus directory: its per-pid files give the per-worker request counts.
+        self.metrics_dir = RESULTS / f"metrics-{name}-{self.port}"
+        self.metrics_dir.mkdir(parents=True, exist_ok=True)
+        env = env | {"PORT": str(self.port), "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)}
+        if spec in SERVERS:  # as the live tests start it: `python -m config.serve`, or config/gunicorn.py
+            self.proc = SERVERS[spec](env, self.port, workers, self.log, wsgi=wsgi)
+        else:
+            self.proc = subprocess.Popen(
+                server_command(spec, wsgi, self.port, workers),
+                cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            self._wait_until_up()
         while len(self.worker_pids()) < workers:
             time.sleep(0.1)
-        # Touch every worker once (imports, key cache, DB connection) before anything is measured.
-        for _ in range(workers * 4):
-            requests.get(f"{self.url}/oauth2/v1/keys", timeout=5)
+        # Touch every worker (imports, key cache, DB connection) before anything is measured; with
+        # keep-alive servers, on fresh connections so that each worker gets some.
+        for _ in range(workers * 8):
+            requests.get(f"{self.url}/oauth2/v1/keys", timeout=5, headers={"Connection": "close"})
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.spec} exited early; see {self.log_path}")
+            try:
+                if requests.get(f"{self.url}/oauth2/v1/keys", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.spec} did not answer within 60 s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
-        return children(self.proc.pid)
+        # granian's workers are processes of their own; leave out multiprocessing's helper.
+        return [p for p in children(self.proc.pid) if "resource_tracker" not in _cmdline(p)]
 
     def pids(self) -> list[int]:
         return [self.proc.pid, *self.worker_pids()]
+
+    def requests_by_worker(self) -> dict[int, int]:
+        """Requests each worker process has timed so far (the latency histogram's observations in its
+        own Prometheus file; every OAuth endpoint and JWKS is observed: tokens/ops.py)."""
+        from prometheus_client.mmap_dict import MmapedDict
+
+        counts = {}
+        for path in self.metrics_dir.glob("histogram_*.db"):
+            pid = int(path.stem.rsplit("_", 1)[1])
+            counts[pid] = int(
+                sum(v for key, v, *_ in MmapedDict.read_all_values_from_file(str(path)) if '_bucket"' in key)
+            )
+        return counts
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -117,6 +184,13 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 # RS256 signing ceiling ------------------------------------------------------------------------
@@ -290,10 +364,18 @@ class Minter:
         self.base = base
         self.dpop = DPoPSigner(issuer, base)
         any_app = apps["public_rotate"]
+
+        def sign_in(user: str) -> dict:
+            for attempt in range(3):  # a password hash per user: slow when the shared machine is busy
+                try:
+                    return live_sign_in(base, any_app.client_id, REDIRECT_URI, user, PASSWORD, scope=SCOPE)
+                except requests.Timeout:
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
         with ThreadPoolExecutor(len(users)) as pool:
-            grants = list(
-                pool.map(lambda u: live_sign_in(base, any_app.client_id, REDIRECT_URI, u, PASSWORD, scope=SCOPE), users)
-            )
+            grants = list(pool.map(sign_in, users))
         self.browsers = [g["browser"] for g in grants]
 
     def _code(self, browser: requests.Session, app: App) -> tuple[str, str]:
@@ -424,11 +506,16 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         int(p) for p in subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout.split()
     ]
     before_cpu, before_db, load_before = cpu_ms(pids), db_stats(), loadavg()
+    before_by_worker = [node.requests_by_worker() for node in nodes]
     before_redis = cpu_ms(redis_pids)
     before_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)
     results = phase(args.duration)
     after_wrk = resource.getrusage(resource.RUSAGE_CHILDREN)  # the wrk processes that just exited
     after_cpu, after_db, after_redis = cpu_ms(pids), db_stats(), cpu_ms(redis_pids)
+    by_worker = [
+        sorted((n - before.get(pid, 0) for pid, n in node.requests_by_worker().items()), reverse=True)
+        for node, before in zip(nodes, before_by_worker, strict=True)
+    ]
     if load.pool:
         _join_pool(load.pool, pools)
     requests_done = sum(r["requests"] for r in results)
@@ -463,6 +550,9 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
         "rows_inserted_per_req": round((after_db["tup_inserted"] - before_db["tup_inserted"]) / per, 2),
         "rows_updated_per_req": round((after_db["tup_updated"] - before_db["tup_updated"]) / per, 2),
         "loadavg_before": load_before,
+        # Each worker's share of the requests, per node, largest first (even sharing: about equal).
+        "requests_by_worker": by_worker,
+        "server": nodes[0].spec,
         "refresh": load.refresh,
         "wrk": results,
     }
@@ -471,7 +561,9 @@ def run_load(nodes: list[Server], load: Load, args, *, label: str | None = None)
     row["ended"] = time.monotonic()  # for the race checks' leeway wait; dropped from the JSON
     log(
         f"  {row['load']}: {row['rps']:.0f} req/s, p50 {row['p50_ms']:.1f} p99 {row['p99_ms']:.1f} ms, "
-        f"non-200 {row['non200']}, cpu {row['server_cpu_ms_per_req']:.2f} ms/req" + ("" if ok else "  <-- NOT OK")
+        f"non-200 {row['non200']}, cpu {row['server_cpu_ms_per_req']:.2f} ms/req"
+        + (f", by worker {'/'.join(str(n) for w in by_worker for n in w)}" if any(by_worker) else "")
+        + ("" if ok else "  <-- NOT OK")
     )
     return row
 
@@ -718,6 +810,11 @@ def profile(node: Server, load: Load, args, stamp: str) -> dict:
     return out
 
 
+def _in_request(frame: str) -> bool:
+    """The frame that handles one request: gunicorn's sync worker's, or granian's WSGI runner's."""
+    return "handle_request" in frame or frame.startswith("_runner (granian/wsgi.py")
+
+
 def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, scale_to_cpu: bool) -> dict:
     """Inclusive and self time of the hottest frames within request handling, in ms per request."""
     inclusive: dict[str, int] = {}
@@ -726,11 +823,11 @@ def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, 
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        if not any("handle_request" in f for f in frames):
+        if not any(_in_request(f) for f in frames):
             continue  # the worker waiting in accept()/select() between requests
         n = int(count)
         in_request += n
-        start = next(i for i, f in enumerate(frames) if "handle_request" in f)
+        start = next(i for i, f in enumerate(frames) if _in_request(f))
         seen = set()
         for frame in frames[start:]:
             name = re.sub(r":\d+\)$", ")", frame)  # one entry per function, not per line
@@ -868,14 +965,20 @@ def table(rows: list[dict], ceiling: float) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with the defaults that depend on the mode filled in."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=["one-node", "two-nodes"], default="one-node")
-    parser.add_argument("--workers", type=int, default=3, help="sync workers per node (default 3; see README)")
-    parser.add_argument("--sweep", default="2,3,4", help="worker counts to compare under refresh ROTATE ('' = skip)")
+    parser.add_argument("--workers", type=int, default=3, help="workers per node (default 3; see README)")
+    parser.add_argument(
+        "--server", default="production", help="HTTP server of the nodes: production (config/serve.py) or gunicorn"
+    )
+    parser.add_argument(
+        "--sweep", default=None, help="worker counts to compare under refresh ROTATE ('' = skip; default 2,3,4)"
+    )
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=None, help="seconds (default 5; 3 with --peer)")
+    parser.add_argument("--duration", type=float, default=None, help="seconds (default 20; 12 with --peer)")
     parser.add_argument("--tokens", type=int, default=1000, help="refresh tokens minted per rotating client")
     parser.add_argument("--users", type=int, default=8, help="users signed in through the form (minting threads)")
     parser.add_argument("--quick", action="store_true", help="warm-up 1 s, 5 s measured, 300 tokens, no sweep")
@@ -888,12 +991,40 @@ def main() -> int:
         help="compare OAuth rate limits: e.g. 'off,db,redis' runs every load on one server set per variant, "
         "interleaved (the order rotates each round); '' = one server set with the environment's settings",
     )
+    parser.add_argument(
+        "--servers",
+        default="",
+        help="compare HTTP servers, interleaved like --limits: e.g. 'gunicorn,granian,granian:no-http1-keep-alive' "
+        "(bench/README.md, 'The HTTP server')",
+    )
+    parser.add_argument(
+        "--peer",
+        default="",
+        choices=["", *peers.PEERS],
+        help="run the same loads against this peer too, back to back each round, and print Rotor/peer ratios",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="REDIS_URL of --limits redis")
     parser.add_argument("--database", default="rotor_bench")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin URL")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    peer_defaults = args.peer or args.servers
+    if args.warmup is None:
+        args.warmup = 3 if peer_defaults else 5
+    if args.duration is None:
+        args.duration = 12 if peer_defaults else 20
+    if args.sweep is None:
+        args.sweep = "" if peer_defaults else "2,3,4"
+    if args.peer and not args.only:
+        args.only = ",".join(peers.PEER_PATHS)
     if args.quick:
         args.warmup, args.duration, args.tokens, args.sweep = 1, 5, 300, ""
+    if args.limits and args.servers:
+        parser.error("--limits and --servers each compare server sets: one at a time")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         sys.exit("wrk is not installed (make bench installs Debian's wrk package)")
 
@@ -933,15 +1064,24 @@ def main() -> int:
     fixtures = create_fixtures(args.users)
     apps = fixtures["apps"]
     count = 2 if args.mode == "two-nodes" else 1
-    nodes = [Server(env, args.workers, name=f"node{i}") for i in range(count)]
-    log(f"{count} node(s) × {args.workers} sync workers: {', '.join(n.url for n in nodes)}")
-    variants = [v.strip() for v in args.limits.split(",") if v.strip()]
+    nodes = [Server(env, args.workers, name=f"node{i}", spec=args.server) for i in range(count)]
+    log(f"{count} node(s) × {args.workers} workers ({args.server}): {', '.join(n.url for n in nodes)}")
+    variants = [v.strip() for v in (args.limits or args.servers).split(",") if v.strip()]
     by_variant = {}
     for v in variants:
-        by_variant[v] = [
-            Server(env | limits_env(v, args.redis), args.workers, name=f"limits-{v}{i}") for i in range(count)
-        ]
-        log(f"  limits {v}: {', '.join(n.url for n in by_variant[v])}")
+        if args.limits:
+            by_variant[v] = [
+                Server(env | limits_env(v, args.redis), args.workers, name=f"limits-{v}{i}", spec=args.server)
+                for i in range(count)
+            ]
+        else:
+            tag = re.sub(r"[^\w=-]+", "_", v)
+            by_variant[v] = [Server(env, args.workers, name=f"{tag}{i}", spec=v) for i in range(count)]
+        log(f"  {'limits' if args.limits else 'server'} {v}: {', '.join(n.url for n in by_variant[v])}")
+    peer = None
+    if args.peer:
+        peer = peers.PeerServer(peers.peer_clients(apps, REDIRECT_URI), work, free_port())
+        log(f"Peer {args.peer}: {peer.url} (one Node process, in-memory storage)")
     try:
         minter = Minter(nodes[0].url, fixtures["users"], apps, env["ROTOR_ISSUER"])
         log(f"Minting {args.tokens} refresh tokens for each rotating client and {args.tokens // 5} STATIC")
@@ -954,6 +1094,17 @@ def main() -> int:
             pools[key] = work / f"{key}.tokens"
             pools[key].write_text("\n".join(tokens) + "\n")
             log(f"  {key}: {n} in {time.monotonic() - t0:.1f} s")
+        peer_pools = {}
+        if peer is not None:
+            for key, name in (
+                ("public_rotate", "refresh ROTATE public"),
+                ("confidential_rotate", "refresh ROTATE Basic"),
+            ):
+                t0 = time.monotonic()
+                tokens = peers.peer_refresh_tokens(peer.url, apps[key], args.tokens, REDIRECT_URI, SCOPE, pkce_pair)
+                peer_pools[name] = work / f"peer-{key}.tokens"
+                peer_pools[name].write_text("\n".join(tokens) + "\n")
+                log(f"  peer {key}: {args.tokens} through its code flow in {time.monotonic() - t0:.1f} s")
         initial_public = pools["public_rotate"].read_text().split()
         # An access token of the STATIC web app, for introspection by that app.
         first_static = pools["static"].read_text().split()[0]
@@ -964,6 +1115,9 @@ def main() -> int:
         if args.only:
             wanted = [w.strip() for w in args.only.split(",")]
             loads = [ld for ld in loads if any(w in ld.name for w in wanted)]
+        for_peer = peers.peer_loads(loads, peer_pools) if peer is not None else {}
+        peer_rounds: dict[str, list[dict]] = {name: [] for name in for_peer}
+        rotor_rounds: dict[str, list[dict]] = {name: [] for name in for_peer}
 
         rounds: list[list[dict]] = []
         log(f"Loads: wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.duration:g} s measured")
@@ -979,13 +1133,24 @@ def main() -> int:
                     t0 = time.monotonic()
                     load.pool.write_text("\n".join(minter.codes(apps["public_rotate"], n)) + "\n")
                     log(f"  minted {n} codes in {time.monotonic() - t0:.1f} s")
+                if load.name in for_peer:
+                    # Back to back, the order swapping each round, so drift hits both sides alike.
+                    pair = [("rotor", lambda ld=load: run_load(nodes, ld, args))]
+                    pair.append(("peer", lambda ld=load: run_load([peer], for_peer[ld.name], args)))
+                    for side, go in pair if i % 2 == 0 else pair[::-1]:
+                        result = go()
+                        (rotor_rounds if side == "rotor" else peer_rounds)[load.name].append(result)
+                        if side == "rotor":
+                            rows.append(result)
+                    continue
                 if not variants:
                     rows.append(run_load(nodes, load, args))
                     continue
                 shift = i % len(variants)
                 done = {}
+                kind = "limits" if args.limits else "server"
                 for v in variants[shift:] + variants[:shift]:
-                    done[v] = run_load(by_variant[v], load, args, label=f"{load.name} [limits {v}]")
+                    done[v] = run_load(by_variant[v], load, args, label=f"{load.name} [{kind} {v}]")
                 rows += [done[v] for v in variants]
             rounds.append(rows)
         rotated_until = next((r["ended"] for r in rows if r["load"] == "refresh ROTATE public"), time.monotonic())
@@ -995,7 +1160,7 @@ def main() -> int:
             log("Worker sweep under refresh ROTATE public")
             sweep = []
             for workers in [int(w) for w in args.sweep.split(",")]:
-                node = Server(env, workers, name=f"sweep{workers}")
+                node = Server(env, workers, name=f"sweep{workers}", spec=args.server)
                 try:
                     row = run_load([node], loads[0], args, label=f"refresh ROTATE public, {workers} workers")
                     sweep.append(row)
@@ -1016,7 +1181,9 @@ def main() -> int:
             "static": pools["static"].read_text().split()[:10],
             "codes": minter.codes(apps["public_rotate"], 10),
         }
-        counter = Server(env | {"ROTOR_COUNT_QUERIES": "1"}, 1, wsgi="bench.wsgi:application", name="counting")
+        counter = Server(
+            env | {"ROTOR_COUNT_QUERIES": "1"}, 1, wsgi="bench.wsgi:application", name="counting", spec=args.server
+        )
         try:
             report["sql_per_request"] = count_queries(counter.url, apps, samples, introspect_body)
         finally:
@@ -1028,7 +1195,7 @@ def main() -> int:
             log("Race checks across both nodes")
             report["race_checks"] = race_checks(nodes, apps, minter, initial_public, rotated_until)
     finally:
-        for node in nodes + [n for group in by_variant.values() for n in group]:
+        for node in nodes + [n for group in by_variant.values() for n in group] + ([peer] if peer else []):
             node.stop()
 
     log("RS256 signing rate again")
@@ -1038,23 +1205,37 @@ def main() -> int:
     ceiling = sign["refresh_ceiling_per_s"]
     for r in rows:
         r["ceiling_fraction"] = round(r["rps"] / ceiling, 4) if r["refresh"] else None
-    for r in rows + report.get("worker_sweep", []) + [x for row in rows for x in row.get("rounds", [])]:
+    peer_runs = [x for runs in peer_rounds.values() for x in runs]
+    for r in rows + report.get("worker_sweep", []) + [x for row in rows for x in row.get("rounds", [])] + peer_runs:
         r.pop("ended", None)
     report["loads"] = rows
+    if peer is not None:
+        report["peer"] = {
+            "name": args.peer,
+            "ratios": peers.ratio_rows(rotor_rounds, peer_rounds, ceiling),
+            "rounds": peer_rounds,
+        }
     report["machine"]["loadavg_end"] = loadavg()
     path = RESULTS / f"{stamp}.json"
     path.write_text(json.dumps(report, indent=2))
     print()
     print(table(rows, ceiling))
     if variants:
-        print("\nOAuth rate limits (tokens/oauth/limits.py), same loads, interleaved:")
+        what = "OAuth rate limits (tokens/oauth/limits.py)" if args.limits else "HTTP servers"
+        print(f"\n{what}, same loads, interleaved:")
         for r in rows:
+            rounds = r.get("rounds", [r])
             print(
-                f"  {r['load']:<44} {r['rps']:>7.0f} req/s  p99 {r['p99_ms']:>6.1f} ms  "
+                f"  {r['load']:<52} {r['rps']:>7.0f} req/s  p99 {r['p99_ms']:>6.1f} ms  "
                 f"worker {r['server_cpu_ms_per_req']:.2f}  PostgreSQL {r['db_cpu_ms_per_req']:.2f}  "
                 f"Redis {r['redis_cpu_ms_per_req']:.2f} ms/req  non-200 {r['non200']}"
                 + ("  runs " + " ".join(f"{x:.0f}" for x in r["rps_runs"]) if len(r.get("rps_runs", [])) > 1 else "")
+                + ("  p99s " + " ".join(f"{x['p99_ms']:.1f}" for x in rounds) if len(rounds) > 1 else "")
+                + ("  by worker " + " ".join("/".join(map(str, x["requests_by_worker"][0])) for x in rounds))
             )
+    if peer is not None:
+        print()
+        print(peers.ratio_table(report["peer"]["ratios"], args.peer))
     if report.get("worker_sweep"):
         print("\nWorker sweep (refresh ROTATE public):")
         for r in report["worker_sweep"]:
@@ -1083,6 +1264,9 @@ def main() -> int:
     failed = [r["load"] for r in rows if not r["ok"]]
     if failed:
         print(f"Loads with errors: {', '.join(failed)}")
+    peer_failed = sorted({r["load"] for r in peer_runs if not r["ok"]})
+    if peer_failed:
+        print(f"Peer loads with errors (their ratios are not comparable): {', '.join(peer_failed)}")
     return 1 if failed or not report.get("race_checks", {"passed": True})["passed"] else 0
 
 

@@ -191,15 +191,16 @@ def django_db_setup(django_test_environment, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def live_server_factory(django_db_setup, django_db_blocker):
-    """Start extra gunicorn servers on the test database (e.g. two nodes sharing it)."""
+    """Start extra servers on the test database (e.g. two nodes sharing it): the production server
+    (config/serve.py), or `server="gunicorn"` (config/gunicorn.py)."""
     from tests.kit.live import LiveServer
 
     servers = []
 
-    def start(workers: int = 2, extra_env: dict | None = None) -> LiveServer:
-        server = LiveServer(workers=workers, extra_env=extra_env)
-        servers.append(server)
-        return server
+    def start(workers: int = 2, extra_env: dict | None = None, server: str = "production") -> LiveServer:
+        started = LiveServer(workers=workers, extra_env=extra_env, server=server)
+        servers.append(started)
+        return started
 
     yield start
     for server in servers:
@@ -208,7 +209,7 @@ def live_server_factory(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def live(live_server_factory):
-    """The shared live server: gunicorn, 4 sync workers, DEBUG off, on the test database."""
+    """The shared live server: the production server (config/serve.py), 4 workers, DEBUG off, on the test database."""
     return live_server_factory(workers=4)
 
 

@@ -1,4 +1,5 @@
-"""Under gunicorn, one scrape counts what every worker served (Prometheus multi-process mode)."""
+"""Under the production server (config/serve.py, granian) and under gunicorn (config/gunicorn.py), one
+scrape counts what every worker served (Prometheus multi-process mode)."""
 
 import json
 import os
@@ -56,13 +57,15 @@ def counted_in_files(directory, pid: int) -> float:
     return total
 
 
-def test_one_scrape_counts_both_workers(live_server_factory, service, tmp_path):
+@pytest.mark.parametrize("kind", ["production", "gunicorn"])
+def test_one_scrape_counts_both_workers(live_server_factory, service, tmp_path, kind):
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")  # a previous run's: removed at startup
     server = live_server_factory(
         workers=2,
         extra_env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "ROTOR_METRICS_TOKEN": TOKEN, "LOG_FORMAT": "json"},
+        server=kind,
     )
     assert not (metrics_dir / "counter_999999.db").exists()
     app, secret = service
@@ -92,11 +95,12 @@ def test_one_scrape_counts_both_workers(live_server_factory, service, tmp_path):
     assert all(count > 0 for count in per_worker), per_worker  # both served some
     assert sum(per_worker) == sample(text, issued)
 
-    # A worker that dies keeps its counts in the scrape; gunicorn's replacement starts from zero.
-    os.kill(pids[0], signal.SIGTERM)
+    # A worker that dies keeps its counts in the scrape; its replacement starts from zero.
+    os.kill(pids[0], signal.SIGKILL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (len(server.worker_pids()) < 2 or pids[0] in server.worker_pids()):
         time.sleep(0.2)
+    assert len(server.worker_pids()) == 2 and pids[0] not in server.worker_pids()  # replaced
     assert sample(scrape(server.url), issued) - before == n
 
     lines = [json.loads(line) for line in Path(server.log.name).read_text().splitlines() if line.startswith("{")]
@@ -108,8 +112,9 @@ def test_one_scrape_counts_both_workers(live_server_factory, service, tmp_path):
     assert not any(secret in json.dumps(line) for line in lines)
 
 
-def test_without_a_directory_gunicorn_makes_one(live_server_factory):
-    server = live_server_factory(workers=2, extra_env={"ROTOR_METRICS_TOKEN": TOKEN})
+@pytest.mark.parametrize("kind", ["production", "gunicorn"])
+def test_without_a_directory_the_server_makes_one(live_server_factory, kind):
+    server = live_server_factory(workers=2, extra_env={"ROTOR_METRICS_TOKEN": TOKEN}, server=kind)
     for _ in range(8):
         assert requests.get(f"{server.url}/oauth2/v1/keys", timeout=5).status_code == 200
     assert sample(scrape(server.url), 'rotor_request_duration_seconds_count{endpoint="keys"}') >= 8

@@ -1,4 +1,4 @@
-"""A real Rotor under gunicorn on a free 127.0.0.1 port, for end-to-end, race and browser tests."""
+"""A real Rotor under its production server on a free 127.0.0.1 port, for end-to-end, race and browser tests."""
 
 import os
 import signal
@@ -60,52 +60,66 @@ def collect_static(env: dict) -> None:
 def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.wsgi") -> subprocess.Popen:
     """Rotor under gunicorn, sync workers, on 127.0.0.1:`port`; returned once it answers.
 
-    The tests' live servers and `make bench` both start Rotor this way (the production way).
+    gunicorn with config/gunicorn.py stays supported; `make bench` compares it (`--servers`).
     """
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            wsgi,
-            "--config",
-            "config/gunicorn.py",  # Prometheus multi-process mode, as in production
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "5",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        wsgi,
+        "--config",
+        "config/gunicorn.py",  # Prometheus multi-process mode, as under config/serve.py
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+    ]
+    return _started(command, env, port, log, "gunicorn")
+
+
+def start_production(env: dict, port: int, workers: int, log, wsgi: str = "config.wsgi") -> subprocess.Popen:
+    """Rotor the production way (`python -m config.serve`: granian, README "Production") on 127.0.0.1:`port`."""
+    command = [sys.executable, "-m", "config.serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    return _started(command + ["--app", f"{wsgi}:application" if ":" not in wsgi else wsgi], env, port, log, "granian")
+
+
+SERVERS = {"production": start_production, "gunicorn": start_gunicorn}
+
+
+def _started(command: list[str], env: dict, port: int, log, name: str) -> subprocess.Popen:
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early; see {log.name}")
+            raise RuntimeError(f"{name} exited early; see {log.name}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/oauth2/v1/keys", timeout=2).status_code == 200:
                 return proc
         except requests.RequestException:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log.name}")
+    raise RuntimeError(f"{name} did not answer within 60 s; see {log.name}")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 class LiveServer:
-    def __init__(self, workers: int = 2, extra_env: dict | None = None):
+    def __init__(self, workers: int = 2, extra_env: dict | None = None, server: str = "production"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server its own (config/gunicorn.py makes one)
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server its own (config/serve.py makes one)
         env.update(
             DATABASE_URL=database_url(),
             SECRET_KEY=settings.SECRET_KEY,
@@ -117,12 +131,13 @@ class LiveServer:
         )
         env.update(extra_env or {})
         collect_static(env)
-        self.log = open(ARTIFACTS / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
-        self.proc = start_gunicorn(env, self.port, workers, self.log)
+        self.log = open(ARTIFACTS / f"{server}-{self.port}.log", "w")  # noqa: SIM115
+        self.proc = SERVERS[server](env, self.port, workers, self.log)
 
     def worker_pids(self) -> list[int]:
+        """The worker processes (granian's master may also have multiprocessing's resource tracker)."""
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(pid) for pid in out.split()]
+        return [int(pid) for pid in out.split() if b"resource_tracker" not in _cmdline(int(pid))]
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -254,6 +254,7 @@ def test_every_worker_signs_with_the_new_key_once_the_cache_bound_has_passed(liv
             "ROTOR_KEY_CACHE_SECONDS": "1",
             "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat '%(p)s %(U)s %(s)s'",
         },
+        server="gunicorn",  # its access log names the worker's pid, which this test reads
     )
     prefix = f"{server.url}/oauth2/default/v1"
 

@@ -4,8 +4,9 @@ no-store JSON answers, and redirects back to a client."""
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import orjson
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from oauth2_provider.http import OAuth2ResponseRedirect
 from rest_framework import exceptions as drf_exceptions
@@ -24,10 +25,11 @@ from .errors import DUPLICATE_PARAMETER, OAuthError, missing
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def json_response(body: dict) -> JsonResponse:
+def json_response(body: dict) -> HttpResponse:
     """A success body written as DRF's JSONRenderer writes it (compact UTF-8) but without DRF's
-    rendering pass, which cost 0.04 ms per token request."""
-    return JsonResponse(body, headers=NO_STORE, json_dumps_params={"separators": (",", ":"), "ensure_ascii": False})
+    rendering pass, which cost 0.04 ms per token request; encoded by orjson, which takes about a
+    tenth of JsonResponse's json.dumps for a token response (bench/README.md, third round)."""
+    return HttpResponse(orjson.dumps(body), content_type="application/json", headers=NO_STORE)
 
 
 class OAuthEndpoint(APIView):

@@ -184,12 +184,20 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
     key = credentials.add_key(confidential_app, new_key().public_jwk)
     routes = _console_routes()
     assert len(routes) >= 25
+    from tokens.servers.models import PolicyRule, Scope
+
+    scope = Scope.objects.get(server_id="default", name="api:read")
+    rule = PolicyRule.objects.get(policy__server_id="default")
     for route, names in sorted(routes.items()):
         values = {
             "uid": end_user.uid,
             "pk": api_token.pk,
             "app_type": "web",
             "server_id": "default",
+            "scope_id": scope.id,
+            "claim_id": "oclNONE",  # default has no claim: the console's 404 page must carry the headers too
+            "policy_id": rule.policy_id,
+            "rule_id": rule.id,
             "public_id": family.public_id if route.startswith("tokens:") else confidential_app.public_id,
             "secret_id": confidential_app.secrets.get().public_id,
             "key_id": key.public_id,

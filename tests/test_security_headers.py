@@ -174,6 +174,7 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
     """Each console page, detail and confirmation pages included, whatever its status."""
     from django.urls import reverse
 
+    from accounts.models import Group
     from accounts.services import create_api_token
     from tests.kit.console import make_family
 
@@ -187,6 +188,7 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
             "pk": api_token.pk,
             "app_type": "web",
             "server_id": "default",
+            "group_id": Group.everyone().public_id,
             "public_id": family.public_id if route.startswith("tokens:") else confidential_app.public_id,
         }
         url = reverse(route, kwargs={name: values[name] for name in names})

@@ -174,6 +174,7 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
     """Each console page, detail and confirmation pages included, whatever its status."""
     from django.urls import reverse
 
+    from accounts.models import Group
     from accounts.services import create_api_token
     from clients import credentials
     from tests.kit.console import make_family
@@ -198,6 +199,7 @@ def test_every_console_route_answers_with_the_headers(console_client, owner, end
             "claim_id": "oclNONE",  # default has no claim: the console's 404 page must carry the headers too
             "policy_id": rule.policy_id,
             "rule_id": rule.id,
+            "group_id": Group.everyone().public_id,
             "public_id": family.public_id if route.startswith("tokens:") else confidential_app.public_id,
             "secret_id": confidential_app.secrets.get().public_id,
             "key_id": key.public_id,

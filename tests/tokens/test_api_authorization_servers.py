@@ -369,7 +369,8 @@ def test_claim_crud(api_client, server):
         ({"value": "gold"}, "value"),
         ({"value": "user"}, "value"),
         ({"claimType": "BOTH"}, "claimType"),
-        ({"valueType": "GROUPS"}, "valueType"),
+        ({"valueType": "NUMBER"}, "valueType"),
+        ({"valueType": "GROUPS"}, "group_filter_type"),  # Okta's groups claim needs its filter
         ({"conditions": {"scopes": ["nope"]}}, "conditions.scopes"),
         ({"alwaysIncludeInToken": 1}, "alwaysIncludeInToken"),
     ],

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from accounts.models import Group
 from core.models import Event
 from tests.kit.dbstate import changed_tables, row_counts
 from tests.kit.oauth import authorize_code, authorize_params, exchange, pkce_pair, token_request
@@ -122,11 +123,11 @@ def test_people_condition_users_included_and_excluded(server, confidential_app, 
 
 
 def test_people_condition_groups(server, confidential_app, end_user):
-    """`EVERYONE` matches everyone; other group ids match nobody until groups exist (issue 15)."""
+    """`EVERYONE` matches everyone; another group's id matches its members only (issue 15)."""
     policy = add_policy(server)
     add_rule(policy, "a group", priority=1, groups=["00gSomeGroup"])
     add_rule(policy, "excluded group", priority=2, groups=["EVERYONE"], groups_exclude=["00gSomeGroup"])
-    assert policies.user_group_ids(end_user) == set()
+    assert policies.user_group_ids(end_user) == {"EVERYONE", Group.everyone().public_id}
     assert decide(server, confidential_app, user=end_user) == "excluded group"
 
 

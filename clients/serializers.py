@@ -53,6 +53,7 @@ FIELD_PATHS = {
 # validate_app() takes (native apps may also use custom schemes), never more.
 PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"  # 0–65535
 URI = rf"^https?://[A-Za-z0-9.-]+(:{PORT})?(/[A-Za-z0-9._~%!$&'()*+,;=:/?-]*)?$"
+HTTPS_URI = URI.replace("https?", "https", 1)
 NON_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a character that is neither whitespace nor NUL
 CLIENT_ID = r"^[A-Za-z0-9._-]{6,100}$"
 CLIENT_SECRET = r"^[ -~]{14,100}$"  # printable ASCII
@@ -127,7 +128,7 @@ class OAuthClientSettingsSerializer(serializers.Serializer):
         max_length=1024,
         required=False,
         allow_null=True,
-        schema={"pattern": r"^https://[^\s#]+$", "description": "Where private_key_jwt keys are fetched (https)."},
+        schema={"pattern": HTTPS_URI, "description": "Where private_key_jwt keys are fetched (https)."},
     )
 
 

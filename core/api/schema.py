@@ -68,9 +68,6 @@ APP_OPERATIONS = [
     "deactivateApplication",
     "deleteApplication",
     "createOAuth2ClientSecret",
-    "listOAuth2ClientSecrets",
-    "addJwk",
-    "listJwk",
     "listOAuth2TokensForApplication",
     "revokeOAuth2TokensForApplication",
 ]

@@ -175,6 +175,10 @@ STATE_RULES = (
     # public keys: whether the numbers form a key, and the app's other keys (addJwk's description)
     "do not form a valid public key",
     "key needs",
+    "curve must be one of",
+    "does not fit",
+    "at least 2048 bits",
+    "must be a non-empty string",
     "already has a key with kid",
     "already registered",
     "come from its JWKS URI",

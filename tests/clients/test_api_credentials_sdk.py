@@ -1,4 +1,4 @@
-"""Okta's own Python SDK manages an app's secrets and keys on a live Rotor (ApplicationSSOPublicKeysApi)."""
+"""Okta's own Python SDK manages an app's secrets on a live Rotor (ApplicationSSOPublicKeysApi)."""
 
 import asyncio
 import uuid
@@ -6,7 +6,6 @@ import uuid
 import pytest
 
 from clients.services import create_app
-from tests.kit.keys import new_key
 
 pytestmark = pytest.mark.live
 
@@ -30,7 +29,7 @@ def run(coroutine):
     return result
 
 
-def test_okta_sdk_rotates_a_secret_and_registers_a_key(okta_client):
+def test_okta_sdk_rotates_a_secret(okta_client):
     from okta import models
 
     app, _ = create_app(
@@ -47,10 +46,3 @@ def test_okta_sdk_rotates_a_secret_and_registers_a_key(okta_client):
     _, _, err = asyncio.run(okta_client.delete_o_auth2_client_secret(app.public_id, first.id))
     assert err is None
     assert [s.id for s in run(okta_client.list_o_auth2_client_secrets(app.public_id))] == [second.id]
-
-    jwk = new_key("RSA").public_jwk
-    body = models.AddJwkRequest.from_dict({k: jwk[k] for k in ("kty", "kid", "use", "e", "n")})
-    added = run(okta_client.add_jwk(app.public_id, body))
-    assert added.actual_instance.kid == jwk["kid"]
-    listed = run(okta_client.list_jwk(app.public_id))
-    assert [k.actual_instance.kid for k in listed] == [jwk["kid"]]

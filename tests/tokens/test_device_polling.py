@@ -267,12 +267,12 @@ def test_purge_removes_old_device_codes_but_keeps_their_tokens(client, tv_app, s
     body, row = started
     approve(row, end_user)
     assert poll(client, tv_app, body["device_code"]).status_code == 200
-    start = timezone.now()
-    with time_machine.travel(start + timedelta(days=1), tick=False):
+    expired = DeviceCode.objects.get(pk=row.pk).expires_at  # times from the row: a slow machine moves nothing
+    with time_machine.travel(expired + timedelta(days=1, seconds=-300), tick=False):
         device_authorize(client, tv_app)  # a newer code, still live at purge time
-    with time_machine.travel(start + timedelta(days=1, seconds=599), tick=False):
+    with time_machine.travel(expired + timedelta(days=1, seconds=-1), tick=False):
         assert purge.purge(purge.Policy())["device codes"] == 0  # the old one expired less than a day ago
-    with time_machine.travel(start + timedelta(days=1, seconds=601), tick=False):
+    with time_machine.travel(expired + timedelta(days=1, seconds=1), tick=False):
         assert purge.purge(purge.Policy())["device codes"] == 1
 
     assert not DeviceCode.objects.filter(pk=row.pk).exists()

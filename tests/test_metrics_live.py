@@ -74,7 +74,7 @@ def test_one_scrape_counts_both_workers(live_server_factory, service, tmp_path, 
 
     def grant(_):
         response = requests.post(
-            f"{server.url}/oauth2/v1/token",
+            f"{server.url}/oauth2/default/v1/token",
             data={"grant_type": "client_credentials", "scope": "api:read"},
             auth=(app.client_id, secret),
             timeout=10,

@@ -17,7 +17,7 @@ from tests.kit.live import database_url
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 
 REPLICA = "rotor-replica-test"
-GRANT = "app.oauth2.token.grant.access_token"
+GRANT = "app.oauth2.as.token.grant.access_token"  # client credentials at `default`
 
 
 def replica_statements() -> list[str]:
@@ -52,7 +52,7 @@ def test_the_system_log_reads_the_replica_and_nothing_else_does(live_server_fact
     def grant() -> int:
         data = {"grant_type": "client_credentials"}
         return requests.post(
-            f"{server.url}/oauth2/v1/token", data=data, auth=(app.client_id, secret), timeout=30
+            f"{server.url}/oauth2/default/v1/token", data=data, auth=(app.client_id, secret), timeout=30
         ).status_code
 
     assert [grant() for _ in range(4)] == [200] * 4

@@ -2,20 +2,20 @@
 (bench/peers.py). Nothing here is timed; the loads themselves run under `make bench`."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from bench.peers import PEER_DIR, PEER_PATHS, peer_clients, peer_loads, ratio_rows, ratio_table
-from bench.run import REDIRECT_URI, App, Load, basic, build_loads, parse_args
+from bench.run import REDIRECT_URI, App, DPoPSigner, Load, basic, build_loads, parse_args
 
 APPS = {
     "public_rotate": App("public_rotate", "0oaPublic", None, 30),
     "confidential_rotate": App("confidential_rotate", "0oaConfidential", "s3cret/with+odd=chars", 30),
     "static": App("static", "0oaStatic", "static-secret", 30),
     "service": App("service", "0oaService", "service-secret", 30),
+    "dpop_rotate": App("dpop_rotate", "0oaDPoP", None, 30),
 }
 
 
@@ -44,8 +44,11 @@ def test_peer_gets_rotors_clients_with_the_same_ids_secrets_and_auth_methods():
 
 
 def test_peer_loads_send_rotors_requests_to_the_peers_paths_with_its_own_tokens(tmp_path):
-    pools = {key: tmp_path / f"{key}.tokens" for key in ("public_rotate", "confidential_rotate", "static")}
-    loads = build_loads(APPS, pools, tmp_path / "codes.txt", "an-access-token")
+    pools = {
+        key: tmp_path / f"{key}.tokens" for key in ("public_rotate", "confidential_rotate", "static", "dpop_rotate")
+    }
+    signer = DPoPSigner("http://127.0.0.1:8000", "http://127.0.0.1:8000")
+    loads = build_loads(APPS, pools, tmp_path / "codes.txt", "an-access-token", signer)
     peer_pools = {"refresh ROTATE public": tmp_path / "peer-public", "refresh ROTATE Basic": tmp_path / "peer-basic"}
     for_peer = peer_loads(loads, peer_pools)
     assert list(for_peer) == list(PEER_PATHS)
@@ -105,12 +108,13 @@ def test_a_load_is_a_dataclass_the_peer_copies_without_touching_rotors():
     assert peer_loads([load], {})["JWKS"].options["path"] == "/jwks" and load.options["path"] == "/oauth2/v1/keys"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node (make bench PEER=… uses the machine's)")
 def test_the_peers_server_script_parses_and_its_lockfile_pins_node_oidc_provider_9():
     subprocess.run(["node", "--check", str(PEER_DIR / "server.mjs")], check=True, capture_output=True)
     lock = json.loads((PEER_DIR / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/oidc-provider"]["version"].startswith("9.")
-    ignored = subprocess.run(["git", "check-ignore", "-q", str(PEER_DIR / "node_modules")], cwd=Path(PEER_DIR))
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(PEER_DIR / "node_modules" / "oidc-provider")], cwd=Path(PEER_DIR)
+    )
     assert ignored.returncode == 0  # npm's folder is never committed
 
 

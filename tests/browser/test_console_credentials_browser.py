@@ -36,7 +36,9 @@ def admin_page(chromium, live, live_db):
 def cc(live, client_id, secret) -> int:
     auth = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     response = requests.post(
-        f"{live.url}/oauth2/v1/token", data={"grant_type": "client_credentials"}, headers={"Authorization": auth}
+        f"{live.url}/oauth2/default/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": auth},
     )
     return response.status_code
 
@@ -79,7 +81,7 @@ def test_two_secrets_then_a_key_in_the_browser(admin_page, live):
     page.get_by_role("button", name="Save").click()
     assert "private_key_jwt" in page.locator("section[aria-labelledby=credentials-title]").inner_text()
 
-    token_url = f"{live.url}/oauth2/v1/token"
+    token_url = f"{live.url}/oauth2/default/v1/token"
     key.kid = kid
     data = {"grant_type": "client_credentials", **assertion_params(key.assertion(app.client_id, token_url))}
     assert requests.post(token_url, data=data).status_code == 200

@@ -145,9 +145,9 @@ def test_choose_private_key_jwt_with_a_key_then_authenticate_with_it(console_cli
     assert 'id="new-secret"' not in shown and "Public key / private key (signed JWT)" in shown
 
     row = app.json_web_keys.get()
-    assertion = key.assertion(app.client_id, get_server("org").endpoint("token"), headers={"kid": row.kid})
+    assertion = key.assertion(app.client_id, get_server("default").endpoint("token"), headers={"kid": row.kid})
     token = client.post(
-        "/oauth2/v1/token",
+        "/oauth2/default/v1/token",
         urlencode({"grant_type": "client_credentials", **assertion_params(assertion)}),
         content_type="application/x-www-form-urlencoded",
     )

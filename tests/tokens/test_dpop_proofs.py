@@ -25,7 +25,8 @@ from tokens.oauth import dpop
 
 
 def url() -> str:
-    return token_url(settings.ROTOR_ISSUER)
+    """Client credentials are a custom server's grant (the org server has only the OIDC scopes)."""
+    return token_url(settings.ROTOR_ISSUER, "default")
 
 
 @pytest.fixture
@@ -44,11 +45,17 @@ def cc(client, app, proof=None, **headers):
     """A client_credentials request of `app` with `proof` as its DPoP header."""
     if proof is not None:
         headers["HTTP_DPOP"] = proof
-    return form_post(client, "token", {"grant_type": "client_credentials"}, app=app, secret=app.plain_secret, **headers)
+    data = {"grant_type": "client_credentials"}
+    return form_post(client, "token", data, app=app, secret=app.plain_secret, server="default", **headers)
 
 
 def good(key: DPoPKey, **kwargs) -> str:
     return key.proof(url(), nonce=dpop.current_nonce(), **kwargs)
+
+
+def org_good(key: DPoPKey) -> str:
+    """A good proof for the org server's token endpoint."""
+    return key.proof(token_url(settings.ROTOR_ISSUER), nonce=dpop.current_nonce())
 
 
 def assert_invalid(response, words: str):
@@ -157,7 +164,7 @@ def test_each_check_fails_on_its_own(client, service_app, key, case):
 def test_htu_is_compared_without_query_fragment_default_port_or_case(client, service_app, key):
     issuer = settings.ROTOR_ISSUER
     loud = issuer.replace("http://", "HTTP://").upper().replace("HTTP://", "http://")
-    for htu in (f"{url()}?x=1", f"{url()}#frag", f"{loud}/oauth2/v1/token"):
+    for htu in (f"{url()}?x=1", f"{url()}#frag", f"{loud}/oauth2/default/v1/token"):
         response = cc(client, service_app, key.proof(htu, nonce=dpop.current_nonce()))
         assert response.status_code == 200, (htu, response.content)
 
@@ -188,14 +195,14 @@ def test_every_grant_is_bound(client, make_app, public_app, end_user, tv_app, se
         "code_verifier": grant["verifier"],
         "client_id": public_app.client_id,
     }
-    issued = form_post(client, "token", body, HTTP_DPOP=good(key))
+    issued = form_post(client, "token", body, HTTP_DPOP=org_good(key))
     assert issued.status_code == 200, issued.content
     refreshed = form_post(
         client,
         "token",
         {"grant_type": "refresh_token", "refresh_token": issued.json()["refresh_token"]},
         app=public_app,
-        HTTP_DPOP=good(key),
+        HTTP_DPOP=org_good(key),
     )
     assert refreshed.status_code == 200, refreshed.content
 
@@ -206,7 +213,7 @@ def test_every_grant_is_bound(client, make_app, public_app, end_user, tv_app, se
         client,
         "token",
         {"grant_type": DEVICE_GRANT, "device_code": code["device_code"], "client_id": tv_app.client_id},
-        HTTP_DPOP=good(key),
+        HTTP_DPOP=org_good(key),
     )
     assert polled.status_code == 200, polled.content
 
@@ -267,7 +274,7 @@ def test_a_jti_replayed_across_the_workers_of_a_live_server_works_once(live, liv
         }
     )
     key = DPoPKey("ES256")
-    endpoint = token_url(live.url)
+    endpoint = token_url(live.url, "default")
 
     def send(proof):
         return requests.post(

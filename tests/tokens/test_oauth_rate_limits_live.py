@@ -15,7 +15,7 @@ LIMIT = 6
 
 def _grant(server, client_id: str, secret: str) -> requests.Response:
     data = {"grant_type": "client_credentials", "scope": "api:read"}
-    return requests.post(f"{server.url}/oauth2/v1/token", data=data, auth=(client_id, secret), timeout=10)
+    return requests.post(f"{server.url}/oauth2/default/v1/token", data=data, auth=(client_id, secret), timeout=10)
 
 
 @pytest.mark.parametrize("store", ["database", "redis"])

@@ -18,7 +18,7 @@ from tokens.oauth import client_cache
 from tokens.servers.registry import get_server
 
 FORM = "application/x-www-form-urlencoded"
-TOKEN_URL = "/oauth2/v1/token"
+TOKEN_URL = "/oauth2/default/v1/token"
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def service(make_app, key):
 
 
 def aud(name: str = "token") -> str:
-    return get_server("org").endpoint(name)
+    return get_server("default").endpoint(name)
 
 
 def post(client, path, data, **headers):
@@ -81,7 +81,7 @@ def test_ec_and_pss_keys_work_too(client, make_app, kind):
 
 
 def test_the_issuer_is_an_audience_too(client, service, key):
-    assert cc(client, key.assertion(service.client_id, get_server("org").issuer)).status_code == 200
+    assert cc(client, key.assertion(service.client_id, get_server("default").issuer)).status_code == 200
 
 
 def test_a_replayed_assertion_is_refused(client, service, key):
@@ -218,25 +218,27 @@ def test_revoke_introspect_and_device_authorize_take_assertions(client, make_app
 
     introspected = post(
         client,
-        "/oauth2/v1/introspect",
+        "/oauth2/default/v1/introspect",
         {"token": token, **assertion_params(signer.assertion(app.client_id, aud("introspect")))},
     )
     assert introspected.status_code == 200 and introspected.json()["active"] is True
 
     revoked = post(
         client,
-        "/oauth2/v1/revoke",
+        "/oauth2/default/v1/revoke",
         {"token": token, **assertion_params(signer.assertion(app.client_id, aud("revoke")))},
     )
     assert revoked.status_code == 200
     again = post(
-        client, "/oauth2/v1/introspect", {"token": token, **assertion_params(signer.assertion(app.client_id, aud()))}
+        client,
+        "/oauth2/default/v1/introspect",
+        {"token": token, **assertion_params(signer.assertion(app.client_id, aud()))},
     )
     assert again.json() == {"active": False}
 
     stranger = new_key("EC")
     foreign = assertion_params(stranger.assertion(app.client_id, aud()))
-    refused_because(post(client, "/oauth2/v1/revoke", {"token": token, **foreign}), "kid")
+    refused_because(post(client, "/oauth2/default/v1/revoke", {"token": token, **foreign}), "kid")
 
 
 def test_device_authorize_takes_an_assertion(client, make_app):
@@ -250,7 +252,7 @@ def test_device_authorize_takes_an_assertion(client, make_app):
         jwks=[signer.public_jwk],
     )
     data = {"scope": "openid", **assertion_params(signer.assertion(app.client_id, aud("device/authorize")))}
-    response = post(client, "/oauth2/v1/device/authorize", data)
+    response = post(client, "/oauth2/default/v1/device/authorize", data)
     assert response.status_code == 200, response.json()
     assert "device_code" in response.json()
 

@@ -97,7 +97,7 @@ def _session(app, key, token_url, **auth):
 def test_authlib_private_key_jwt_with_inline_keys(keys_live, live_db):
     key = new_key("RSA")
     app = _service(jwks=[key.public_jwk])
-    token_url = f"{keys_live.url}/oauth2/v1/token"
+    token_url = f"{keys_live.url}/oauth2/default/v1/token"
     session = _session(app, key, token_url, headers={"kid": key.kid})
 
     for _ in range(3):  # a new assertion (and jti) every time
@@ -111,7 +111,7 @@ def test_authlib_private_key_jwt_with_inline_keys(keys_live, live_db):
 def test_authlib_default_hour_long_assertion_gets_a_clear_refusal(keys_live, live_db):
     key = new_key("RSA")
     app = _service(jwks=[key.public_jwk])
-    token_url = f"{keys_live.url}/oauth2/v1/token"
+    token_url = f"{keys_live.url}/oauth2/default/v1/token"
     session = OAuth2Session(app.client_id, key.private_pem, token_endpoint_auth_method="private_key_jwt")
     session.register_client_auth_method(PrivateKeyJWT(token_url))
     with pytest.raises(OAuthError) as refused:
@@ -123,7 +123,7 @@ def test_authlib_default_hour_long_assertion_gets_a_clear_refusal(keys_live, liv
 def test_a_replayed_assertion_is_refused_on_every_worker(keys_live, live_db):
     key = new_key("EC")
     app = _service(jwks=[key.public_jwk])
-    token_url = f"{keys_live.url}/oauth2/v1/token"
+    token_url = f"{keys_live.url}/oauth2/default/v1/token"
     data = {"grant_type": "client_credentials", **assertion_params(key.assertion(app.client_id, token_url))}
     statuses = [requests.post(token_url, data=data, timeout=30).status_code for _ in range(8)]
     assert statuses.count(200) == 1 and statuses.count(401) == 7, statuses
@@ -135,7 +135,7 @@ def test_authlib_with_a_jwks_uri_on_loopback_and_a_key_rotation(keys_live, live_
     first, second = new_key("RSA"), new_key("EC")
     jwks_server.keys = [first.public_jwk]
     app = _service(jwks_uri=jwks_server.url)
-    token_url = f"{keys_live.url}/oauth2/v1/token"
+    token_url = f"{keys_live.url}/oauth2/default/v1/token"
 
     for _ in range(4):
         assert _session(app, first, token_url, headers={"kid": first.kid}).fetch_token(
@@ -168,7 +168,7 @@ def test_a_jwks_uri_that_does_not_answer_is_a_clear_invalid_client(keys_live, li
     dead.httpd.server_close()
     key = new_key("RSA")
     app = _service(jwks_uri=url)
-    token_url = f"{keys_live.url}/oauth2/v1/token"
+    token_url = f"{keys_live.url}/oauth2/default/v1/token"
     started = time.monotonic()
     response = requests.post(
         token_url,

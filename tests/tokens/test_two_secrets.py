@@ -20,7 +20,7 @@ def service(make_app):
 
 
 def cc(client, app, secret):
-    return token_request(client, {"grant_type": "client_credentials"}, app=app, secret=secret)
+    return token_request(client, {"grant_type": "client_credentials"}, app=app, secret=secret, server="default")
 
 
 def test_both_secrets_work_and_a_deactivated_one_stops(client, service):
@@ -103,7 +103,7 @@ def _burst(base: str, client_id: str, secret: str, n: int = 40) -> list[int]:
 
     def one(_):
         response = requests.post(
-            f"{base}/oauth2/v1/token",
+            f"{base}/oauth2/default/v1/token",
             data={"grant_type": "client_credentials"},
             headers={"Authorization": auth},
             timeout=30,

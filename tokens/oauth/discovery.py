@@ -30,8 +30,10 @@ def oauth_metadata(server: AuthServer, scopes: list[str]) -> dict:
         "token_endpoint_auth_signing_alg_values_supported": publickeys.SIGNING_ALGS,
         "revocation_endpoint": server.endpoint("revoke"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": publickeys.SIGNING_ALGS,  # RFC 8414 §2
         "introspection_endpoint": server.endpoint("introspect"),
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": publickeys.SIGNING_ALGS,
         "end_session_endpoint": server.endpoint("logout"),
         "code_challenge_methods_supported": ["S256"],
         "device_authorization_endpoint": server.endpoint("device/authorize"),

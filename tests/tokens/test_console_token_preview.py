@@ -162,3 +162,27 @@ def test_outsiders_cannot_preview(client, other_user, orders, confidential_app):
     client.force_login(other_user)
     response = preview(client, orders.id, client=confidential_app.client_id, grant_type="client_credentials")
     assert response.status_code == 403
+
+
+def test_preview_shows_the_users_groups_and_the_ones_the_rule_matched(console_client, confidential_app, end_user):
+    from accounts import groups
+    from accounts.models import Group
+
+    server = make_server("Staff API", audience="api://staff")
+    contractors = Group.objects.create(name="Contractors")
+    groups.add_member(contractors, end_user)
+    add_rule(add_policy(server, "Staff"), "Contractors only", groups=[contractors.public_id])
+
+    body = text(
+        preview(
+            console_client,
+            server.id,
+            client=confidential_app.client_id,
+            grant_type="authorization_code",
+            user=end_user.username,
+            scopes=["openid"],
+        )
+    )
+    assert '<dd id="preview-rule">Contractors only</dd>' in body
+    assert '<dd id="preview-groups">Contractors, Everyone</dd>' in body
+    assert '<dd id="preview-group-matches">Contractors</dd>' in body

@@ -83,7 +83,7 @@ def test_admin_builds_a_server_reorders_rules_and_previews_a_token(page, live, w
     name = f"Orders {world['tag']}"
     page.get_by_role("link", name="Authorization servers").click()
     page.get_by_role("link", name="Add Authorization Server").click()
-    page.get_by_label("Name").fill(name)
+    page.locator("input[name=name]").fill(name)
     page.get_by_label("Audience").fill("api://orders")
     page.get_by_label("Description").fill("The orders API")
     page.get_by_role("button", name="Save").click()
@@ -93,7 +93,7 @@ def test_admin_builds_a_server_reorders_rules_and_previews_a_token(page, live, w
 
     page.get_by_role("link", name="Scopes", exact=True).click()
     page.get_by_role("link", name="Add Scope").click()
-    page.get_by_label("Name").fill("orders:read")
+    page.locator("input[name=name]").fill("orders:read")
     page.get_by_label("Description").fill("Read your orders")
     page.get_by_label("Include in public metadata").check()
     page.get_by_role("button", name="Create").click()
@@ -101,7 +101,7 @@ def test_admin_builds_a_server_reorders_rules_and_previews_a_token(page, live, w
 
     page.get_by_role("link", name="Access Policies").click()
     page.get_by_role("link", name="Add New Access Policy").click()
-    page.get_by_label("Name").fill("Orders apps")
+    page.locator("input[name=name]").fill("Orders apps")
     page.get_by_label("The following clients:").check()
     page.get_by_label(world["app"].name).check()
     page.get_by_role("button", name="Create Policy").click()

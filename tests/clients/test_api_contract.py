@@ -202,7 +202,7 @@ USER_ID_OPERATIONS = {"getUser", "deactivateUser", "deleteUser", "listUserClient
 STATEFUL_SCENARIOS = 40  # per run; a run takes 5-10 s against the live server
 STATEFUL_STEPS = 8
 STATEFUL_RUNS = 4  # at most, until 3/4 of the links were followed
-STATEFUL_SECONDS = 30  # no new run starts after this
+STATEFUL_SECONDS = 60  # no new run starts after this
 
 
 # A PUT is checked on top of the stored app (what the body leaves out keeps its stored value), and
@@ -317,7 +317,9 @@ def test_live_api_stateful_walks_the_links(live, stateful_seed, live_admin_token
     print("links not followed:", sorted(links - followed))
     assert not failures, f"seeds {seeds}\n\n" + "\n\n".join(failures[:10])
     reached = {target for _, target in followed}
-    assert len(reached & APP_ID_OPERATIONS) >= 4 and len(reached & USER_ID_OPERATIONS) >= 2, (seeds, reached)
+    # Servers, groups and credentials brought many more links, and a run's random walks spread over them:
+    # one app and one user operation at least (the share of all links, below, is the main bound).
+    assert reached & APP_ID_OPERATIONS and reached & USER_ID_OPERATIONS, (seeds, reached)
     assert len(followed) >= len(links) // 3, (seeds, sorted(links - followed))
 
 

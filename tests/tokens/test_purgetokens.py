@@ -624,7 +624,12 @@ def test_a_purge_during_a_burst_of_refreshes_fails_none_and_loses_no_replay_dete
 
     def new_family():
         return lifecycle.start_family(
-            client=app, user=user, server=server, scopes=["openid", "offline_access"], auth_time=now, grant_type="x"
+            client=app,
+            user=user,
+            server=server,
+            scopes=["openid", "offline_access"],
+            auth_time=now,
+            grant_type="authorization_code",
         )
 
     live_families = [new_family() for _ in range(4)]

@@ -812,7 +812,7 @@ def profile(node: Server, load: Load, args, stamp: str) -> dict:
 
 def _in_request(frame: str) -> bool:
     """The frame that handles one request: gunicorn's sync worker's, or granian's WSGI runner's."""
-    return "handle_request" in frame or frame.startswith("_runner (granian/wsgi.py")
+    return "handle_request" in frame or "_runner (granian/wsgi.py" in frame  # `_callback_wrapper.<locals>._runner`
 
 
 def summarise_profile(raw: Path, row: dict, workers: int, worker_cpu: float, *, scale_to_cpu: bool) -> dict:

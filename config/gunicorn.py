@@ -1,5 +1,5 @@
 """gunicorn settings every Rotor server starts with (`make run`, production, the tests, `make bench`):
-`gunicorn config.wsgi -c config/gunicorn.py --workers N --bind …`.
+`python -m config.serve` (config/serve.py) or `gunicorn config.wsgi -c config/gunicorn.py --workers N --bind …`.
 
 Prometheus multi-process mode: each worker writes its metrics to files in
 PROMETHEUS_MULTIPROC_DIR and `/metrics` sums them, so one scrape counts every worker. The
@@ -12,6 +12,10 @@ import glob
 import os
 import shutil
 import tempfile
+
+worker_class = "sync"  # one request at a time per worker, from the shared accept queue (config/serve.py)
+graceful_timeout = 5  # a stopping worker finishes its request; a refresh takes milliseconds
+control_socket_disable = True  # gunicorn 27's admin socket: one path per host, which several servers would share
 
 _made_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _made_dir:

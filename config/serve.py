@@ -1,40 +1,36 @@
-"""Rotor's production HTTP server: granian's WSGI server, `python -m config.serve --workers N --bind HOST:PORT`.
+"""Rotor's production HTTP server: gunicorn's sync workers, `python -m config.serve --workers N --bind HOST:PORT`.
 
-The worker model is gunicorn's sync model with granian's Rust HTTP handling (bench/README.md, "The
-HTTP server", has the measurements):
-- one Python thread per worker (`blocking_threads=1`): one request at a time and one PostgreSQL
-  connection per worker. granian's default for WSGI is backpressure ÷ 2 threads, 170 per worker
-  with 3 workers, and Django opens a connection per thread: the bench ran PostgreSQL out of
-  connections ("too many clients") and spread requests 219/164/45 over three workers;
-- one connection at a time (`backpressure=1`) and no keep-alive: a worker accepts only when it is
-  free and closes after the response, so the kernel's accept queue hands each connection to an
-  idle worker and the load shares evenly (keep-alive pins a client's connections to one worker);
-- dead workers are replaced (`respawn_failed_workers`).
+One command for `make run`, production, the live tests and `make bench`, with the settings of
+config/gunicorn.py (Prometheus multi-process mode). Sync workers take one connection at a time from
+the shared accept queue and close it after the response, so the load shares evenly over the workers.
 
-Prometheus multi-process mode, as config/gunicorn.py does it for gunicorn: each worker writes its
-metrics to files in PROMETHEUS_MULTIPROC_DIR and `/metrics` sums them. A fresh directory when the
-variable is unset (removed at exit); when it is set, its old files are removed at startup, since
-the counters restart with the server. A dead worker's files stay and keep counting; Rotor has no
-live gauges, which are all that gunicorn's `mark_process_dead` removes.
+granian 2.8 in the same model (one thread, one connection at a time, no keep-alive) served the same
+refreshes per second, but its p99 was 1.5-2x gunicorn's on every refresh load on a quiet machine
+(bench/README.md, "The HTTP server"); refresh latency is what Rotor is for, so gunicorn serves.
+`make bench BENCH_ARGS="--servers production,granian:blocking-threads=1:backpressure=1:no-http1-keep-alive"`
+measures it again.
 """
 
 import argparse
-import glob
 import os
-import shutil
-import tempfile
+import sys
 
 
-def prepare_metrics_dir() -> tuple[str, bool]:
-    """PROMETHEUS_MULTIPROC_DIR made (or emptied) before any worker imports prometheus_client."""
-    made = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if made:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rotor-metrics-")
-    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    os.makedirs(path, exist_ok=True)
-    for stale in glob.glob(os.path.join(path, "*.db")):
-        os.remove(stale)
-    return path, made
+def gunicorn_argv(args: argparse.Namespace) -> list[str]:
+    """gunicorn's command line for these options."""
+    argv = [
+        "gunicorn",
+        args.app,
+        "--config",
+        "python:config.gunicorn",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--backlog",
+        str(args.backlog),
+    ]
+    return argv + (["--access-logfile", "-"] if args.access_log else [])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,32 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backlog", type=int, default=1024, help="the listen queue, shared by every worker")
     parser.add_argument("--access-log", action="store_true", help="one line per request on stdout")
     parser.add_argument("--app", default="config.wsgi:application", help="the WSGI application")
-    args = parser.parse_args(argv)
+    sys.argv = gunicorn_argv(parser.parse_args(argv))
 
-    from granian import Granian
-    from granian.constants import HTTPModes, Interfaces
-    from granian.http import HTTP1Settings
+    from gunicorn.app.wsgiapp import run
 
-    metrics_dir, made = prepare_metrics_dir()
-    host, _, port = args.bind.rpartition(":")
-    server = Granian(
-        args.app,
-        address=host.strip("[]") or "127.0.0.1",
-        port=int(port),
-        interface=Interfaces.WSGI,
-        http=HTTPModes.http1,  # no HTTP/2 multiplexing either: one request per connection
-        workers=args.workers,
-        blocking_threads=1,
-        backpressure=1,
-        backlog=args.backlog,
-        http1_settings=HTTP1Settings(keep_alive=False),
-        websockets=False,
-        respawn_failed_workers=True,
-        log_access=args.access_log,
-    )
-    if made:
-        server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
-    server.serve()
+    run()
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def collect_static(env: dict) -> None:
 def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.wsgi") -> subprocess.Popen:
     """Rotor under gunicorn, sync workers, on 127.0.0.1:`port`; returned once it answers.
 
-    gunicorn with config/gunicorn.py stays supported; `make bench` compares it (`--servers`).
+    The plain gunicorn command README "Production" documents beside `python -m config.serve`.
     """
     command = [
         sys.executable,
@@ -84,9 +84,10 @@ def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.
 
 
 def start_production(env: dict, port: int, workers: int, log, wsgi: str = "config.wsgi") -> subprocess.Popen:
-    """Rotor the production way (`python -m config.serve`: granian, README "Production") on 127.0.0.1:`port`."""
+    """Rotor the production way (`python -m config.serve`: gunicorn, README "Production") on 127.0.0.1:`port`."""
     command = [sys.executable, "-m", "config.serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    return _started(command + ["--app", f"{wsgi}:application" if ":" not in wsgi else wsgi], env, port, log, "granian")
+    command += ["--app", f"{wsgi}:application" if ":" not in wsgi else wsgi]
+    return _started(command, env, port, log, "config.serve")
 
 
 SERVERS = {"production": start_production, "gunicorn": start_gunicorn}
@@ -135,7 +136,7 @@ class LiveServer:
         self.proc = SERVERS[server](env, self.port, workers, self.log)
 
     def worker_pids(self) -> list[int]:
-        """The worker processes (granian's master may also have multiprocessing's resource tracker)."""
+        """The worker processes (leaving out a multiprocessing resource tracker, should one run)."""
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
         return [int(pid) for pid in out.split() if b"resource_tracker" not in _cmdline(int(pid))]
 

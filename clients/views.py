@@ -9,7 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, keep_once, staff_required, take_once
+from core.console import (
+    add_errors,
+    confirm_then_act,
+    confirm_then_change,
+    error_text,
+    keep_once,
+    staff_required,
+    take_once,
+    token_families,
+)
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
 from tokens import family_search
@@ -88,9 +97,7 @@ def app_create(request, app_type):
         try:
             app, secret = services.create_app(form.to_data(), audit=Audit.of(request))
         except AppValidationError as exc:  # a concurrent create took the client ID
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc.errors)
         else:
             messages.success(request, f"Created app integration '{app.name}'.")
             return _show_secret(request, app, secret)
@@ -129,7 +136,7 @@ def app_trust_origin(request, public_id):
     try:
         services.trust_origin(app, origin, audit=Audit.of(request))
     except AppValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc.errors))
     else:
         messages.success(request, f"Added {origin} to the trusted origins.")
     return redirect("clients:app-detail", public_id=app.public_id)
@@ -140,7 +147,7 @@ def _credential_change(request, app, change, success: str):
     try:
         result = change()
     except AppValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc.errors))
         return None
     messages.success(request, success)
     return result or True
@@ -271,12 +278,12 @@ def app_deactivate(request, public_id):
 
     def deactivate():
         services.deactivate_app(app, audit=Audit.of(request))
-        messages.success(request, f"Deactivated '{app.name}' and revoked its tokens.")
-        return redirect("clients:app-detail", public_id=app.public_id)
+        return f"Deactivated '{app.name}' and revoked its tokens."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         deactivate,
+        then=reverse("clients:app-detail", args=[app.public_id]),
         title=f"Deactivate '{app.name}'?",
         message="Users can no longer sign in to it, and every refresh and access token it holds is revoked now.",
         confirm_label="Deactivate app",
@@ -287,18 +294,16 @@ def app_deactivate(request, public_id):
 @staff_required
 def app_delete(request, public_id):
     app = _app(public_id)
-    if app.is_active:
-        messages.error(request, "Deactivate the app before deleting it.")
-        return redirect("clients:app-detail", public_id=app.public_id)
 
     def delete():
         services.delete_app(app, audit=Audit.of(request))
-        messages.success(request, f"Deleted '{app.name}'.")
-        return redirect("clients:app-list")
+        return f"Deleted '{app.name}'."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         delete,
+        refusal="Deactivate the app before deleting it." if app.is_active else "",
+        then=reverse("clients:app-list"),
         title=f"Delete '{app.name}'?",
         message="The app integration, its credentials and its token families are removed for good.",
         confirm_label="Delete app",
@@ -319,12 +324,12 @@ def app_tokens_revoke_all(request, public_id):
 
     def revoke_all():
         count = revoke_families(client=app, reason="revoked_by_admin", audit=Audit.of(request))
-        messages.success(request, f"Revoked {count} token famil{'y' if count == 1 else 'ies'} of '{app.name}'.")
-        return redirect("clients:app-tokens", public_id=app.public_id)
+        return f"Revoked {token_families(count)} of '{app.name}'."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         revoke_all,
+        then=reverse("clients:app-tokens", args=[app.public_id]),
         title=f"Revoke every token of '{app.name}'?",
         message="Every user signed in to this app will have to sign in again: all its refresh and access tokens "
         "stop working now.",

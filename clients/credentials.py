@@ -191,20 +191,20 @@ class _Kind:
 
 _KINDS = {
     ClientSecret: _Kind(
-        "client_secret",
-        "client secret",
-        _secret_ref,
-        lambda app: app.token_endpoint_auth_method.startswith("client_secret"),
-        "This is the app's only active client secret. Create another one first.",
-        "Deactivate the client secret before deleting it.",
+        field="client_secret",
+        noun="client secret",
+        ref=_secret_ref,
+        keeps_last=lambda app: app.token_endpoint_auth_method.startswith("client_secret"),
+        last_active="This is the app's only active client secret. Create another one first.",
+        delete_active="Deactivate the client secret before deleting it.",
     ),
     ClientJsonWebKey: _Kind(
-        "jwks",
-        "public key",
-        _key_ref,
-        lambda app: app.token_endpoint_auth_method == "private_key_jwt" and not app.jwks_uri,
-        "This is the app's only active public key. Add another one first.",
-        "Deactivate the key before deleting it.",
+        field="jwks",
+        noun="public key",
+        ref=_key_ref,
+        keeps_last=lambda app: app.token_endpoint_auth_method == "private_key_jwt" and not app.jwks_uri,
+        last_active="This is the app's only active public key. Add another one first.",
+        delete_active="Deactivate the key before deleting it.",
     ),
 }
 

@@ -8,7 +8,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from clients import assignments
-from core.console import confirm_then_act, keep_once, staff_required, take_once
+from core.console import (
+    confirm_then_change,
+    form_page,
+    keep_once,
+    staff_required,
+    take_once,
+    token_families,
+)
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
 from tokens import reports
@@ -66,16 +73,20 @@ def user_list(request):
 @sensitive_post_parameters("password")  # outermost: the request is marked before anything else can fail
 @staff_required
 def user_create(request):
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.create_user(**form.cleaned_data, audit=Audit.of(request))
-        except services.UserValidationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            messages.success(request, f"Created user {user.username}.")
-            return redirect("accounts:user-detail", uid=user.uid)
-    return render(request, "accounts/user_create.html", {"form": form})
+    def create(data):
+        user = services.create_user(**data, audit=Audit.of(request))
+        messages.success(request, f"Created user {user.username}.")
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    return form_page(
+        request,
+        UserCreateForm(request.POST or None),
+        create,
+        refusal=services.UserValidationError,
+        template="accounts/user_create.html",
+        context={},
+        invalid_status=200,  # unlike the other forms; tests/accounts/test_console_users.py pins it
+    )
 
 
 @staff_required
@@ -97,36 +108,42 @@ def user_detail(request, uid):
 def user_edit(request, uid):
     user = get_object_or_404(User, uid=uid)
     initial = {name: getattr(user, name) for name in services.PROFILE_FIELDS}
-    form = UserProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.update_profile(user, **form.cleaned_data, audit=Audit.of(request))
-        except services.UserValidationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            messages.success(request, f"Saved the profile of {user.username}." if changed else "Nothing changed.")
-            return redirect("accounts:user-detail", uid=user.uid)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/user_edit.html", {"form": form, "person": user}, status=status)
+
+    def save(data):
+        changed = services.update_profile(user, **data, audit=Audit.of(request))
+        messages.success(request, f"Saved the profile of {user.username}." if changed else "Nothing changed.")
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    return form_page(
+        request,
+        UserProfileForm(request.POST or None, initial=initial),
+        save,
+        refusal=services.UserValidationError,
+        template="accounts/user_edit.html",
+        context={"person": user},
+    )
 
 
 @sensitive_post_parameters("password")
 @staff_required
 def user_reset_password(request, uid):
     user = get_object_or_404(User, uid=uid, is_active=True)
-    form = TemporaryPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_temporary_password(user, form.cleaned_data["password"], audit=Audit.of(request))
-        except services.UserValidationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            messages.success(
-                request, f"Set a temporary password for {user.username}; they choose a new one at their next sign-in."
-            )
-            return redirect("accounts:user-detail", uid=user.uid)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/user_reset_password.html", {"form": form, "person": user}, status=status)
+
+    def save(data):
+        services.set_temporary_password(user, data["password"], audit=Audit.of(request))
+        messages.success(
+            request, f"Set a temporary password for {user.username}; they choose a new one at their next sign-in."
+        )
+        return redirect("accounts:user-detail", uid=user.uid)
+
+    return form_page(
+        request,
+        TemporaryPasswordForm(request.POST or None),
+        save,
+        refusal=services.UserValidationError,
+        template="accounts/user_reset_password.html",
+        context={"person": user},
+    )
 
 
 @staff_required
@@ -135,16 +152,15 @@ def user_sign_out(request, uid):
 
     def sign_out():
         ended, revoked = services.sign_out_everywhere(user, audit=Audit.of(request))
-        messages.success(
-            request,
+        return (
             f"Signed {user.username} out everywhere: ended {ended} session{'s' if ended != 1 else ''} "
-            f"and revoked {revoked} token famil{'ies' if revoked != 1 else 'y'}.",
+            f"and revoked {token_families(revoked)}."
         )
-        return redirect("accounts:user-detail", uid=user.uid)
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         sign_out,
+        then=reverse("accounts:user-detail", args=[user.uid]),
         title=f"Sign {user.username} out everywhere?",
         message="Every session they have (this console and app sign-ins) ends now, and every refresh token and "
         "access token they hold is revoked. They can sign in again with their password.",
@@ -161,13 +177,13 @@ def user_revoke_tokens(request, uid):
 
     def revoke():
         revoked = services.revoke_all_tokens(user, audit=Audit.of(request))
-        messages.success(request, f"Revoked {revoked} token famil{'ies' if revoked != 1 else 'y'} of {user.username}.")
-        return redirect("accounts:user-detail", uid=user.uid)
+        return f"Revoked {token_families(revoked)} of {user.username}."
 
-    families = f"{count} token famil{'ies' if count != 1 else 'y'}"
-    return confirm_then_act(
+    families = token_families(count)
+    return confirm_then_change(
         request,
         revoke,
+        then=reverse("accounts:user-detail", args=[user.uid]),
         title=f"Revoke all tokens of {user.username}?",
         message=f"This revokes {families}: every refresh token and access token they hold stops working now, "
         "and they have to sign in to their apps again.",
@@ -186,12 +202,12 @@ def user_unlock(request, uid):
 
     def unlock():
         signin.unlock(user, audit=Audit.of(request))
-        messages.success(request, f"Unlocked {user.username}: they can sign in again now.")
-        return redirect("accounts:user-detail", uid=user.uid)
+        return f"Unlocked {user.username}: they can sign in again now."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         unlock,
+        then=reverse("accounts:user-detail", args=[user.uid]),
         title=f"Unlock {user.username}?",
         message="Their failed sign-ins are forgotten and they can sign in again now, before the lock ends by itself.",
         detail="If someone is guessing their password, the account locks again after as many failures.",
@@ -204,18 +220,16 @@ def user_unlock(request, uid):
 @staff_required
 def user_deactivate(request, uid):
     user = get_object_or_404(User, uid=uid, is_active=True)
-    if user == request.user:
-        messages.error(request, "You cannot deactivate your own account.")
-        return redirect("accounts:user-detail", uid=user.uid)
 
     def deactivate():
         services.deactivate_user(user, audit=Audit.of(request))
-        messages.success(request, f"Deactivated {user.username} and revoked their tokens.")
-        return redirect("accounts:user-detail", uid=user.uid)
+        return f"Deactivated {user.username} and revoked their tokens."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         deactivate,
+        refusal="You cannot deactivate your own account." if user == request.user else "",
+        then=reverse("accounts:user-detail", args=[user.uid]),
         title=f"Deactivate {user.username}?",
         message="They will not be able to sign in, and every refresh token they hold is revoked now.",
         confirm_label="Deactivate user",
@@ -235,18 +249,16 @@ def user_activate(request, uid):
 @staff_required
 def user_delete(request, uid):
     user = get_object_or_404(User, uid=uid)
-    if user.is_active:
-        messages.error(request, "Deactivate the user before deleting them.")
-        return redirect("accounts:user-detail", uid=user.uid)
 
     def delete():
         services.delete_user(user, audit=Audit.of(request))
-        messages.success(request, f"Deleted user {user.username}.")
-        return redirect("accounts:user-list")
+        return f"Deleted user {user.username}."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         delete,
+        refusal="Deactivate the user before deleting them." if user.is_active else "",
+        then=reverse("accounts:user-list"),
         title=f"Delete {user.username}?",
         message="The user and their token families are removed for good. This cannot be undone.",
         confirm_label="Delete user",
@@ -280,12 +292,12 @@ def api_token_revoke(request, pk):
 
     def revoke():
         services.revoke_api_token(token, audit=Audit.of(request))
-        messages.success(request, f"Revoked API token '{token.name}'.")
-        return redirect("accounts:api-token-list")
+        return f"Revoked API token '{token.name}'."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         revoke,
+        then=reverse("accounts:api-token-list"),
         title=f"Revoke API token '{token.name}'?",
         message="Anything still using this token will get 401 from the management API.",
         confirm_label="Revoke token",

@@ -86,11 +86,6 @@ class UserCreateForm(forms.Form):
     )
     is_staff = forms.BooleanField(label="Administrator (may sign in to this console)", required=False)
 
-    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        for field, messages in errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
-
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=100, help_text="Say what will use it, e.g. 'CI deploys'.")
@@ -109,8 +104,6 @@ class UserProfileForm(forms.Form):
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
     email = forms.EmailField(label="Email", required=False)
 
-    add_service_errors = UserCreateForm.add_service_errors
-
 
 class TemporaryPasswordForm(forms.Form):
     password = forms.CharField(
@@ -120,8 +113,6 @@ class TemporaryPasswordForm(forms.Form):
         max_length=128,
         help_text="Give it to the user another way. At their next sign-in they must choose a new password.",
     )
-
-    add_service_errors = UserCreateForm.add_service_errors
 
 
 class NewPasswordForm(PasswordChangeForm):
@@ -143,8 +134,6 @@ class GroupForm(forms.Form):
 
     name = forms.CharField(label="Name", max_length=255)
     description = forms.CharField(label="Description", required=False, max_length=1024)
-
-    add_service_errors = UserCreateForm.add_service_errors
 
 
 class GroupSearchForm(forms.Form):

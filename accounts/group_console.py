@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clients import assignments
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_change, form_page, staff_required, token_families
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
 
@@ -33,10 +33,6 @@ def _changeable(public_id) -> Group:
     return group
 
 
-def _families(count: int) -> str:
-    return f"{count} token famil{'y' if count == 1 else 'ies'}"
-
-
 @staff_required
 def group_list(request):
     form = GroupSearchForm(request.GET)
@@ -46,17 +42,19 @@ def group_list(request):
 
 @staff_required
 def group_create(request):
-    form = GroupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = groups.create_group(**form.cleaned_data, audit=Audit.of(request))
-        except groups.GroupValidationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            messages.success(request, f"Created group {group.name}.")
-            return redirect("accounts:group-detail", public_id=group.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/group_form.html", {"form": form, "group": None}, status=status)
+    def create(data):
+        group = groups.create_group(**data, audit=Audit.of(request))
+        messages.success(request, f"Created group {group.name}.")
+        return redirect("accounts:group-detail", public_id=group.public_id)
+
+    return form_page(
+        request,
+        GroupForm(request.POST or None),
+        create,
+        refusal=groups.GroupValidationError,
+        template="accounts/group_form.html",
+        context={"group": None},
+    )
 
 
 @staff_required
@@ -80,17 +78,20 @@ def group_detail(request, public_id):
 @staff_required
 def group_edit(request, public_id):
     group = _changeable(public_id)
-    form = GroupForm(request.POST or None, initial={"name": group.name, "description": group.description})
-    if request.method == "POST" and form.is_valid():
-        try:
-            groups.update_group(group, **form.cleaned_data, audit=Audit.of(request))
-        except groups.GroupValidationError as exc:
-            form.add_service_errors(exc.errors)
-        else:
-            messages.success(request, f"Saved group {group.name}.")
-            return redirect("accounts:group-detail", public_id=group.public_id)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/group_form.html", {"form": form, "group": group}, status=status)
+
+    def save(data):
+        groups.update_group(group, **data, audit=Audit.of(request))
+        messages.success(request, f"Saved group {group.name}.")
+        return redirect("accounts:group-detail", public_id=group.public_id)
+
+    return form_page(
+        request,
+        GroupForm(request.POST or None, initial={"name": group.name, "description": group.description}),
+        save,
+        refusal=groups.GroupValidationError,
+        template="accounts/group_form.html",
+        context={"group": group},
+    )
 
 
 @staff_required
@@ -100,18 +101,18 @@ def group_delete(request, public_id):
 
     def delete():
         revoked = groups.delete_group(group, audit=Audit.of(request))
-        messages.success(request, f"Deleted group {group.name}; revoked {_families(revoked)}.")
-        return redirect("accounts:group-list")
+        return f"Deleted group {group.name}; revoked {token_families(revoked)}."
 
     apps = group.app_assignments.count()
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         delete,
+        then=reverse("accounts:group-list"),
         title=f"Delete group {group.name}?",
         message=f"Its {group.memberships.count()} members leave it, and the {apps} app(s) it is assigned to lose it. "
-        f"This revokes {_families(count)}: members who can no longer sign in to one of those apps lose "
+        f"This revokes {token_families(count)}: members who can no longer sign in to one of those apps lose "
         "their tokens there now.",
-        confirm_label=f"Delete group and revoke {_families(count)}",
+        confirm_label=f"Delete group and revoke {token_families(count)}",
         cancel_url=reverse("accounts:group-detail", args=[group.public_id]),
     )
 
@@ -134,15 +135,15 @@ def group_member_remove(request, public_id, uid):
 
     def remove():
         revoked = groups.remove_member(group, user, audit=Audit.of(request))
-        messages.success(request, f"Removed {user.username} from {group.name}; revoked {_families(revoked)}.")
-        return redirect("accounts:group-detail", public_id=group.public_id)
+        return f"Removed {user.username} from {group.name}; revoked {token_families(revoked)}."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         remove,
+        then=reverse("accounts:group-detail", args=[group.public_id]),
         title=f"Remove {user.username} from {group.name}?",
-        message=f"This revokes {_families(count)}: the apps {group.name} is assigned to, which "
+        message=f"This revokes {token_families(count)}: the apps {group.name} is assigned to, which "
         f"{user.username} can then no longer sign in to, stop accepting their tokens now.",
-        confirm_label=f"Remove and revoke {_families(count)}",
+        confirm_label=f"Remove and revoke {token_families(count)}",
         cancel_url=reverse("accounts:group-detail", args=[group.public_id]),
     )

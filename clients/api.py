@@ -1,10 +1,11 @@
 """`/api/v1/apps`: Okta's Apps API for OIDC apps. Thin views over clients/services.py."""
 
 import re
+from dataclasses import dataclass
 
 from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -15,7 +16,7 @@ from core.api.views import ManagementAPIView, find_or_404
 from core.systemlog.audit import Audit
 
 from . import credentials, services
-from .models import Application, ClientJsonWebKey, ClientSecret, CredentialStatus
+from .models import Application, CredentialStatus
 from .serializers import (
     AppRequestSerializer,
     AppSerializer,
@@ -159,21 +160,71 @@ def _credential_call(call, *args, **kwargs):
         raise ApiValidationFailed(okta_paths(exc.errors)) from None
 
 
-def _secret(app: Application, secret_id: str) -> ClientSecret:
-    return find_or_404(app.secrets.all(), "OAuth2ClientSecret", public_id=secret_id)
+@dataclass(frozen=True)
+class _Kind:
+    """Which credential a route serves: the app's rows, the id in the URL, its Okta type (a 404 names it), its JSON."""
+
+    rows: str
+    url_kwarg: str
+    okta_type: str
+    serializer: type
 
 
-def _key(app: Application, key_id: str) -> ClientJsonWebKey:
-    return find_or_404(app.json_web_keys.all(), "OAuth2ClientJsonWebKey", public_id=key_id)
+SECRETS = _Kind("secrets", "secret_id", "OAuth2ClientSecret", ClientSecretSerializer)
+KEYS = _Kind("json_web_keys", "key_id", "OAuth2ClientJsonWebKey", ClientJsonWebKeySerializer)
 
 
-class AppSecretListView(ManagementAPIView):
+# A secret's and a key's routes share these views (`kind` says which), as credentials.py shares its changes;
+# no docstring, which drf-spectacular would publish as each operation's description.
+class _CredentialView(ManagementAPIView):
     rate_limit_bucket = "apps"
+    kind: _Kind
 
-    @extend_schema(operation_id="listOAuth2ClientSecrets", responses={200: ClientSecretSerializer(many=True)})
-    def get(self, request, app_id):
+    def find(self, app_id: str):
         app = get_app(app_id)
-        return Response(ClientSecretSerializer(app.secrets.all(), many=True).data)
+        rows = getattr(app, self.kind.rows).all()
+        return app, find_or_404(rows, self.kind.okta_type, public_id=self.kwargs[self.kind.url_kwarg])
+
+
+class _CredentialListView(_CredentialView):
+    def get(self, request, app_id):
+        return Response(self.kind.serializer(getattr(get_app(app_id), self.kind.rows).all(), many=True).data)
+
+
+class _CredentialDetailView(_CredentialView):
+    def get(self, request, app_id, **ids):
+        return Response(self.kind.serializer(self.find(app_id)[1]).data)
+
+    def delete(self, request, app_id, **ids):
+        _credential_call(credentials.delete, *self.find(app_id), audit=Audit.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _CredentialLifecycleView(_CredentialView):
+    target_status = ""
+
+    def post(self, request, app_id, **ids):
+        changed = _credential_call(
+            credentials.set_status, *self.find(app_id), self.target_status, audit=Audit.of(request)
+        )
+        return Response(self.kind.serializer(changed).data)
+
+
+def _lifecycle_view(kind: _Kind, target_status: str, operation_id: str, description: str = "") -> type:
+    """An activate or deactivate route: the one view above, with its own OpenAPI operation."""
+    name = f"{operation_id[0].upper()}{operation_id[1:]}View"
+    view = type(name, (_CredentialLifecycleView,), {"kind": kind, "target_status": target_status})
+    schema = extend_schema(
+        operation_id=operation_id, description=description or None, request=None, responses={200: kind.serializer}
+    )
+    return extend_schema_view(post=schema)(view)
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="listOAuth2ClientSecrets", responses={200: ClientSecretSerializer(many=True)})
+)
+class AppSecretListView(_CredentialListView):
+    kind = SECRETS
 
     @extend_schema(
         operation_id="createOAuth2ClientSecret",
@@ -197,65 +248,31 @@ class AppSecretListView(ManagementAPIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class AppSecretDetailView(ManagementAPIView):
-    rate_limit_bucket = "apps"
-
-    @extend_schema(operation_id="getOAuth2ClientSecret", responses={200: ClientSecretSerializer})
-    def get(self, request, app_id, secret_id):
-        return Response(ClientSecretSerializer(_secret(get_app(app_id), secret_id)).data)
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(operation_id="getOAuth2ClientSecret", responses={200: ClientSecretSerializer}),
+    delete=extend_schema(
         operation_id="deleteOAuth2ClientSecret",
         description="Only an INACTIVE secret can be deleted (E0000001 otherwise).",
         responses={204: None},
-    )
-    def delete(self, request, app_id, secret_id):
-        app = get_app(app_id)
-        _credential_call(credentials.delete_secret, app, _secret(app, secret_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    ),
+)
+class AppSecretDetailView(_CredentialDetailView):
+    kind = SECRETS
 
 
-class _SecretLifecycleView(ManagementAPIView):
-    rate_limit_bucket = "apps"
-    target_status = ""
-
-    def post(self, request, app_id, secret_id):
-        app = get_app(app_id)
-        secret = _credential_call(
-            credentials.set_secret_status, app, _secret(app, secret_id), self.target_status, audit=Audit.of(request)
-        )
-        return Response(ClientSecretSerializer(secret).data)
+AppSecretActivateView = _lifecycle_view(SECRETS, CredentialStatus.ACTIVE, "activateOAuth2ClientSecret")
+AppSecretDeactivateView = _lifecycle_view(
+    SECRETS,
+    CredentialStatus.INACTIVE,
+    "deactivateOAuth2ClientSecret",
+    "The secret stops working at the next request on every node. The app's only active secret "
+    "cannot be deactivated while it authenticates with a secret (E0000001).",
+)
 
 
-class AppSecretActivateView(_SecretLifecycleView):
-    target_status = CredentialStatus.ACTIVE
-
-    @extend_schema(operation_id="activateOAuth2ClientSecret", request=None, responses={200: ClientSecretSerializer})
-    def post(self, request, app_id, secret_id):
-        return super().post(request, app_id, secret_id)
-
-
-class AppSecretDeactivateView(_SecretLifecycleView):
-    target_status = CredentialStatus.INACTIVE
-
-    @extend_schema(
-        operation_id="deactivateOAuth2ClientSecret",
-        description="The secret stops working at the next request on every node. The app's only active secret "
-        "cannot be deactivated while it authenticates with a secret (E0000001).",
-        request=None,
-        responses={200: ClientSecretSerializer},
-    )
-    def post(self, request, app_id, secret_id):
-        return super().post(request, app_id, secret_id)
-
-
-class AppKeyListView(ManagementAPIView):
-    rate_limit_bucket = "apps"
-
-    @extend_schema(operation_id="listJwk", responses={200: ClientJsonWebKeySerializer(many=True)})
-    def get(self, request, app_id):
-        app = get_app(app_id)
-        return Response(ClientJsonWebKeySerializer(app.json_web_keys.all(), many=True).data)
+@extend_schema_view(get=extend_schema(operation_id="listJwk", responses={200: ClientJsonWebKeySerializer(many=True)}))
+class AppKeyListView(_CredentialListView):
+    kind = KEYS
 
     @extend_schema(
         operation_id="addJwk",
@@ -275,55 +292,23 @@ class AppKeyListView(ManagementAPIView):
         return Response(ClientJsonWebKeySerializer(key).data, status=status.HTTP_201_CREATED)
 
 
-class AppKeyDetailView(ManagementAPIView):
-    rate_limit_bucket = "apps"
-
-    @extend_schema(operation_id="getJwk", responses={200: ClientJsonWebKeySerializer})
-    def get(self, request, app_id, key_id):
-        return Response(ClientJsonWebKeySerializer(_key(get_app(app_id), key_id)).data)
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(operation_id="getJwk", responses={200: ClientJsonWebKeySerializer}),
+    delete=extend_schema(
         operation_id="deletejwk",
         description="Only an INACTIVE key can be deleted (E0000001 otherwise).",
         responses={204: None},
-    )
-    def delete(self, request, app_id, key_id):
-        app = get_app(app_id)
-        _credential_call(credentials.delete_key, app, _key(app, key_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    ),
+)
+class AppKeyDetailView(_CredentialDetailView):
+    kind = KEYS
 
 
-class _KeyLifecycleView(ManagementAPIView):
-    rate_limit_bucket = "apps"
-    target_status = ""
-
-    def post(self, request, app_id, key_id):
-        app = get_app(app_id)
-        key = _credential_call(
-            credentials.set_key_status, app, _key(app, key_id), self.target_status, audit=Audit.of(request)
-        )
-        return Response(ClientJsonWebKeySerializer(key).data)
-
-
-class AppKeyActivateView(_KeyLifecycleView):
-    target_status = CredentialStatus.ACTIVE
-
-    @extend_schema(
-        operation_id="activateOAuth2ClientJsonWebKey", request=None, responses={200: ClientJsonWebKeySerializer}
-    )
-    def post(self, request, app_id, key_id):
-        return super().post(request, app_id, key_id)
-
-
-class AppKeyDeactivateView(_KeyLifecycleView):
-    target_status = CredentialStatus.INACTIVE
-
-    @extend_schema(
-        operation_id="deactivateOAuth2ClientJsonWebKey",
-        description="Assertions signed with the key are refused from the next request on. The only active key "
-        "of a private_key_jwt app without a jwks_uri cannot be deactivated (E0000001).",
-        request=None,
-        responses={200: ClientJsonWebKeySerializer},
-    )
-    def post(self, request, app_id, key_id):
-        return super().post(request, app_id, key_id)
+AppKeyActivateView = _lifecycle_view(KEYS, CredentialStatus.ACTIVE, "activateOAuth2ClientJsonWebKey")
+AppKeyDeactivateView = _lifecycle_view(
+    KEYS,
+    CredentialStatus.INACTIVE,
+    "deactivateOAuth2ClientJsonWebKey",
+    "Assertions signed with the key are refused from the next request on. The only active key "
+    "of a private_key_jwt app without a jwks_uri cannot be deactivated (E0000001).",
+)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Group, User
-from core.console import confirm_then_act, staff_required
+from core.console import confirm_then_change, staff_required, token_families
 from core.systemlog.audit import Audit
 
 from . import assignments
@@ -20,12 +20,8 @@ def _app(public_id) -> Application:
     return get_object_or_404(Application, public_id=public_id)
 
 
-def _families(count: int) -> str:
-    return f"{count} token famil{'y' if count == 1 else 'ies'}"
-
-
-def _back(app):
-    return redirect("clients:app-assignments", public_id=app.public_id)
+def _tab(app) -> str:
+    return reverse("clients:app-assignments", args=[app.public_id])
 
 
 @staff_required
@@ -60,24 +56,24 @@ def assignments_tab(request, public_id):
     return render(request, "clients/app_assignments.html", ctx)
 
 
-@require_POST
-@staff_required
-def assign_group(request, public_id):
-    app = _app(public_id)
-    group = get_object_or_404(Group, public_id=request.POST.get("group", ""))
-    assignments.assign_group(app, group, audit=Audit.of(request))
-    messages.success(request, f"Assigned {group.name} to {app.name}.")
-    return _back(app)
+def _assign_view(model, field: str, id_field: str, assign, name: str):
+    """A search result's Assign button: the POST's `field` is the `model` row's `id_field` (404 if none),
+    `assign` the clients/assignments.py call; the message names the row by its `name` attribute."""
+
+    @require_POST
+    @staff_required
+    def view(request, public_id):
+        app = _app(public_id)
+        assignee = get_object_or_404(model, **{id_field: request.POST.get(field, "")})
+        assign(app, assignee, audit=Audit.of(request))
+        messages.success(request, f"Assigned {getattr(assignee, name)} to {app.name}.")
+        return redirect(_tab(app))
+
+    return view
 
 
-@require_POST
-@staff_required
-def assign_user(request, public_id):
-    app = _app(public_id)
-    user = get_object_or_404(User, uid=request.POST.get("user", ""))
-    assignments.assign_user(app, user, audit=Audit.of(request))
-    messages.success(request, f"Assigned {user.username} to {app.name}.")
-    return _back(app)
+assign_group = _assign_view(Group, "group", "public_id", assignments.assign_group, "name")
+assign_user = _assign_view(User, "user", "uid", assignments.assign_user, "username")
 
 
 @staff_required
@@ -88,18 +84,18 @@ def unassign_group(request, public_id, group_id):
 
     def remove():
         revoked = assignments.unassign_group(app, group, audit=Audit.of(request))
-        messages.success(request, f"Unassigned {group.name} from {app.name}; revoked {_families(revoked)}.")
-        return _back(app)
+        return f"Unassigned {group.name} from {app.name}; revoked {token_families(revoked)}."
 
     who = "Users" if group.is_everyone else f"Members of {group.name}"
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         remove,
+        then=_tab(app),
         title=f"Unassign {group.name} from {app.name}?",
         message=f"{who} who are not assigned another way can no longer sign in to {app.name}. "
-        f"This revokes {_families(count)}: their refresh and access tokens for this app stop working now.",
-        confirm_label=f"Unassign and revoke {_families(count)}",
-        cancel_url=reverse("clients:app-assignments", args=[app.public_id]),
+        f"This revokes {token_families(count)}: their refresh and access tokens for this app stop working now.",
+        confirm_label=f"Unassign and revoke {token_families(count)}",
+        cancel_url=_tab(app),
     )
 
 
@@ -111,15 +107,15 @@ def unassign_user(request, public_id, uid):
 
     def remove():
         revoked = assignments.unassign_user(app, user, audit=Audit.of(request))
-        messages.success(request, f"Unassigned {user.username} from {app.name}; revoked {_families(revoked)}.")
-        return _back(app)
+        return f"Unassigned {user.username} from {app.name}; revoked {token_families(revoked)}."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         remove,
+        then=_tab(app),
         title=f"Unassign {user.username} from {app.name}?",
         message=f"Unless a group assigns them too, {user.username} can no longer sign in to {app.name}. "
-        f"This revokes {_families(count)}: their refresh and access tokens for this app stop working now.",
-        confirm_label=f"Unassign and revoke {_families(count)}",
-        cancel_url=reverse("clients:app-assignments", args=[app.public_id]),
+        f"This revokes {token_families(count)}: their refresh and access tokens for this app stop working now.",
+        confirm_label=f"Unassign and revoke {token_families(count)}",
+        cancel_url=_tab(app),
     )

@@ -15,6 +15,8 @@ Events are Okta's `app.oauth2.credentials.lifecycle.*`; they name the credential
 """
 
 import secrets as random
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -107,41 +109,6 @@ def create_secret(
     return secret, value
 
 
-def _active_secrets(app: Application) -> int:
-    return app.secrets.filter(status=ACTIVE).count()
-
-
-def set_secret_status(app: Application, secret: ClientSecret, status: str, *, audit: Audit = SYSTEM) -> ClientSecret:
-    """Activate or deactivate one secret. The last active secret of an app that authenticates with a
-    secret cannot be deactivated (Okta): the app would be locked out; add another first."""
-    with transaction.atomic():
-        lock(app)
-        secret.refresh_from_db()
-        if secret.status == status:
-            return secret
-        uses_secret = app.token_endpoint_auth_method.startswith("client_secret")
-        if status == INACTIVE and uses_secret and _active_secrets(app) <= 1:
-            _refuse("client_secret", "This is the app's only active client secret. Create another one first.")
-        secret.status = status
-        secret.save(update_fields=["status", "updated"])
-        sync(app)
-        action = "activate" if status == ACTIVE else "deactivate"
-        _log(action, f"{action.capitalize()}d a client secret of '{app.name}'", app, _secret_ref(secret), audit)
-    return secret
-
-
-def delete_secret(app: Application, secret: ClientSecret, *, audit: Audit = SYSTEM) -> None:
-    """Only an INACTIVE secret can be deleted (Okta): deactivating first is the moment it stops working."""
-    with transaction.atomic():
-        lock(app)
-        secret.refresh_from_db()
-        if secret.is_active:
-            _refuse("client_secret", "Deactivate the client secret before deleting it.")
-        _log("delete", f"Deleted a client secret of '{app.name}'", app, _secret_ref(secret), audit)
-        secret.delete()
-        sync(app)
-
-
 # Keys -------------------------------------------------------------------------------------------------
 
 
@@ -210,39 +177,71 @@ def replace_keys(app: Application, jwks: list) -> None:
     app.json_web_keys.exclude(pk__in=kept).delete()
 
 
-def _active_keys(app: Application) -> int:
-    return app.json_web_keys.filter(status=ACTIVE).count()
+@dataclass(frozen=True)
+class _Kind:
+    """What a secret and a key differ in when they are activated, deactivated or deleted."""
+
+    field: str  # the field a refusal names
+    noun: str  # in the events' messages
+    ref: Callable  # the event's target
+    keeps_last: Callable[[Application], bool]  # the app authenticates with these: its last active one stays
+    last_active: str  # the refusal to deactivate that last one
+    delete_active: str  # the refusal to delete an active one
 
 
-def set_key_status(app: Application, key: ClientJsonWebKey, status: str, *, audit: Audit = SYSTEM) -> ClientJsonWebKey:
-    """Activate or deactivate a key; the last active key of a private_key_jwt app without a jwks_uri stays."""
+_KINDS = {
+    ClientSecret: _Kind(
+        field="client_secret",
+        noun="client secret",
+        ref=_secret_ref,
+        keeps_last=lambda app: app.token_endpoint_auth_method.startswith("client_secret"),
+        last_active="This is the app's only active client secret. Create another one first.",
+        delete_active="Deactivate the client secret before deleting it.",
+    ),
+    ClientJsonWebKey: _Kind(
+        field="jwks",
+        noun="public key",
+        ref=_key_ref,
+        keeps_last=lambda app: app.token_endpoint_auth_method == "private_key_jwt" and not app.jwks_uri,
+        last_active="This is the app's only active public key. Add another one first.",
+        delete_active="Deactivate the key before deleting it.",
+    ),
+}
+
+
+# Both ---------------------------------------------------------------------------------------------------
+
+
+def set_status(
+    app: Application, credential: ClientSecret | ClientJsonWebKey, status: str, *, audit: Audit = SYSTEM
+) -> ClientSecret | ClientJsonWebKey:
+    """Activate or deactivate a secret or key. The last active one of the kind the app authenticates
+    with cannot be deactivated (Okta): the app would be locked out; add another first."""
+    kind = _KINDS[type(credential)]
     with transaction.atomic():
         lock(app)
-        key.refresh_from_db()
-        if key.status == status:
-            return key
-        if (
-            status == INACTIVE
-            and app.token_endpoint_auth_method == "private_key_jwt"
-            and not app.jwks_uri
-            and _active_keys(app) <= 1
-        ):
-            _refuse("jwks", "This is the app's only active public key. Add another one first.")
-        key.status = status
-        key.save(update_fields=["status", "updated"])
+        credential.refresh_from_db()
+        if credential.status == status:
+            return credential
+        active = type(credential).objects.filter(app=app, status=ACTIVE)
+        if status == INACTIVE and kind.keeps_last(app) and active.count() <= 1:
+            _refuse(kind.field, kind.last_active)
+        credential.status = status
+        credential.save(update_fields=["status", "updated"])
         sync(app)
         action = "activate" if status == ACTIVE else "deactivate"
-        _log(action, f"{action.capitalize()}d a public key of '{app.name}'", app, _key_ref(key), audit)
-    return key
+        _log(action, f"{action.capitalize()}d a {kind.noun} of '{app.name}'", app, kind.ref(credential), audit)
+    return credential
 
 
-def delete_key(app: Application, key: ClientJsonWebKey, *, audit: Audit = SYSTEM) -> None:
-    """Only an INACTIVE key can be deleted (Okta)."""
+def delete(app: Application, credential: ClientSecret | ClientJsonWebKey, *, audit: Audit = SYSTEM) -> None:
+    """Only an INACTIVE secret or key can be deleted (Okta): deactivating first is the moment it stops working."""
+    kind = _KINDS[type(credential)]
     with transaction.atomic():
         lock(app)
-        key.refresh_from_db()
-        if key.is_active:
-            _refuse("jwks", "Deactivate the key before deleting it.")
-        _log("delete", f"Deleted a public key of '{app.name}'", app, _key_ref(key), audit)
-        key.delete()
+        credential.refresh_from_db()
+        if credential.is_active:
+            _refuse(kind.field, kind.delete_active)
+        _log("delete", f"Deleted a {kind.noun} of '{app.name}'", app, kind.ref(credential), audit)
+        credential.delete()
         sync(app)

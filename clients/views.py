@@ -9,7 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.console import confirm_then_act, keep_once, staff_required, take_once
+from core.console import (
+    add_errors,
+    confirm_then_act,
+    confirm_then_change,
+    error_text,
+    keep_once,
+    staff_required,
+    take_once,
+    token_families,
+)
 from core.console_paging import Sort, keyset_page
 from core.systemlog.audit import Audit
 from tokens import family_search
@@ -88,9 +97,7 @@ def app_create(request, app_type):
         try:
             app, secret = services.create_app(form.to_data(), audit=Audit.of(request))
         except AppValidationError as exc:  # a concurrent create took the client ID
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc.errors)
         else:
             messages.success(request, f"Created app integration '{app.name}'.")
             return _show_secret(request, app, secret)
@@ -129,7 +136,7 @@ def app_trust_origin(request, public_id):
     try:
         services.trust_origin(app, origin, audit=Audit.of(request))
     except AppValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc.errors))
     else:
         messages.success(request, f"Added {origin} to the trusted origins.")
     return redirect("clients:app-detail", public_id=app.public_id)
@@ -140,7 +147,7 @@ def _credential_change(request, app, change, success: str):
     try:
         result = change()
     except AppValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc.errors))
         return None
     messages.success(request, success)
     return result or True
@@ -181,61 +188,6 @@ def app_secret_create(request, public_id):
 
 @staff_required
 @require_POST
-def app_secret_activate(request, public_id, secret_id):
-    app = _app(public_id)
-    secret = get_object_or_404(app.secrets, public_id=secret_id)
-    change = partial(credentials.set_secret_status, app, secret, CredentialStatus.ACTIVE, audit=Audit.of(request))
-    _credential_change(request, app, change, "Activated the client secret.")
-    return _back(app)
-
-
-@staff_required
-def app_secret_deactivate(request, public_id, secret_id):
-    app = _app(public_id)
-    secret = get_object_or_404(app.secrets, public_id=secret_id)
-
-    def deactivate():
-        change = partial(credentials.set_secret_status, app, secret, CredentialStatus.INACTIVE, audit=Audit.of(request))
-        _credential_change(request, app, change, "Deactivated the client secret. It no longer works.")
-        return _back(app)
-
-    return confirm_then_act(
-        request,
-        deactivate,
-        title="Deactivate this client secret?",
-        message=f"The secret {secret.secret_hash[:8]}… of '{app.name}' stops working at the next request, on every "
-        "server. Clients still using it must have switched to the other secret.",
-        confirm_label="Deactivate secret",
-        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
-    )
-
-
-@staff_required
-def app_secret_delete(request, public_id, secret_id):
-    app = _app(public_id)
-    secret = get_object_or_404(app.secrets, public_id=secret_id)
-
-    def delete():
-        _credential_change(
-            request,
-            app,
-            partial(credentials.delete_secret, app, secret, audit=Audit.of(request)),
-            "Deleted the secret.",
-        )
-        return _back(app)
-
-    return confirm_then_act(
-        request,
-        delete,
-        title="Delete this client secret?",
-        message=f"The inactive secret {secret.secret_hash[:8]}… of '{app.name}' is removed for good.",
-        confirm_label="Delete secret",
-        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
-    )
-
-
-@staff_required
-@require_POST
 def app_key_add(request, public_id):
     """Client Credentials' "Add key": a pasted JWK or PEM public key."""
     app = _app(public_id)
@@ -247,54 +199,68 @@ def app_key_add(request, public_id):
     return _back(app)
 
 
-@staff_required
-@require_POST
-def app_key_activate(request, public_id, key_id):
-    app = _app(public_id)
-    key = get_object_or_404(app.json_web_keys, public_id=key_id)
-    change = partial(credentials.set_key_status, app, key, CredentialStatus.ACTIVE, audit=Audit.of(request))
-    _credential_change(request, app, change, f"Activated the key {key.kid}.")
-    return _back(app)
+def _credential_action(rows: str, change, done: str, **page):
+    """A secret's or a key's activate, deactivate or delete view. `change(app, credential, audit=)` is the
+    clients/credentials.py call; `done` and the confirmation `page` (none: a plain POST) are formatted with
+    the credential as `c` and the app as `app`."""
+
+    def view(request, public_id, **ids):
+        app = _app(public_id)
+        (credential_id,) = ids.values()
+        credential = get_object_or_404(getattr(app, rows), public_id=credential_id)
+
+        def act():
+            run = partial(change, app, credential, audit=Audit.of(request))
+            _credential_change(request, app, run, done.format(c=credential))
+            return _back(app)
+
+        if not page:
+            return act()
+        texts = {name: text.format(c=credential, app=app) for name, text in page.items()}
+        cancel_url = reverse("clients:app-detail", args=[app.public_id])
+        return confirm_then_act(request, act, cancel_url=cancel_url, **texts)
+
+    return staff_required(view if page else require_POST(view))
 
 
-@staff_required
-def app_key_deactivate(request, public_id, key_id):
-    app = _app(public_id)
-    key = get_object_or_404(app.json_web_keys, public_id=key_id)
+_activate = partial(credentials.set_status, status=CredentialStatus.ACTIVE)
+_deactivate = partial(credentials.set_status, status=CredentialStatus.INACTIVE)
 
-    def deactivate():
-        change = partial(credentials.set_key_status, app, key, CredentialStatus.INACTIVE, audit=Audit.of(request))
-        _credential_change(request, app, change, f"Deactivated the key {key.kid}.")
-        return _back(app)
-
-    return confirm_then_act(
-        request,
-        deactivate,
-        title="Deactivate this public key?",
-        message=f"Assertions signed with the key {key.kid} of '{app.name}' are refused from the next request on.",
-        confirm_label="Deactivate key",
-        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
-    )
-
-
-@staff_required
-def app_key_delete(request, public_id, key_id):
-    app = _app(public_id)
-    key = get_object_or_404(app.json_web_keys, public_id=key_id)
-
-    def delete():
-        change = partial(credentials.delete_key, app, key, audit=Audit.of(request))
-        _credential_change(request, app, change, f"Deleted the key {key.kid}.")
-        return _back(app)
-
-    return confirm_then_act(
-        request,
-        delete,
-        title="Delete this public key?",
-        message=f"The inactive key {key.kid} of '{app.name}' is removed for good.",
-        confirm_label="Delete key",
-        cancel_url=reverse("clients:app-detail", args=[app.public_id]),
-    )
+app_secret_activate = _credential_action("secrets", _activate, "Activated the client secret.")
+app_secret_deactivate = _credential_action(
+    "secrets",
+    _deactivate,
+    "Deactivated the client secret. It no longer works.",
+    title="Deactivate this client secret?",
+    message="The secret {c.secret_hash:.8}… of '{app.name}' stops working at the next request, on every "
+    "server. Clients still using it must have switched to the other secret.",
+    confirm_label="Deactivate secret",
+)
+app_secret_delete = _credential_action(
+    "secrets",
+    credentials.delete,
+    "Deleted the secret.",
+    title="Delete this client secret?",
+    message="The inactive secret {c.secret_hash:.8}… of '{app.name}' is removed for good.",
+    confirm_label="Delete secret",
+)
+app_key_activate = _credential_action("json_web_keys", _activate, "Activated the key {c.kid}.")
+app_key_deactivate = _credential_action(
+    "json_web_keys",
+    _deactivate,
+    "Deactivated the key {c.kid}.",
+    title="Deactivate this public key?",
+    message="Assertions signed with the key {c.kid} of '{app.name}' are refused from the next request on.",
+    confirm_label="Deactivate key",
+)
+app_key_delete = _credential_action(
+    "json_web_keys",
+    credentials.delete,
+    "Deleted the key {c.kid}.",
+    title="Delete this public key?",
+    message="The inactive key {c.kid} of '{app.name}' is removed for good.",
+    confirm_label="Delete key",
+)
 
 
 @staff_required
@@ -312,12 +278,12 @@ def app_deactivate(request, public_id):
 
     def deactivate():
         services.deactivate_app(app, audit=Audit.of(request))
-        messages.success(request, f"Deactivated '{app.name}' and revoked its tokens.")
-        return redirect("clients:app-detail", public_id=app.public_id)
+        return f"Deactivated '{app.name}' and revoked its tokens."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         deactivate,
+        then=reverse("clients:app-detail", args=[app.public_id]),
         title=f"Deactivate '{app.name}'?",
         message="Users can no longer sign in to it, and every refresh and access token it holds is revoked now.",
         confirm_label="Deactivate app",
@@ -328,18 +294,16 @@ def app_deactivate(request, public_id):
 @staff_required
 def app_delete(request, public_id):
     app = _app(public_id)
-    if app.is_active:
-        messages.error(request, "Deactivate the app before deleting it.")
-        return redirect("clients:app-detail", public_id=app.public_id)
 
     def delete():
         services.delete_app(app, audit=Audit.of(request))
-        messages.success(request, f"Deleted '{app.name}'.")
-        return redirect("clients:app-list")
+        return f"Deleted '{app.name}'."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         delete,
+        refusal="Deactivate the app before deleting it." if app.is_active else "",
+        then=reverse("clients:app-list"),
         title=f"Delete '{app.name}'?",
         message="The app integration, its credentials and its token families are removed for good.",
         confirm_label="Delete app",
@@ -360,12 +324,12 @@ def app_tokens_revoke_all(request, public_id):
 
     def revoke_all():
         count = revoke_families(client=app, reason="revoked_by_admin", audit=Audit.of(request))
-        messages.success(request, f"Revoked {count} token famil{'y' if count == 1 else 'ies'} of '{app.name}'.")
-        return redirect("clients:app-tokens", public_id=app.public_id)
+        return f"Revoked {token_families(count)} of '{app.name}'."
 
-    return confirm_then_act(
+    return confirm_then_change(
         request,
         revoke_all,
+        then=reverse("clients:app-tokens", args=[app.public_id]),
         title=f"Revoke every token of '{app.name}'?",
         message="Every user signed in to this app will have to sign in again: all its refresh and access tokens "
         "stop working now.",

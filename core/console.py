@@ -1,4 +1,5 @@
-"""The console's shared pieces: the staff-only decorator, the confirmation page and confirm-then-act."""
+"""The console's shared pieces: the staff-only decorator, the form page, the confirmation page and
+confirm-then-act, and the shown-once values."""
 
 import base64
 import hashlib
@@ -6,9 +7,10 @@ import json
 from functools import wraps
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 
@@ -24,6 +26,36 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def token_families(count: int) -> str:
+    """'1 token family', '3 token families': what a removal says it revokes, before and after."""
+    return f"{count} token famil{'y' if count == 1 else 'ies'}"
+
+
+def add_errors(form, errors: dict[str, list[str]]) -> None:
+    """A service's refusal (its `errors` by field) beside the fields; one for a field the form lacks goes on top."""
+    for field, field_errors in errors.items():
+        for error in field_errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def error_text(errors: dict[str, list[str]]) -> str:
+    """A service's refusal as one message, for a page with no form to put it beside."""
+    return " ".join(error for field_errors in errors.values() for error in field_errors)
+
+
+def form_page(request, form, save, *, refusal: type[Exception], template: str, context: dict, invalid_status=400):
+    """A console form's one view: a valid POST runs `save(form.cleaned_data)`, which returns the answer (a
+    redirect); a `refusal` it raises (the service's rules, with `errors` by field) goes beside the fields and
+    the page is shown again, with `invalid_status` after a POST."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save(form.cleaned_data)
+        except refusal as exc:
+            add_errors(form, exc.errors)
+    status = invalid_status if request.method == "POST" else 200
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 def confirm_page(
@@ -53,6 +85,21 @@ def confirm_then_act(request, act, **page):
     if request.method == "POST":
         return act()
     return confirm_page(request, **page)
+
+
+def confirm_then_change(request, change, *, then: str, refusal: str = "", **page):
+    """The usual destructive action: with a `refusal` (why it cannot happen now) back to `cancel_url` with
+    that error; otherwise `confirm_then_act()`, whose POST runs `change()`, shows the message it returns and
+    goes to `then`."""
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(page["cancel_url"])
+
+    def act():
+        messages.success(request, change())
+        return redirect(then)
+
+    return confirm_then_act(request, act, **page)
 
 
 # A secret made by a POST is shown by the GET its redirect leads to, once: post/redirect/get, so a reload

@@ -23,11 +23,21 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 
 class OktaError(exceptions.APIException):
-    """An API error; `default_code` is Okta's error code, `causes` become `errorCauses`."""
+    """An API error; `default_code` is Okta's error code, `causes` become `errorCauses`.
+
+    Each kind is one declaration, its HTTP status, code and summary given as class arguments:
+    `class NoPermission(OktaError, http=403, code="E0000006", detail="…")`.
+    """
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "E0000001"
     default_detail = "Api validation failed"
+
+    def __init_subclass__(cls, *, http: int | None = None, code: str | None = None, detail: str | None = None):
+        super().__init_subclass__()
+        cls.status_code = http or cls.status_code
+        cls.default_code = code or cls.default_code
+        cls.default_detail = detail or cls.default_detail
 
     def __init__(self, detail: str | None = None, causes: list[str] | None = None):
         super().__init__(detail or self.default_detail, self.default_code)
@@ -35,9 +45,6 @@ class OktaError(exceptions.APIException):
 
 
 class ApiValidationFailed(OktaError):
-    default_code = "E0000001"
-    default_detail = "Api validation failed"
-
     def __init__(self, fields: dict[str, list[str]] | None = None, summary: str | None = None):
         """`fields` maps Okta JSON paths to messages; the summary names the first one, as Okta does."""
         fields = fields or {}
@@ -47,75 +54,53 @@ class ApiValidationFailed(OktaError):
         self.fields = fields
 
 
-class MalformedBody(OktaError):
-    default_code = "E0000003"
-    default_detail = "The request body was not well-formed."
-
-
-class NoPermission(OktaError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "E0000006"
-    default_detail = "You do not have permission to perform the requested action"
-
-
-class ResourceNotFound(OktaError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_code = "E0000007"
-    default_detail = "Not found: Resource not found"
-
+class ResourceNotFound(OktaError, http=404, code="E0000007", detail="Not found: Resource not found"):
     def __init__(self, what: str | None = None):
         super().__init__(f"Not found: Resource not found: {what}" if what else None)
 
 
-class InternalError(OktaError):
-    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
-    default_code = "E0000009"
-    default_detail = "Internal Server Error"
-
-
-class InvalidToken(OktaError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_code = "E0000011"
-    default_detail = "Invalid token provided"
-
-
-class MethodNotAllowed(OktaError):
-    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
-    default_code = "E0000022"
-    default_detail = "The endpoint does not support the provided HTTP method"
-
-
-class UserStatusForbids(OktaError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "E0000038"
-    default_detail = "This operation is not allowed in the user's current status."
-
-
-class RateLimited(OktaError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "E0000047"
-    default_detail = "API call exceeded rate limit due to too many requests."
-
-
-class AppIsActive(OktaError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "E0000056"
-    default_detail = "Delete application forbidden."
-
+class AppIsActive(OktaError, http=403, code="E0000056", detail="Delete application forbidden."):
     def __init__(self):
         super().__init__(causes=["The application must be deactivated before it can be deleted."])
 
 
-class UnsupportedMediaType(OktaError):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-    default_code = "E0000003"
-    default_detail = "The request body was not well-formed."
+# The kinds without behaviour of their own.
+_MALFORMED = "The request body was not well-formed."
 
 
-class NotAcceptable(OktaError):
-    status_code = status.HTTP_406_NOT_ACCEPTABLE
-    default_code = "E0000001"
-    default_detail = "Api validation failed: Accept"
+class MalformedBody(OktaError, code="E0000003", detail=_MALFORMED): ...
+
+
+class UnsupportedMediaType(OktaError, http=415, code="E0000003", detail=_MALFORMED): ...
+
+
+class NotAcceptable(OktaError, http=406, code="E0000001", detail="Api validation failed: Accept"): ...
+
+
+class NoPermission(
+    OktaError, http=403, code="E0000006", detail="You do not have permission to perform the requested action"
+): ...
+
+
+class InternalError(OktaError, http=500, code="E0000009", detail="Internal Server Error"): ...
+
+
+class InvalidToken(OktaError, http=401, code="E0000011", detail="Invalid token provided"): ...
+
+
+class MethodNotAllowed(
+    OktaError, http=405, code="E0000022", detail="The endpoint does not support the provided HTTP method"
+): ...
+
+
+class UserStatusForbids(
+    OktaError, http=403, code="E0000038", detail="This operation is not allowed in the user's current status."
+): ...
+
+
+class RateLimited(
+    OktaError, http=429, code="E0000047", detail="API call exceeded rate limit due to too many requests."
+): ...
 
 
 def new_error_id() -> str:

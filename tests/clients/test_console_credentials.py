@@ -64,12 +64,12 @@ def test_the_only_active_secret_cannot_be_deactivated(console_client, confidenti
 def test_delete_an_inactive_secret_and_activate_again(console_client, confidential_app):
     credentials.create_secret(confidential_app)
     old = confidential_app.secrets.order_by("created", "id").first()
-    credentials.set_secret_status(confidential_app, old, "INACTIVE")
+    credentials.set_status(confidential_app, old, "INACTIVE")
     activate = console_client.post(
         f"/console/apps/{confidential_app.public_id}/secrets/{old.public_id}/activate/", follow=True
     )
     assert "Activated the client secret." in text(activate)
-    credentials.set_secret_status(confidential_app, old, "INACTIVE")
+    credentials.set_status(confidential_app, old, "INACTIVE")
     delete_url = f"/console/apps/{confidential_app.public_id}/secrets/{old.public_id}/delete/"
     assert "Delete this client secret?" in text(console_client.get(delete_url))
     assert "Deleted the secret." in text(console_client.post(delete_url, follow=True))

@@ -160,7 +160,7 @@ def test_a_deactivated_key_is_refused_at_the_next_request(client, service, key):
     row = service.json_web_keys.get(kid=key.kid)
     assert cc(client, key.assertion(service.client_id, aud())).status_code == 200
 
-    credentials.set_key_status(service, row, "INACTIVE")
+    credentials.set_status(service, row, "INACTIVE")
 
     refused_because(cc(client, key.assertion(service.client_id, aud())), f"kid '{key.kid}'")
     assert second.is_active

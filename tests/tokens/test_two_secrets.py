@@ -31,11 +31,11 @@ def test_both_secrets_work_and_a_deactivated_one_stops(client, service):
     assert cc(client, app, second).status_code == 200
 
     old = app.secrets.exclude(pk=row.pk).get()
-    credentials.set_secret_status(app, old, "INACTIVE")
+    credentials.set_status(app, old, "INACTIVE")
     assert cc(client, app, first).json() == AUTH_FAILED
     assert cc(client, app, second).status_code == 200
 
-    credentials.set_secret_status(app, old, "ACTIVE")  # reactivated: it works again
+    credentials.set_status(app, old, "ACTIVE")  # reactivated: it works again
     assert cc(client, app, first).status_code == 200
 
 
@@ -61,7 +61,7 @@ def test_a_deactivation_beats_the_client_cache(client, service):
     assert client_cache.get(app.client_id) is not None  # warm
 
     old = app.secrets.order_by("created", "id").first()
-    credentials.set_secret_status(app, old, "INACTIVE")
+    credentials.set_status(app, old, "INACTIVE")
     granted = Event.objects.filter(event_type="app.oauth2.token.grant.access_token", app_id=app.public_id).count()
 
     assert cc(client, app, first).json() == AUTH_FAILED
@@ -78,7 +78,7 @@ def test_secret_changes_move_updated_and_the_app_row(service):
     after = Application.objects.get(pk=app.pk)
     assert after.updated > before.updated and len(after.client_secret.split()) == 2
 
-    credentials.set_secret_status(app, row, "INACTIVE")
+    credentials.set_status(app, row, "INACTIVE")
     deactivated = Application.objects.get(pk=app.pk)
     assert deactivated.updated > after.updated and len(deactivated.client_secret.split()) == 1
     assert value not in deactivated.client_secret  # only hashes, never the value
@@ -87,7 +87,7 @@ def test_secret_changes_move_updated_and_the_app_row(service):
 def test_events_name_the_secret_never_its_value(service):
     app, _ = service
     row, value = credentials.create_secret(app)
-    credentials.set_secret_status(app, app.secrets.exclude(pk=row.pk).get(), "INACTIVE")
+    credentials.set_status(app, app.secrets.exclude(pk=row.pk).get(), "INACTIVE")
     events = Event.objects.filter(event_type__startswith="app.oauth2.credentials.lifecycle.", app_id=app.public_id)
     assert sorted(e.event_type for e in events) == [
         "app.oauth2.credentials.lifecycle.create",
@@ -128,7 +128,7 @@ def test_every_worker_refuses_a_deactivated_secret_at_the_next_request(live, liv
     assert set(_burst(live.url, app.client_id, new)) == {200}
     assert set(_burst(live.url, app.client_id, old)) == {200}  # the cache now holds the row with both
 
-    credentials.set_secret_status(app, app.secrets.order_by("created", "id").first(), "INACTIVE")
+    credentials.set_status(app, app.secrets.order_by("created", "id").first(), "INACTIVE")
 
     assert set(_burst(live.url, app.client_id, old)) == {401}
     assert set(_burst(live.url, app.client_id, new)) == {200}

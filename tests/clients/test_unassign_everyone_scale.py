@@ -11,9 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import groups
 from accounts.models import Group, GroupMembership, User
 from clients import assignments
 from clients.models import AppGroupAssignment, AppUserAssignment
+from tokens.lifecycle import revocation
 from tokens.models import TokenFamily, TokensValidAfter
 
 USERS, IN_GROUP, DIRECT, FAMILIES = 10_000, 100, 100, 300
@@ -84,3 +86,16 @@ def test_unassigning_everyone_cuts_off_only_those_who_lost_access_in_one_stateme
         f"the cut-offs: {len(writes)} statement(s), {sum(float(q['time']) for q in writes):.3f} s\n"
     )
     assert len(writes) == 1, [q["sql"][:200] for q in writes]
+
+
+@pytest.mark.parametrize("users", [User.objects.none, lambda: User.objects.filter(pk__in=[])])
+def test_no_users_lose_nothing_and_write_no_cut_off(confidential_app, end_user, users):
+    assert revocation.revoke_families_of_users_at(confidential_app, users(), reason="app_unassigned") == 0
+    assert not TokensValidAfter.objects.exists()
+
+
+def test_deleting_a_group_without_members_that_an_app_is_assigned_to(confidential_app):
+    group = Group.objects.create(name="Empty")
+    AppGroupAssignment.objects.create(app=confidential_app, group=group)
+    assert groups.delete_group(group) == 0
+    assert not Group.objects.filter(pk=group.pk).exists()

@@ -11,6 +11,7 @@ with `iat`, whole seconds: a token issued in the same second as a revocation is 
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -141,7 +142,10 @@ def refuse_users_tokens_before(now: datetime, client, users) -> None:
         field("client").column,
         field("valid_after").column,
     )
-    sql, params = users.query.sql_with_params()
+    try:
+        sql, params = users.query.sql_with_params()
+    except EmptyResultSet:  # users known to be none (`pk__in=[]`: a group deleted without members)
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({user_col}, {client_col}, {after_col}) "  # noqa: S608 (our own names)

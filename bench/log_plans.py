@@ -41,14 +41,15 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import F, Min, Value
     from django.http import QueryDict
     from django.utils import timezone
 
     from core.systemlog import grants, types
     from core.systemlog.forms import LogFilterForm
     from core.systemlog.models import Event
-    from core.systemlog.reading import Log, filter_events
-    from tokens import purge
+    from core.systemlog.reading import HEAD_ROWS, Log, filter_events
+    from tokens import purge, reports
 
     call_command("migrate", verbosity=0)
     columns = [f.column for f in Event._meta.concrete_fields if not f.primary_key]
@@ -101,18 +102,41 @@ def main() -> None:
 
     def page(selection: Log, *, descending: bool, limit: int, after=None):
         """The rows Log.page() reads for one page of `limit` events."""
-        rows = selection.rows
-        if after is not None:
-            rows = rows.filter(pk__lt=after) if descending else rows.filter(pk__gt=after)
-        return rows.order_by("-pk" if descending else "pk")[: limit + 2]
+        return selection.page_rows(descending=descending, after=None if after is None else (after, None), limit=limit)
+
+    def first_id_since(selection: Log, title: str) -> list:
+        """The queries of Log.first_id_since(), as querysets to explain: the log's first rows, then the index."""
+        events = Event.objects.order_by()
+        head = events.filter(pk__in=events.order_by("pk").values("pk")[:HEAD_ROWS])
+        one = {"one": Value(1)}
+        return [
+            (
+                f"{title}: the first id since, among the log's first {HEAD_ROWS} rows",
+                head.filter(published__gte=selection.since).annotate(**one).values("one").annotate(first=Min("pk")),
+            ),
+            (
+                f"{title}: the first id since, from the index (when not among them)",
+                events.filter(published__gte=selection.since)
+                .annotate(**one)
+                .values("one")
+                .annotate(first=Min(F("pk") + 0))
+                .values("first"),
+            ),
+        ]
 
     since = now - timedelta(hours=1)
     queries = [
         ("/api/v1/logs (first page, 100)", page(log, descending=False, limit=101)),
         ("/api/v1/logs?after=… (a page in the middle)", page(log, descending=False, limit=101, after=newest // 2)),
+        *first_id_since(log.published_since(since), "/api/v1/logs?since=<1 h ago> (a SIEM poller)"),
         (
-            "/api/v1/logs?since=<1 h ago> (a SIEM poller)",
-            page(log.filter(published__gte=since), descending=False, limit=101),
+            "/api/v1/logs?since=<1 h ago> (a SIEM poller): the page",
+            page(log.published_since(since), descending=False, limit=101),
+        ),
+        *first_id_since(log.published_since(now - timedelta(hours=47)), "/api/v1/logs?since=<47 h ago> (an old since)"),
+        (
+            "/api/v1/logs?since=<47 h ago> (an old since): the page",
+            page(log.published_since(now - timedelta(hours=47)), descending=False, limit=101),
         ),
         (
             '/api/v1/logs?filter=eventType eq "app.oauth2.token.grant.id_token" (a derived event type)',
@@ -136,13 +160,10 @@ def main() -> None:
             page(console(event_type=types.SESSION_START), descending=True, limit=26),
         ),
         ("family timeline (tokens/reports.py)", Event.objects.filter(family_id="oar100").order_by("-id")[:200]),
-        (
-            "dashboard: refreshes per hour, 24 h",
-            log.rows.filter(
-                grants.of_types(types.ACCESS_TOKEN_GRANT),
-                debug_data__grantType="refresh_token",
-                published__gt=now - timedelta(hours=24),
-            ),
+        *zip(
+            ("dashboard: refreshes per hour, 24 h (grant rows)", "dashboard: refreshes per hour, 24 h (older rows)"),
+            reports.refresh_counts(log.rows.filter(published__gt=now - timedelta(hours=24))),
+            strict=True,
         ),
         (
             "dashboard: reuse detections per hour, 24 h",

@@ -80,7 +80,7 @@ class LogsView(ManagementAPIView):
         log = Log(log_reads())
         since, until = _time_param(request, "since"), _time_param(request, "until")
         if since:
-            log = log.filter(published__gte=since)
+            log = log.published_since(since)
         if until:
             log = log.filter(published__lt=until)
         expression = query_param(request, "filter")

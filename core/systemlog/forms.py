@@ -54,7 +54,7 @@ class LogFilterForm(forms.Form):
             ids = list(User.objects.filter(Q(uid=term) | Q(username__iexact=term)).values_list("uid", flat=True))
             log = log.filter(user_id__in=ids + [term])
         if data.get("since"):
-            log = log.filter(published__gte=data["since"])
+            log = log.published_since(data["since"])
         if data.get("until"):
             log = log.filter(published__lte=data["until"])
         return log

@@ -11,7 +11,8 @@ with `iat`, whole seconds: a token issued in the same second as a revocation is 
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -108,23 +109,50 @@ def revoke_families(*, client=None, user=None, reason: str, audit: Audit = SYSTE
 def revoke_families_of_users_at(client, users, *, reason: str, audit: Audit = SYSTEM) -> int:
     """Revoke what `users` (a queryset) hold at one app: their active families there and, through a
     user-at-app moment each, their access tokens without a family. For an unassignment, which may
-    touch every user at once (Everyone removed from an app): the moments are one upsert, not a row
-    each, and only the families that exist are visited."""
+    touch every user at once (Everyone removed from an app): the moments are one statement
+    (refuse_users_tokens_before()), and only the families that exist are visited."""
     now = timezone.now()
-    user_ids = list(users.values_list("pk", flat=True))
     count = 0
     with transaction.atomic():
+        refuse_users_tokens_before(now, client, users)
+        families = TokenFamily.objects.filter(status=ACTIVE, client=client, user__in=users.values("pk"))
+        for family in families.select_related("client", "user").select_for_update(of=("self",)).order_by("pk"):
+            count += revoke_in_transaction(family, any_server(family.server), reason=reason, audit=audit)
+    return count
+
+
+def refuse_users_tokens_before(now: datetime, client, users) -> None:
+    """Set the user-at-app moment of each of `users` (a queryset) at `client` to `now`. On PostgreSQL one
+    `INSERT … SELECT … ON CONFLICT` from the users' own query: 10,000 users are one statement, and none
+    of their ids travels to Python and back. SQLite upserts the ids in batches."""
+    users = users.order_by().values("pk")
+    if connection.vendor != "postgresql":
         TokensValidAfter.objects.bulk_create(
-            [TokensValidAfter(user_id=pk, client=client, valid_after=now) for pk in user_ids],
+            [TokensValidAfter(user_id=pk, client=client, valid_after=now) for pk in users.values_list("pk", flat=True)],
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["user", "client"],
             update_fields=["valid_after"],
         )
-        families = TokenFamily.objects.filter(status=ACTIVE, client=client, user__in=users.values("pk"))
-        for family in families.select_related("client", "user").select_for_update(of=("self",)).order_by("pk"):
-            count += revoke_in_transaction(family, any_server(family.server), reason=reason, audit=audit)
-    return count
+        return
+    field = TokensValidAfter._meta.get_field
+    table, user_col, client_col, after_col = (
+        TokensValidAfter._meta.db_table,
+        field("user").column,
+        field("client").column,
+        field("valid_after").column,
+    )
+    try:
+        sql, params = users.query.sql_with_params()
+    except EmptyResultSet:  # users known to be none (`pk__in=[]`: a group deleted without members)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({user_col}, {client_col}, {after_col}) "  # noqa: S608 (our own names)
+            f"SELECT DISTINCT u.id, %s, %s FROM ({sql}) AS u (id) "
+            f"ON CONFLICT ({user_col}, {client_col}) DO UPDATE SET {after_col} = EXCLUDED.{after_col}",
+            (client.pk, now, *params),
+        )
 
 
 SERVER_BATCH = 1000  # families revoked per statement when a server goes inactive

@@ -162,55 +162,39 @@ def create_server(data: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
     return server
 
 
-def update_server(server: AuthorizationServer, changes: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
-    """Change name, description or audiences (None = keep). The issuer and status do not change here."""
-    clean = validate_server(changes, instance=server)
+def _save_server(server: AuthorizationServer, fields: dict, event_type: str, done: str, audit: Audit, then=None):
+    """Set `fields` on the locked row, save, touch and record; `then(server)` runs before the event in the same
+    transaction and returns the event's debug."""
     with transaction.atomic():
         server = _lock(server.pk)
-        for name, value in clean.items():
+        for name, value in fields.items():
             setattr(server, name, value)
         server.save()
         _touch(server)
-        _log(
-            types.authorization_server("updated"),
-            f"Updated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-        )
+        debug = then(server) if then is not None else {}
+        _log(event_type, f"{done} authorization server '{server.name}'", [server_ref(server)], audit, **debug)
     return server
+
+
+def update_server(server: AuthorizationServer, changes: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
+    """Change name, description or audiences (None = keep). The issuer and status do not change here."""
+    clean = validate_server(changes, instance=server)
+    return _save_server(server, clean, types.authorization_server("updated"), "Updated", audit)
 
 
 def activate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> AuthorizationServer:
-    with transaction.atomic():
-        server = _lock(server.pk)
-        server.status = Status.ACTIVE
-        server.save()
-        _touch(server)
-        _log(
-            types.authorization_server("activated"),
-            f"Activated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-        )
-    return server
+    fields = {"status": Status.ACTIVE}
+    return _save_server(server, fields, types.authorization_server("activated"), "Activated", audit)
 
 
 def deactivate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> AuthorizationServer:
     """INACTIVE: its endpoints answer 404 and every token family it issued is revoked, in one transaction."""
-    with transaction.atomic():
-        server = _lock(server.pk)
-        server.status = Status.INACTIVE
-        server.save()
-        _touch(server)
-        revoked = revoke_server_families(server.id, reason=DEACTIVATED, audit=audit)
-        _log(
-            types.authorization_server("deactivated"),
-            f"Deactivated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-            revokedFamilies=revoked,
-        )
-    return server
+
+    def revoke(server: AuthorizationServer) -> dict:
+        return {"revokedFamilies": revoke_server_families(server.id, reason=DEACTIVATED, audit=audit)}
+
+    fields = {"status": Status.INACTIVE}
+    return _save_server(server, fields, types.authorization_server("deactivated"), "Deactivated", audit, then=revoke)
 
 
 def delete_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> None:

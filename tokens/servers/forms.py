@@ -73,7 +73,10 @@ class ServerConsoleForm(forms.Form):
 
     @classmethod
     def initial_of(cls, instance) -> dict:
-        return {}
+        """An edit form's first values: the instance's own for the fields named as its model's; a subclass adds
+        those it shows otherwise (audiences as text, a status as a checkbox)."""
+        own = {f.name for f in instance._meta.concrete_fields}
+        return {name: getattr(instance, name) for name in cls.base_fields if name in own}
 
     def initial_new(self) -> dict:
         return {}
@@ -113,7 +116,7 @@ class ServerForm(ServerConsoleForm):
 
     @classmethod
     def initial_of(cls, server) -> dict:
-        return {"name": server.name, "audiences": ", ".join(server.audiences), "description": server.description}
+        return super().initial_of(server) | {"audiences": ", ".join(server.audiences)}
 
     def validate(self, data: dict) -> dict:
         return validation.validate_server(data, instance=self.instance)
@@ -149,14 +152,7 @@ class ScopeForm(ServerConsoleForm):
 
     @classmethod
     def initial_of(cls, scope) -> dict:
-        return {
-            "name": scope.name,
-            "display_name": scope.display_name,
-            "description": scope.description,
-            "consent": scope.consent,
-            "default": scope.default,
-            "metadata_publish": scope.metadata_publish == "ALL_CLIENTS",
-        }
+        return super().initial_of(scope) | {"metadata_publish": scope.metadata_publish == "ALL_CLIENTS"}
 
     def validate(self, data: dict) -> dict:
         return validation.validate_scope(self.parent, data, instance=self.instance)
@@ -199,13 +195,9 @@ class ClaimForm(ServerConsoleForm):
 
     @classmethod
     def initial_of(cls, claim) -> dict:
-        return {
-            "name": claim.name,
-            "claim_type": claim.claim_type,
-            "value": claim.value,
+        return super().initial_of(claim) | {
             "include_in": "some" if claim.conditions_scopes else "any",
             "scopes": claim.conditions_scopes,
-            "always_include_in_token": claim.always_include_in_token,
             "disabled": claim.status == "INACTIVE",
         }
 
@@ -248,9 +240,7 @@ class PolicyForm(ServerConsoleForm):
     @classmethod
     def initial_of(cls, policy) -> dict:
         every = "ALL_CLIENTS" in policy.clients_include
-        return {
-            "name": policy.name,
-            "description": policy.description,
+        return super().initial_of(policy) | {
             "assign_to": "all" if every else "some",
             "clients": [] if every else policy.clients_include,
         }
@@ -325,9 +315,7 @@ class RuleForm(ServerConsoleForm):
         window, window_unit = split_minutes(rule.refresh_token_window_minutes)
         refresh, refresh_unit = split_minutes(rule.refresh_token_lifetime_minutes)
         every_scope = not rule.scopes or "*" in rule.scopes
-        return {
-            "name": rule.name,
-            "grant_types": rule.grant_types,
+        return super().initial_of(rule) | {
             "users_mode": "some" if rule.users_include else "any",
             "users": "\n".join(names.get(u, u) for u in rule.users_include),
             "scopes_mode": "any" if every_scope else "some",

@@ -111,7 +111,8 @@ _device_activation = [
     path("activate/done", activate_done, name="device-activate-done"),
 ]
 
-# Security → Authorization servers: the list, each server's tabs, and the forms and actions under them.
+# Security → Authorization servers: the list, each server's tabs, and the forms and actions under them. A row's
+# fourth item is the kind (scopes, claims, policies, rules) whose one set of views it shows.
 _sc = server_console
 _S, _P = "<str:server_id>/", "<str:server_id>/policies/<str:policy_id>/"
 _SERVER_PAGES = [
@@ -124,26 +125,26 @@ _SERVER_PAGES = [
     (f"{_S}delete/", _sc.server_delete, "server-delete"),
     (f"{_S}rotate/", _sc.server_rotate, "server-rotate"),
     (f"{_S}scopes/", _sc.server_scopes, "server-scopes"),
-    (f"{_S}scopes/new/", _sc.scope_create, "server-scope-create"),
-    (f"{_S}scopes/<str:scope_id>/edit/", _sc.scope_edit, "server-scope-edit"),
-    (f"{_S}scopes/<str:scope_id>/delete/", _sc.scope_delete, "server-scope-delete"),
+    (f"{_S}scopes/new/", _sc.item_create, "server-scope-create", _sc.SCOPES),
+    (f"{_S}scopes/<str:scope_id>/edit/", _sc.item_edit, "server-scope-edit", _sc.SCOPES),
+    (f"{_S}scopes/<str:scope_id>/delete/", _sc.item_delete, "server-scope-delete", _sc.SCOPES),
     (f"{_S}claims/", _sc.server_claims, "server-claims"),
-    (f"{_S}claims/new/", _sc.claim_create, "server-claim-create"),
-    (f"{_S}claims/<str:claim_id>/edit/", _sc.claim_edit, "server-claim-edit"),
-    (f"{_S}claims/<str:claim_id>/delete/", _sc.claim_delete, "server-claim-delete"),
+    (f"{_S}claims/new/", _sc.item_create, "server-claim-create", _sc.CLAIMS),
+    (f"{_S}claims/<str:claim_id>/edit/", _sc.item_edit, "server-claim-edit", _sc.CLAIMS),
+    (f"{_S}claims/<str:claim_id>/delete/", _sc.item_delete, "server-claim-delete", _sc.CLAIMS),
     (f"{_S}policies/", _sc.server_policies, "server-policies"),
-    (f"{_S}policies/new/", _sc.policy_create, "server-policy-create"),
-    (f"{_P}edit/", _sc.policy_edit, "server-policy-edit"),
-    (f"{_P}move/", _sc.policy_move, "server-policy-move"),
-    (f"{_P}activate/", _sc.policy_activate, "server-policy-activate"),
-    (f"{_P}deactivate/", _sc.policy_deactivate, "server-policy-deactivate"),
-    (f"{_P}delete/", _sc.policy_delete, "server-policy-delete"),
-    (f"{_P}rules/new/", _sc.rule_create, "server-rule-create"),
-    (f"{_P}rules/<str:rule_id>/edit/", _sc.rule_edit, "server-rule-edit"),
-    (f"{_P}rules/<str:rule_id>/move/", _sc.rule_move, "server-rule-move"),
-    (f"{_P}rules/<str:rule_id>/activate/", _sc.rule_activate, "server-rule-activate"),
-    (f"{_P}rules/<str:rule_id>/deactivate/", _sc.rule_deactivate, "server-rule-deactivate"),
-    (f"{_P}rules/<str:rule_id>/delete/", _sc.rule_delete, "server-rule-delete"),
+    (f"{_S}policies/new/", _sc.item_create, "server-policy-create", _sc.POLICIES),
+    (f"{_P}edit/", _sc.item_edit, "server-policy-edit", _sc.POLICIES),
+    (f"{_P}move/", _sc.item_move, "server-policy-move", _sc.POLICIES),
+    (f"{_P}activate/", _sc.item_activate, "server-policy-activate", _sc.POLICIES),
+    (f"{_P}deactivate/", _sc.item_deactivate, "server-policy-deactivate", _sc.POLICIES),
+    (f"{_P}delete/", _sc.item_delete, "server-policy-delete", _sc.POLICIES),
+    (f"{_P}rules/new/", _sc.item_create, "server-rule-create", _sc.RULES),
+    (f"{_P}rules/<str:rule_id>/edit/", _sc.item_edit, "server-rule-edit", _sc.RULES),
+    (f"{_P}rules/<str:rule_id>/move/", _sc.item_move, "server-rule-move", _sc.RULES),
+    (f"{_P}rules/<str:rule_id>/activate/", _sc.item_activate, "server-rule-activate", _sc.RULES),
+    (f"{_P}rules/<str:rule_id>/deactivate/", _sc.item_deactivate, "server-rule-deactivate", _sc.RULES),
+    (f"{_P}rules/<str:rule_id>/delete/", _sc.item_delete, "server-rule-delete", _sc.RULES),
     (f"{_S}preview/", _sc.server_preview, "server-preview"),
 ]
 
@@ -152,7 +153,10 @@ _console = [
     path("console/tokens/", console.family_list, name="family-list"),
     path("console/families/<str:public_id>/", console.family_detail, name="family-detail"),
     path("console/families/<str:public_id>/revoke/", console.family_revoke, name="family-revoke"),
-    *[path(f"console/security/authorization-servers/{route}", view, name=name) for route, view, name in _SERVER_PAGES],
+    *[
+        path(f"console/security/authorization-servers/{route}", view, {"kind": kind[0]} if kind else {}, name=name)
+        for route, view, name, *kind in _SERVER_PAGES
+    ],
     path("console/system-log/", system_log, name="system-log"),
     path("console/system-log/export.csv", system_log_export, {"fmt": "csv"}, name="system-log-csv"),
     path("console/system-log/export.jsonl", system_log_export, {"fmt": "jsonl"}, name="system-log-jsonl"),

@@ -3,7 +3,7 @@
 Thin views over tokens/servers/services.py; the keys (`credentials/keys`, `keyRotate`) are in tokens/api.py.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -73,6 +73,84 @@ class _View(ManagementAPIView):
     rate_limit_bucket = "authorizationServers"
 
 
+# The three shapes below are written once for every kind; a subclass names its `kind` (Okta's error paths), how
+# the URL finds what it acts on (Okta's 404 otherwise), the service and the serializers. Comments, not docstrings:
+# drf-spectacular would print a base class's docstring as every operation's description.
+
+
+# A list's POST: a new scope, claim, policy or rule on `parent` (the server, or a rule's policy).
+class _Adding(_View):
+    kind: str
+    serializer: type
+    request_serializer: type
+
+    def post(self, request, **ids):
+        parent = self.parent(**ids)
+        data = _body(request, self.request_serializer)
+        item = _write(self.kind, self.create, parent, data, audit=Audit.of(request))
+        return Response(self.serializer(item).data, status=status.HTTP_201_CREATED)
+
+
+# One server, scope, claim, policy or rule: GET, PUT (replace) and DELETE.
+class _One(_View):
+    kind: str
+    serializer: type
+    request_serializer: type
+
+    def get(self, request, **ids):
+        return Response(self.serializer(self.find(**ids)).data)
+
+    def put(self, request, **ids):
+        item = self.find(**ids)
+        data = _body(request, self.request_serializer)
+        return Response(self.serializer(_write(self.kind, self.update, item, data, audit=Audit.of(request))).data)
+
+    def delete(self, request, **ids):
+        _write(self.kind, self.remove, self.find(**ids), audit=Audit.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# `lifecycle/activate` or `lifecycle/deactivate` of a server, policy or rule.
+class _Lifecycle(_View):
+    kind: str
+
+    def post(self, request, **ids):
+        _write(self.kind, self.act, self.find(**ids), audit=Audit.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _one_schema(get: str, replace: str, delete: str, *, replace_doc: str | None = None, delete_doc: str | None = None):
+    """Okta's operations on one (their ids and descriptions), with the class's serializers."""
+
+    def decorate(cls):
+        return extend_schema_view(
+            get=extend_schema(operation_id=get, responses={200: cls.serializer}),
+            put=extend_schema(
+                operation_id=replace,
+                description=replace_doc,
+                request=cls.request_serializer,
+                responses={200: cls.serializer},
+            ),
+            delete=extend_schema(operation_id=delete, description=delete_doc, responses=NO_CONTENT),
+        )(cls)
+
+    return decorate
+
+
+def _adding_schema(create: str):
+    def decorate(cls):
+        schema = extend_schema(operation_id=create, request=cls.request_serializer, responses={201: cls.serializer})
+        return extend_schema_view(post=schema)(cls)
+
+    return decorate
+
+
+def _lifecycle_schema(operation_id: str, **kwargs):
+    return extend_schema_view(
+        post=extend_schema(operation_id=operation_id, request=None, responses=NO_CONTENT, **kwargs)
+    )
+
+
 # Servers --------------------------------------------------------------------------------------
 
 
@@ -103,53 +181,39 @@ class ServerListView(_View):
         return Response(ServerSerializer(server).data, status=status.HTTP_201_CREATED)
 
 
-class ServerDetailView(_View):
-    @extend_schema(operation_id="getAuthorizationServer", responses={200: ServerSerializer})
-    def get(self, request, server_id):
-        return Response(ServerSerializer(get_server(server_id)).data)
-
-    @extend_schema(
-        operation_id="replaceAuthorizationServer", request=ServerRequestSerializer, responses={200: ServerSerializer}
-    )
-    def put(self, request, server_id):
-        server = get_server(server_id)
-        data = _body(request, ServerRequestSerializer)
-        server = _write("server", services.update_server, server, data, audit=Audit.of(request))
-        return Response(ServerSerializer(server).data)
-
-    @extend_schema(
-        operation_id="deleteAuthorizationServer",
-        description="Only an INACTIVE server, never `default` (E0000001).",
-        responses=NO_CONTENT,
-    )
-    def delete(self, request, server_id):
-        _write("server", services.delete_server, get_server(server_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_one_schema(
+    "getAuthorizationServer",
+    "replaceAuthorizationServer",
+    "deleteAuthorizationServer",
+    delete_doc="Only an INACTIVE server, never `default` (E0000001).",
+)
+class ServerDetailView(_One):
+    kind, serializer, request_serializer = "server", ServerSerializer, ServerRequestSerializer
+    find = staticmethod(get_server)
+    update, remove = staticmethod(services.update_server), staticmethod(services.delete_server)
 
 
-class ServerActivateView(_View):
-    @extend_schema(operation_id="activateAuthorizationServer", request=None, responses=NO_CONTENT)
-    def post(self, request, server_id):
-        _write("server", services.activate_server, get_server(server_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema("activateAuthorizationServer")
+class ServerActivateView(_Lifecycle):
+    kind, find, act = "server", staticmethod(get_server), staticmethod(services.activate_server)
 
 
-class ServerDeactivateView(_View):
-    @extend_schema(
-        operation_id="deactivateAuthorizationServer",
-        description="Its endpoints answer 404 and every refresh-token family it issued is revoked.",
-        request=None,
-        responses=NO_CONTENT,
-    )
-    def post(self, request, server_id):
-        _write("server", services.deactivate_server, get_server(server_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema(
+    "deactivateAuthorizationServer",
+    description="Its endpoints answer 404 and every refresh-token family it issued is revoked.",
+)
+class ServerDeactivateView(_Lifecycle):
+    kind, find, act = "server", staticmethod(get_server), staticmethod(services.deactivate_server)
 
 
 # Scopes ---------------------------------------------------------------------------------------
 
 
-class ScopeListView(_View):
+@_adding_schema("createOAuth2Scope")
+class ScopeListView(_Adding):
+    kind, serializer, request_serializer = "scope", ScopeSerializer, ScopeRequestSerializer
+    parent, create = staticmethod(get_server), staticmethod(services.create_scope)
+
     @extend_schema(
         operation_id="listOAuth2Scopes",
         parameters=[text_param("q", "Prefix of the scope name."), LIMIT, AFTER_ID],
@@ -163,75 +227,48 @@ class ScopeListView(_View):
         page, link = paginate(request, scopes, text_keys=True, max_limit=1000)
         return Response(ScopeSerializer(page, many=True).data, headers={"Link": link})
 
-    @extend_schema(operation_id="createOAuth2Scope", request=ScopeRequestSerializer, responses={201: ScopeSerializer})
-    def post(self, request, server_id):
-        server = get_server(server_id)
-        data = _body(request, ScopeRequestSerializer)
-        scope = _write("scope", services.create_scope, server, data, audit=Audit.of(request))
-        return Response(ScopeSerializer(scope).data, status=status.HTTP_201_CREATED)
 
-
-class ScopeDetailView(_View):
-    @extend_schema(operation_id="getOAuth2Scope", responses={200: ScopeSerializer})
-    def get(self, request, server_id, scope_id):
-        return Response(ScopeSerializer(_scope(server_id, scope_id)).data)
-
-    @extend_schema(
-        operation_id="replaceOAuth2Scope",
-        description="A system scope keeps its name (E0000001).",
-        request=ScopeRequestSerializer,
-        responses={200: ScopeSerializer},
-    )
-    def put(self, request, server_id, scope_id):
-        scope = _scope(server_id, scope_id)
-        data = _body(request, ScopeRequestSerializer)
-        scope = _write("scope", services.update_scope, scope, data, audit=Audit.of(request))
-        return Response(ScopeSerializer(scope).data)
-
-    @extend_schema(operation_id="deleteOAuth2Scope", description="Not a system scope (E0000001).", responses=NO_CONTENT)
-    def delete(self, request, server_id, scope_id):
-        _write("scope", services.delete_scope, _scope(server_id, scope_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_one_schema(
+    "getOAuth2Scope",
+    "replaceOAuth2Scope",
+    "deleteOAuth2Scope",
+    replace_doc="A system scope keeps its name (E0000001).",
+    delete_doc="Not a system scope (E0000001).",
+)
+class ScopeDetailView(_One):
+    kind, serializer, request_serializer = "scope", ScopeSerializer, ScopeRequestSerializer
+    find = staticmethod(_scope)
+    update, remove = staticmethod(services.update_scope), staticmethod(services.delete_scope)
 
 
 # Claims ---------------------------------------------------------------------------------------
 
 
-class ClaimListView(_View):
+@_adding_schema("createOAuth2Claim")
+class ClaimListView(_Adding):
+    kind, serializer, request_serializer = "claim", ClaimSerializer, ClaimRequestSerializer
+    parent, create = staticmethod(get_server), staticmethod(services.create_claim)
+
     @extend_schema(operation_id="listOAuth2Claims", responses={200: ClaimSerializer(many=True)})
     def get(self, request, server_id):
         return Response(ClaimSerializer(Claim.objects.filter(server=get_server(server_id)), many=True).data)
 
-    @extend_schema(operation_id="createOAuth2Claim", request=ClaimRequestSerializer, responses={201: ClaimSerializer})
-    def post(self, request, server_id):
-        server = get_server(server_id)
-        data = _body(request, ClaimRequestSerializer)
-        claim = _write("claim", services.create_claim, server, data, audit=Audit.of(request))
-        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
-
-class ClaimDetailView(_View):
-    @extend_schema(operation_id="getOAuth2Claim", responses={200: ClaimSerializer})
-    def get(self, request, server_id, claim_id):
-        return Response(ClaimSerializer(_claim(server_id, claim_id)).data)
-
-    @extend_schema(operation_id="replaceOAuth2Claim", request=ClaimRequestSerializer, responses={200: ClaimSerializer})
-    def put(self, request, server_id, claim_id):
-        claim = _claim(server_id, claim_id)
-        data = _body(request, ClaimRequestSerializer)
-        claim = _write("claim", services.update_claim, claim, data, audit=Audit.of(request))
-        return Response(ClaimSerializer(claim).data)
-
-    @extend_schema(operation_id="deleteOAuth2Claim", responses=NO_CONTENT)
-    def delete(self, request, server_id, claim_id):
-        _write("claim", services.delete_claim, _claim(server_id, claim_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_one_schema("getOAuth2Claim", "replaceOAuth2Claim", "deleteOAuth2Claim")
+class ClaimDetailView(_One):
+    kind, serializer, request_serializer = "claim", ClaimSerializer, ClaimRequestSerializer
+    find = staticmethod(_claim)
+    update, remove = staticmethod(services.update_claim), staticmethod(services.delete_claim)
 
 
 # Policies -------------------------------------------------------------------------------------
 
 
-class PolicyListView(_View):
+@_adding_schema("createAuthorizationServerPolicy")
+class PolicyListView(_Adding):
+    kind, serializer, request_serializer = "policy", PolicySerializer, PolicyRequestSerializer
+    parent, create = staticmethod(get_server), staticmethod(services.create_policy)
+
     @extend_schema(
         operation_id="listAuthorizationServerPolicies",
         description="In priority order.",
@@ -240,58 +277,32 @@ class PolicyListView(_View):
     def get(self, request, server_id):
         return Response(PolicySerializer(Policy.objects.filter(server=get_server(server_id)), many=True).data)
 
-    @extend_schema(
-        operation_id="createAuthorizationServerPolicy",
-        request=PolicyRequestSerializer,
-        responses={201: PolicySerializer},
-    )
-    def post(self, request, server_id):
-        server = get_server(server_id)
-        data = _body(request, PolicyRequestSerializer)
-        policy = _write("policy", services.create_policy, server, data, audit=Audit.of(request))
-        return Response(PolicySerializer(policy).data, status=status.HTTP_201_CREATED)
+
+@_one_schema("getAuthorizationServerPolicy", "replaceAuthorizationServerPolicy", "deleteAuthorizationServerPolicy")
+class PolicyDetailView(_One):
+    kind, serializer, request_serializer = "policy", PolicySerializer, PolicyRequestSerializer
+    find = staticmethod(_policy)
+    update, remove = staticmethod(services.update_policy), staticmethod(services.delete_policy)
 
 
-class PolicyDetailView(_View):
-    @extend_schema(operation_id="getAuthorizationServerPolicy", responses={200: PolicySerializer})
-    def get(self, request, server_id, policy_id):
-        return Response(PolicySerializer(_policy(server_id, policy_id)).data)
-
-    @extend_schema(
-        operation_id="replaceAuthorizationServerPolicy",
-        request=PolicyRequestSerializer,
-        responses={200: PolicySerializer},
-    )
-    def put(self, request, server_id, policy_id):
-        policy = _policy(server_id, policy_id)
-        data = _body(request, PolicyRequestSerializer)
-        policy = _write("policy", services.update_policy, policy, data, audit=Audit.of(request))
-        return Response(PolicySerializer(policy).data)
-
-    @extend_schema(operation_id="deleteAuthorizationServerPolicy", responses=NO_CONTENT)
-    def delete(self, request, server_id, policy_id):
-        _write("policy", services.delete_policy, _policy(server_id, policy_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema("activateAuthorizationServerPolicy")
+class PolicyActivateView(_Lifecycle):
+    kind, find, act = "policy", staticmethod(_policy), staticmethod(services.activate_policy)
 
 
-class PolicyActivateView(_View):
-    @extend_schema(operation_id="activateAuthorizationServerPolicy", request=None, responses=NO_CONTENT)
-    def post(self, request, server_id, policy_id):
-        _write("policy", services.activate_policy, _policy(server_id, policy_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class PolicyDeactivateView(_View):
-    @extend_schema(operation_id="deactivateAuthorizationServerPolicy", request=None, responses=NO_CONTENT)
-    def post(self, request, server_id, policy_id):
-        _write("policy", services.deactivate_policy, _policy(server_id, policy_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema("deactivateAuthorizationServerPolicy")
+class PolicyDeactivateView(_Lifecycle):
+    kind, find, act = "policy", staticmethod(_policy), staticmethod(services.deactivate_policy)
 
 
 # Rules ----------------------------------------------------------------------------------------
 
 
-class RuleListView(_View):
+@_adding_schema("createAuthorizationServerPolicyRule")
+class RuleListView(_Adding):
+    kind, serializer, request_serializer = "rule", RuleSerializer, RuleRequestSerializer
+    parent, create = staticmethod(_policy), staticmethod(services.create_rule)
+
     @extend_schema(
         operation_id="listAuthorizationServerPolicyRules",
         description="In priority order.",
@@ -301,49 +312,21 @@ class RuleListView(_View):
         rules = PolicyRule.objects.select_related("policy").filter(policy=_policy(server_id, policy_id))
         return Response(RuleSerializer(rules, many=True).data)
 
-    @extend_schema(
-        operation_id="createAuthorizationServerPolicyRule",
-        request=RuleRequestSerializer,
-        responses={201: RuleSerializer},
-    )
-    def post(self, request, server_id, policy_id):
-        policy = _policy(server_id, policy_id)
-        data = _body(request, RuleRequestSerializer)
-        rule = _write("rule", services.create_rule, policy, data, audit=Audit.of(request))
-        return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+@_one_schema(
+    "getAuthorizationServerPolicyRule", "replaceAuthorizationServerPolicyRule", "deleteAuthorizationServerPolicyRule"
+)
+class RuleDetailView(_One):
+    kind, serializer, request_serializer = "rule", RuleSerializer, RuleRequestSerializer
+    find = staticmethod(_rule)
+    update, remove = staticmethod(services.update_rule), staticmethod(services.delete_rule)
 
 
-class RuleDetailView(_View):
-    @extend_schema(operation_id="getAuthorizationServerPolicyRule", responses={200: RuleSerializer})
-    def get(self, request, server_id, policy_id, rule_id):
-        return Response(RuleSerializer(_rule(server_id, policy_id, rule_id)).data)
-
-    @extend_schema(
-        operation_id="replaceAuthorizationServerPolicyRule",
-        request=RuleRequestSerializer,
-        responses={200: RuleSerializer},
-    )
-    def put(self, request, server_id, policy_id, rule_id):
-        rule = _rule(server_id, policy_id, rule_id)
-        data = _body(request, RuleRequestSerializer)
-        rule = _write("rule", services.update_rule, rule, data, audit=Audit.of(request))
-        return Response(RuleSerializer(rule).data)
-
-    @extend_schema(operation_id="deleteAuthorizationServerPolicyRule", responses=NO_CONTENT)
-    def delete(self, request, server_id, policy_id, rule_id):
-        _write("rule", services.delete_rule, _rule(server_id, policy_id, rule_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema("activateAuthorizationServerPolicyRule")
+class RuleActivateView(_Lifecycle):
+    kind, find, act = "rule", staticmethod(_rule), staticmethod(services.activate_rule)
 
 
-class RuleActivateView(_View):
-    @extend_schema(operation_id="activateAuthorizationServerPolicyRule", request=None, responses=NO_CONTENT)
-    def post(self, request, server_id, policy_id, rule_id):
-        _write("rule", services.activate_rule, _rule(server_id, policy_id, rule_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RuleDeactivateView(_View):
-    @extend_schema(operation_id="deactivateAuthorizationServerPolicyRule", request=None, responses=NO_CONTENT)
-    def post(self, request, server_id, policy_id, rule_id):
-        _write("rule", services.deactivate_rule, _rule(server_id, policy_id, rule_id), audit=Audit.of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+@_lifecycle_schema("deactivateAuthorizationServerPolicyRule")
+class RuleDeactivateView(_Lifecycle):
+    kind, find, act = "rule", staticmethod(_rule), staticmethod(services.deactivate_rule)

@@ -20,7 +20,7 @@ from tokens.models import TokenFamily
 
 from . import keys, services
 from .forms import ClaimForm, PolicyForm, PreviewForm, RuleForm, ScopeForm, ServerForm
-from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
+from .models import AuthorizationServer, Claim, Policy, Scope, Status
 from .policies import org_lifetimes
 from .preview import preview
 from .registry import ORG, any_server, forget, org_server
@@ -209,22 +209,6 @@ def server_rotate(request, server_id):
     )
 
 
-def _scope(server: AuthorizationServer, scope_id: str) -> Scope:
-    return get_object_or_404(Scope, server=server, pk=scope_id)
-
-
-def _claim(server: AuthorizationServer, claim_id: str) -> Claim:
-    return get_object_or_404(Claim, server=server, pk=claim_id)
-
-
-def _policy(server: AuthorizationServer, policy_id: str) -> Policy:
-    return get_object_or_404(Policy, server=server, pk=policy_id)
-
-
-def _rule(policy: Policy, rule_id: str) -> PolicyRule:
-    return get_object_or_404(PolicyRule, policy=policy, pk=rule_id)
-
-
 def _saved(form, write):
     """Run `write(data)` (a service) if the form is valid; the validator's errors of a write that lost a race (a
     name taken meanwhile) go beside the fields too. The written object, or None."""
@@ -235,11 +219,6 @@ def _saved(form, write):
     except ServerValidationError as exc:
         form.show_errors(exc.errors)
         return None
-
-
-def _form_page(request, server, tab, form, *, title, submit_label, cancel_url, template="tokens/server_form.html"):
-    ctx = {"title": title, "form": form, "submit_label": submit_label, "cancel_url": cancel_url}
-    return _tab(request, template, _card(server), tab, status=400 if form.is_bound else 200, **ctx)
 
 
 def _refused(request, exc: ServerValidationError, back: str):
@@ -333,144 +312,143 @@ def server_delete(request, server_id):
     )
 
 
-# Scopes -------------------------------------------------------------------------------------------------------
+# Scopes, claims, access policies and rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What tells the pages of a server's scopes, claims, access policies and rules apart, so that their views
+    (add, edit, move, activate, deactivate, delete) are written once; tokens/urls.py gives each URL its kind.
+
+    Texts with `{item}`, `{parent}` (the server, or a rule's policy) and `{priority}` are filled in as shown."""
+
+    writes: services.Writer  # where they are (under) and their create, update, reorder, activate, …
+    noun: str  # in titles and messages: "Deleted access policy 'Default'."
+    button: str  # on a confirmation's button: "Delete policy"
+    tab: str
+    form: type
+    id_arg: str  # the URL's keyword for one of them
+    add_title: str
+    added: str
+    create_label: str
+    delete_message: str
+    deactivate_message: str = ""
+    moved: str = ""
+    anchor: str = ""  # the tab's card of one: "policy-card-" → "#policy-card-<id>"
+    update_label: str = "Save"
+    template: str = "tokens/server_form.html"
+
+    @property
+    def in_policy(self) -> bool:
+        """A rule belongs to a policy, the others to the server."""
+        return self.writes.parent == "policy"
+
+
+SCOPES = Kind(
+    writes=services.SCOPES,
+    noun="scope",
+    button="scope",
+    tab="scopes",
+    form=ScopeForm,
+    id_arg="scope_id",
+    add_title="Add Scope",
+    added="Added scope '{item.name}'.",
+    create_label="Create",
+    delete_message="Apps asking for it get invalid_scope from now on. Tokens already issued with it keep it until "
+    "they expire.",
+)
+CLAIMS = Kind(
+    writes=services.CLAIMS,
+    noun="claim",
+    button="claim",
+    tab="claims",
+    form=ClaimForm,
+    id_arg="claim_id",
+    add_title="Add Claim",
+    added="Added claim '{item.name}'.",
+    create_label="Create",
+    delete_message="Tokens issued from now on no longer carry it.",
+)
+POLICIES = Kind(
+    writes=services.POLICIES,
+    noun="access policy",
+    button="policy",
+    tab="policies",
+    form=PolicyForm,
+    id_arg="policy_id",
+    add_title="Add Access Policy",
+    added="Added access policy '{item.name}'. Add a rule to it: without one it matches no request.",
+    create_label="Create Policy",
+    delete_message="The policy and its rules are removed for good. Token families already issued keep their lifetimes.",
+    deactivate_message="Sign-ins skip it from now on and go to the next policy that covers the client; a client no "
+    "other policy covers gets no token. Token families already issued keep their lifetimes.",
+    moved="Moved '{item.name}' to priority {priority}.",
+    anchor="policy-card-",
+)
+RULES = Kind(
+    writes=services.RULES,
+    noun="rule",
+    button="rule",
+    tab="policies",
+    form=RuleForm,
+    id_arg="rule_id",
+    add_title="Add rule to {parent.name}",
+    added="Added rule '{item.name}' to '{parent.name}'.",
+    create_label="Create rule",
+    delete_message="The rule is removed for good. Token families already issued keep their lifetimes.",
+    deactivate_message="Sign-ins skip it from now on and take the next rule that matches; when none does, they get "
+    "no token. Token families already issued keep their lifetimes.",
+    moved="Moved rule '{item.name}' to priority {priority} in '{parent.name}'.",
+    anchor="rule-",
+    update_label="Update rule",
+    template="tokens/server_rule_form.html",
+)
+
+
+def _find(kind: Kind, server_id: str, ids: dict):
+    """The server, the parent (the server, or a rule's policy) and the item of a URL (None on an add page); any
+    of them not there (or not under the others) is the console's 404 page."""
+    server = _custom(server_id)
+    parent = get_object_or_404(Policy, server=server, pk=ids["policy_id"]) if kind.in_policy else server
+    if kind.id_arg not in ids:
+        return server, parent, None
+    return server, parent, get_object_or_404(kind.writes.under(parent), pk=ids[kind.id_arg])
+
+
+def _tab_url(kind: Kind, server_id: str, item=None) -> str:
+    """The tab that lists them; at `item`'s card where the tab has one per item."""
+    url = reverse(f"tokens:server-{kind.tab}", args=[server_id])
+    return f"{url}#{kind.anchor}{item.id}" if item is not None and kind.anchor else url
+
+
+def _form_page(request, kind: Kind, server, parent, form, *, title: str, submit_label: str):
+    """An add or edit form on its tab; Cancel goes back to the tab, or for a rule to its policy's card."""
+    back = _tab_url(POLICIES, server.id, parent) if kind.in_policy else _tab_url(kind, server.id)
+    ctx = {"title": title, "form": form, "submit_label": submit_label, "cancel_url": back}
+    return _tab(request, kind.template, _card(server), kind.tab, status=400 if form.is_bound else 200, **ctx)
 
 
 @staff_required
-def scope_create(request, server_id):
-    server = _custom(server_id)
-    form = ScopeForm(request.POST or None, parent=server)
-    scope = _saved(form, lambda data: services.create_scope(server, data, audit=Audit.of(request)))
-    if scope is not None:
-        messages.success(request, f"Added scope '{scope.name}'.")
-        return redirect("tokens:server-scopes", server_id=server.id)
-    back = reverse("tokens:server-scopes", args=[server.id])
-    return _form_page(request, server, "scopes", form, title="Add Scope", submit_label="Create", cancel_url=back)
+def item_create(request, kind: Kind, server_id, **ids):
+    server, parent, _ = _find(kind, server_id, ids)
+    form = kind.form(request.POST or None, parent=parent)
+    item = _saved(form, lambda data: kind.writes.create(parent, data, audit=Audit.of(request)))
+    if item is not None:
+        messages.success(request, kind.added.format(item=item, parent=parent))
+        return redirect(_tab_url(kind, server.id, item))
+    title = kind.add_title.format(parent=parent)
+    return _form_page(request, kind, server, parent, form, title=title, submit_label=kind.create_label)
 
 
 @staff_required
-def scope_edit(request, server_id, scope_id):
-    server = _custom(server_id)
-    scope = _scope(server, scope_id)
-    form = ScopeForm(request.POST or None, parent=server, instance=scope)
-    if _saved(form, lambda data: services.update_scope(scope, data, audit=Audit.of(request))) is not None:
-        messages.success(request, f"Saved scope '{scope.name}'.")
-        return redirect("tokens:server-scopes", server_id=server.id)
-    back = reverse("tokens:server-scopes", args=[server.id])
-    title = f"Edit scope {scope.name}"
-    return _form_page(request, server, "scopes", form, title=title, submit_label="Save", cancel_url=back)
-
-
-@staff_required
-def scope_delete(request, server_id, scope_id):
-    server = _custom(server_id)
-    scope = _scope(server, scope_id)
-    back = reverse("tokens:server-scopes", args=[server.id])
-
-    def delete():
-        try:
-            services.delete_scope(scope, audit=Audit.of(request))
-        except ServerValidationError as exc:
-            return _refused(request, exc, back)
-        messages.success(request, f"Deleted scope '{scope.name}'.")
-        return redirect(back)
-
-    return confirm_then_act(
-        request,
-        delete,
-        title=f"Delete scope '{scope.name}'?",
-        message="Apps asking for it get invalid_scope from now on. Tokens already issued with it keep it until "
-        "they expire.",
-        confirm_label="Delete scope",
-        cancel_url=back,
-    )
-
-
-# Claims -------------------------------------------------------------------------------------------------------
-
-
-@staff_required
-def claim_create(request, server_id):
-    server = _custom(server_id)
-    form = ClaimForm(request.POST or None, parent=server)
-    claim = _saved(form, lambda data: services.create_claim(server, data, audit=Audit.of(request)))
-    if claim is not None:
-        messages.success(request, f"Added claim '{claim.name}'.")
-        return redirect("tokens:server-claims", server_id=server.id)
-    back = reverse("tokens:server-claims", args=[server.id])
-    return _form_page(request, server, "claims", form, title="Add Claim", submit_label="Create", cancel_url=back)
-
-
-@staff_required
-def claim_edit(request, server_id, claim_id):
-    server = _custom(server_id)
-    claim = _claim(server, claim_id)
-    form = ClaimForm(request.POST or None, parent=server, instance=claim)
-    if _saved(form, lambda data: services.update_claim(claim, data, audit=Audit.of(request))) is not None:
-        messages.success(request, f"Saved claim '{claim.name}'.")
-        return redirect("tokens:server-claims", server_id=server.id)
-    back = reverse("tokens:server-claims", args=[server.id])
-    title = f"Edit claim {claim.name}"
-    return _form_page(request, server, "claims", form, title=title, submit_label="Save", cancel_url=back)
-
-
-@staff_required
-def claim_delete(request, server_id, claim_id):
-    server = _custom(server_id)
-    claim = _claim(server, claim_id)
-    back = reverse("tokens:server-claims", args=[server.id])
-
-    def delete():
-        try:
-            services.delete_claim(claim, audit=Audit.of(request))
-        except ServerValidationError as exc:
-            return _refused(request, exc, back)
-        messages.success(request, f"Deleted claim '{claim.name}'.")
-        return redirect(back)
-
-    return confirm_then_act(
-        request,
-        delete,
-        title=f"Delete claim '{claim.name}'?",
-        message="Tokens issued from now on no longer carry it.",
-        confirm_label="Delete claim",
-        cancel_url=back,
-    )
-
-
-# Access policies ----------------------------------------------------------------------------------------------
-
-
-def _policies_url(server_id: str, anchor: str = "") -> str:
-    return reverse("tokens:server-policies", args=[server_id]) + (f"#{anchor}" if anchor else "")
-
-
-@staff_required
-def policy_create(request, server_id):
-    server = _custom(server_id)
-    form = PolicyForm(request.POST or None, parent=server)
-    policy = _saved(form, lambda data: services.create_policy(server, data, audit=Audit.of(request)))
-    if policy is not None:
-        messages.success(
-            request, f"Added access policy '{policy.name}'. Add a rule to it: without one it matches no request."
-        )
-        return redirect(_policies_url(server.id, f"policy-card-{policy.id}"))
-    back = _policies_url(server.id)
-    title = "Add Access Policy"
-    return _form_page(request, server, "policies", form, title=title, submit_label="Create Policy", cancel_url=back)
-
-
-@staff_required
-def policy_edit(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    form = PolicyForm(request.POST or None, parent=server, instance=policy)
-    if _saved(form, lambda data: services.update_policy(policy, data, audit=Audit.of(request))) is not None:
-        messages.success(request, f"Saved access policy '{policy.name}'.")
-        return redirect(_policies_url(server.id, f"policy-card-{policy.id}"))
-    back = _policies_url(server.id)
-    title = f"Edit access policy {policy.name}"
-    return _form_page(request, server, "policies", form, title=title, submit_label="Save", cancel_url=back)
+def item_edit(request, kind: Kind, server_id, **ids):
+    server, parent, item = _find(kind, server_id, ids)
+    form = kind.form(request.POST or None, parent=parent, instance=item)
+    if _saved(form, lambda data: kind.writes.update(item, data, audit=Audit.of(request))) is not None:
+        messages.success(request, f"Saved {kind.noun} '{item.name}'.")
+        return redirect(_tab_url(kind, server.id, item))
+    title = f"Edit {kind.noun} {item.name}"
+    return _form_page(request, kind, server, parent, form, title=title, submit_label=kind.update_label)
 
 
 def _moved_priority(siblings: list, item, direction: str) -> int | None:
@@ -482,180 +460,65 @@ def _moved_priority(siblings: list, item, direction: str) -> int | None:
 
 @staff_required
 @require_POST
-def policy_move(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    siblings = list(Policy.objects.filter(server=server).order_by("priority", "created"))
-    priority = _moved_priority(siblings, policy, request.POST.get("direction", ""))
+def item_move(request, kind: Kind, server_id, **ids):
+    """Policies and rules: one place up or down among the server's policies, or the policy's rules."""
+    server, parent, item = _find(kind, server_id, ids)
+    siblings = list(kind.writes.under(parent).order_by("priority", "created"))
+    priority = _moved_priority(siblings, item, request.POST.get("direction", ""))
     if priority is not None:
-        services.reorder_policy(policy, priority, audit=Audit.of(request))
-        messages.success(request, f"Moved '{policy.name}' to priority {priority}.")
-    return redirect(_policies_url(server.id, f"policy-card-{policy.id}"))
+        kind.writes.reorder(item, priority, audit=Audit.of(request))
+        messages.success(request, kind.moved.format(item=item, parent=parent, priority=priority))
+    return redirect(_tab_url(kind, server.id, item))
 
 
 @staff_required
 @require_POST
-def policy_activate(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    services.activate_policy(policy, audit=Audit.of(request))
-    messages.success(request, f"Activated access policy '{policy.name}'.")
-    return redirect(_policies_url(server.id, f"policy-card-{policy.id}"))
+def item_activate(request, kind: Kind, server_id, **ids):
+    server, _, item = _find(kind, server_id, ids)
+    kind.writes.activate(item, audit=Audit.of(request))
+    messages.success(request, f"Activated {kind.noun} '{item.name}'.")
+    return redirect(_tab_url(kind, server.id, item))
 
 
 @staff_required
-def policy_deactivate(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    back = _policies_url(server.id, f"policy-card-{policy.id}")
+def item_deactivate(request, kind: Kind, server_id, **ids):
+    server, _, item = _find(kind, server_id, ids)
+    back = _tab_url(kind, server.id, item)
 
     def deactivate():
-        services.deactivate_policy(policy, audit=Audit.of(request))
-        messages.success(request, f"Deactivated access policy '{policy.name}'.")
+        kind.writes.deactivate(item, audit=Audit.of(request))
+        messages.success(request, f"Deactivated {kind.noun} '{item.name}'.")
         return redirect(back)
 
     return confirm_then_act(
         request,
         deactivate,
-        title=f"Deactivate access policy '{policy.name}'?",
-        message="Sign-ins skip it from now on and go to the next policy that covers the client; a client no other "
-        "policy covers gets no token. Token families already issued keep their lifetimes.",
-        confirm_label="Deactivate policy",
+        title=f"Deactivate {kind.noun} '{item.name}'?",
+        message=kind.deactivate_message,
+        confirm_label=f"Deactivate {kind.button}",
         cancel_url=back,
     )
 
 
 @staff_required
-def policy_delete(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    back = _policies_url(server.id)
+def item_delete(request, kind: Kind, server_id, **ids):
+    server, _, item = _find(kind, server_id, ids)
+    back = _tab_url(kind, server.id)
 
     def delete():
         try:
-            services.delete_policy(policy, audit=Audit.of(request))
+            kind.writes.delete(item, audit=Audit.of(request))
         except ServerValidationError as exc:
             return _refused(request, exc, back)
-        messages.success(request, f"Deleted access policy '{policy.name}'.")
+        messages.success(request, f"Deleted {kind.noun} '{item.name}'.")
         return redirect(back)
 
     return confirm_then_act(
         request,
         delete,
-        title=f"Delete access policy '{policy.name}'?",
-        message="The policy and its rules are removed for good. Token families already issued keep their lifetimes.",
-        confirm_label="Delete policy",
-        cancel_url=back,
-    )
-
-
-# Rules --------------------------------------------------------------------------------------------------------
-
-
-def _rule_page(request, server, policy, form, *, title, submit_label):
-    back = _policies_url(server.id, f"policy-card-{policy.id}")
-    return _form_page(
-        request,
-        server,
-        "policies",
-        form,
-        title=title,
-        submit_label=submit_label,
-        cancel_url=back,
-        template="tokens/server_rule_form.html",
-    )
-
-
-@staff_required
-def rule_create(request, server_id, policy_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    form = RuleForm(request.POST or None, parent=policy)
-    rule = _saved(form, lambda data: services.create_rule(policy, data, audit=Audit.of(request)))
-    if rule is not None:
-        messages.success(request, f"Added rule '{rule.name}' to '{policy.name}'.")
-        return redirect(_policies_url(server.id, f"rule-{rule.id}"))
-    return _rule_page(request, server, policy, form, title=f"Add rule to {policy.name}", submit_label="Create rule")
-
-
-@staff_required
-def rule_edit(request, server_id, policy_id, rule_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    rule = _rule(policy, rule_id)
-    form = RuleForm(request.POST or None, parent=policy, instance=rule)
-    if _saved(form, lambda data: services.update_rule(rule, data, audit=Audit.of(request))) is not None:
-        messages.success(request, f"Saved rule '{rule.name}'.")
-        return redirect(_policies_url(server.id, f"rule-{rule.id}"))
-    return _rule_page(request, server, policy, form, title=f"Edit rule {rule.name}", submit_label="Update rule")
-
-
-@staff_required
-@require_POST
-def rule_move(request, server_id, policy_id, rule_id):
-    server = _custom(server_id)
-    policy = _policy(server, policy_id)
-    rule = _rule(policy, rule_id)
-    siblings = list(policy.rules.order_by("priority", "created"))
-    priority = _moved_priority(siblings, rule, request.POST.get("direction", ""))
-    if priority is not None:
-        services.reorder_rule(rule, priority, audit=Audit.of(request))
-        messages.success(request, f"Moved rule '{rule.name}' to priority {priority} in '{policy.name}'.")
-    return redirect(_policies_url(server.id, f"rule-{rule.id}"))
-
-
-@staff_required
-@require_POST
-def rule_activate(request, server_id, policy_id, rule_id):
-    server = _custom(server_id)
-    rule = _rule(_policy(server, policy_id), rule_id)
-    services.activate_rule(rule, audit=Audit.of(request))
-    messages.success(request, f"Activated rule '{rule.name}'.")
-    return redirect(_policies_url(server.id, f"rule-{rule.id}"))
-
-
-@staff_required
-def rule_deactivate(request, server_id, policy_id, rule_id):
-    server = _custom(server_id)
-    rule = _rule(_policy(server, policy_id), rule_id)
-    back = _policies_url(server.id, f"rule-{rule.id}")
-
-    def deactivate():
-        services.deactivate_rule(rule, audit=Audit.of(request))
-        messages.success(request, f"Deactivated rule '{rule.name}'.")
-        return redirect(back)
-
-    return confirm_then_act(
-        request,
-        deactivate,
-        title=f"Deactivate rule '{rule.name}'?",
-        message="Sign-ins skip it from now on and take the next rule that matches; when none does, they get no "
-        "token. Token families already issued keep their lifetimes.",
-        confirm_label="Deactivate rule",
-        cancel_url=back,
-    )
-
-
-@staff_required
-def rule_delete(request, server_id, policy_id, rule_id):
-    server = _custom(server_id)
-    rule = _rule(_policy(server, policy_id), rule_id)
-    back = _policies_url(server.id)
-
-    def delete():
-        try:
-            services.delete_rule(rule, audit=Audit.of(request))
-        except ServerValidationError as exc:
-            return _refused(request, exc, back)
-        messages.success(request, f"Deleted rule '{rule.name}'.")
-        return redirect(back)
-
-    return confirm_then_act(
-        request,
-        delete,
-        title=f"Delete rule '{rule.name}'?",
-        message="The rule is removed for good. Token families already issued keep their lifetimes.",
-        confirm_label="Delete rule",
+        title=f"Delete {kind.noun} '{item.name}'?",
+        message=kind.delete_message,
+        confirm_label=f"Delete {kind.button}",
         cancel_url=back,
     )
 

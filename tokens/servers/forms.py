@@ -41,6 +41,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _radio(label: str, choices: list[tuple[str, str]], initial: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect, initial=initial)
+
+
+def _checkboxes(label: str, choices=()) -> forms.MultipleChoiceField:
+    """Optional: the choices of a server's scopes or the apps are filled in by the form's __init__."""
+    return forms.MultipleChoiceField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+
+def _text_box(label: str, *, help_text: str = "") -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=help_text)
+
+
 class ServerConsoleForm(forms.Form):
     """A console form for one object of a server: it parses the fields, and its clean() runs the API's validator
     on what it parsed, so one Save reports every problem, each beside its field.
@@ -60,7 +73,10 @@ class ServerConsoleForm(forms.Form):
 
     @classmethod
     def initial_of(cls, instance) -> dict:
-        return {}
+        """An edit form's first values: the instance's own for the fields named as its model's; a subclass adds
+        those it shows otherwise (audiences as text, a status as a checkbox)."""
+        own = {f.name for f in instance._meta.concrete_fields}
+        return {name: getattr(instance, name) for name in cls.base_fields if name in own}
 
     def initial_new(self) -> dict:
         return {}
@@ -96,11 +112,11 @@ class ServerForm(ServerConsoleForm):
         help_text="The access tokens' aud claim: the API they are meant for, e.g. api://orders.",
         error_messages={"required": "The audience is required."},
     )
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = _text_box("Description")
 
     @classmethod
     def initial_of(cls, server) -> dict:
-        return {"name": server.name, "audiences": ", ".join(server.audiences), "description": server.description}
+        return super().initial_of(server) | {"audiences": ", ".join(server.audiences)}
 
     def validate(self, data: dict) -> dict:
         return validation.validate_server(data, instance=self.instance)
@@ -119,17 +135,11 @@ class ScopeForm(ServerConsoleForm):
         error_messages={"required": "The scope name is required."},
     )
     display_name = forms.CharField(label="Display phrase", required=False)
-    description = forms.CharField(
-        label="Description",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown on the consent page.",
-    )
-    consent = forms.ChoiceField(
-        label="User consent",
-        choices=[("IMPLICIT", "Implicit: granted without asking"), ("REQUIRED", "Require user consent for this scope")],
-        widget=forms.RadioSelect,
-        initial="IMPLICIT",
+    description = _text_box("Description", help_text="Shown on the consent page.")
+    consent = _radio(
+        "User consent",
+        [("IMPLICIT", "Implicit: granted without asking"), ("REQUIRED", "Require user consent for this scope")],
+        "IMPLICIT",
     )
     default = forms.BooleanField(
         label="Set as a default scope", required=False, help_text="Granted when an app asks for no scope."
@@ -142,14 +152,7 @@ class ScopeForm(ServerConsoleForm):
 
     @classmethod
     def initial_of(cls, scope) -> dict:
-        return {
-            "name": scope.name,
-            "display_name": scope.display_name,
-            "description": scope.description,
-            "consent": scope.consent,
-            "default": scope.default,
-            "metadata_publish": scope.metadata_publish == "ALL_CLIENTS",
-        }
+        return super().initial_of(scope) | {"metadata_publish": scope.metadata_publish == "ALL_CLIENTS"}
 
     def validate(self, data: dict) -> dict:
         return validation.validate_scope(self.parent, data, instance=self.instance)
@@ -169,25 +172,15 @@ class ClaimForm(ServerConsoleForm):
     ERRORS_AT = {"conditions_scopes": "scopes", "status": "disabled"}
 
     name = forms.CharField(label="Name", error_messages={"required": "The claim name is required."})
-    claim_type = forms.ChoiceField(
-        label="Include in token type",
-        choices=[("RESOURCE", "Access Token"), ("IDENTITY", "ID Token")],
-        widget=forms.RadioSelect,
-        initial="RESOURCE",
-    )
+    claim_type = _radio("Include in token type", [("RESOURCE", "Access Token"), ("IDENTITY", "ID Token")], "RESOURCE")
     value = forms.CharField(
         label="Value",
         help_text="An expression: user.<profile attribute> (user.email, user.login, user.firstName…), or a string "
         'in double quotes ("gold").',
         error_messages={"required": "The value is required."},
     )
-    include_in = forms.ChoiceField(
-        label="Include in",
-        choices=[("any", "Any scope"), ("some", "The following scopes:")],
-        widget=forms.RadioSelect,
-        initial="any",
-    )
-    scopes = forms.MultipleChoiceField(label="Scopes", required=False, widget=forms.CheckboxSelectMultiple)
+    include_in = _radio("Include in", [("any", "Any scope"), ("some", "The following scopes:")], "any")
+    scopes = _checkboxes("Scopes")
     always_include_in_token = forms.BooleanField(
         label="Always include in token",
         required=False,
@@ -202,13 +195,9 @@ class ClaimForm(ServerConsoleForm):
 
     @classmethod
     def initial_of(cls, claim) -> dict:
-        return {
-            "name": claim.name,
-            "claim_type": claim.claim_type,
-            "value": claim.value,
+        return super().initial_of(claim) | {
             "include_in": "some" if claim.conditions_scopes else "any",
             "scopes": claim.conditions_scopes,
-            "always_include_in_token": claim.always_include_in_token,
             "disabled": claim.status == "INACTIVE",
         }
 
@@ -238,14 +227,9 @@ class PolicyForm(ServerConsoleForm):
     ERRORS_AT = {"clients_include": "clients"}
 
     name = forms.CharField(label="Name", error_messages={"required": "The policy name is required."})
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    assign_to = forms.ChoiceField(
-        label="Assign to",
-        choices=[("all", "All clients"), ("some", "The following clients:")],
-        widget=forms.RadioSelect,
-        initial="all",
-    )
-    clients = forms.MultipleChoiceField(label="Clients", required=False, widget=forms.CheckboxSelectMultiple)
+    description = _text_box("Description")
+    assign_to = _radio("Assign to", [("all", "All clients"), ("some", "The following clients:")], "all")
+    clients = _checkboxes("Clients")
 
     def __init__(self, *args, **kwargs):
         from clients.models import Application
@@ -256,9 +240,7 @@ class PolicyForm(ServerConsoleForm):
     @classmethod
     def initial_of(cls, policy) -> dict:
         every = "ALL_CLIENTS" in policy.clients_include
-        return {
-            "name": policy.name,
-            "description": policy.description,
+        return super().initial_of(policy) | {
             "assign_to": "all" if every else "some",
             "clients": [] if every else policy.clients_include,
         }
@@ -300,31 +282,11 @@ class RuleForm(ServerConsoleForm):
     LIFETIMES = [("access_value", "access_unit"), ("refresh_value", "refresh_unit"), ("window_value", "window_unit")]
 
     name = forms.CharField(label="Rule name", error_messages={"required": "The rule name is required."})
-    grant_types = forms.MultipleChoiceField(
-        label="IF Grant type is",
-        choices=list(GRANT_LABELS.items()),
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    users_mode = forms.ChoiceField(
-        label="AND User is",
-        choices=[("any", "Any user"), ("some", "One of the following users:")],
-        widget=forms.RadioSelect,
-        initial="any",
-    )
-    users = forms.CharField(
-        label="Users",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Usernames or user ids (00u…), one per line.",
-    )
-    scopes_mode = forms.ChoiceField(
-        label="AND Scopes requested",
-        choices=[("any", "Any scopes"), ("some", "The following scopes:")],
-        widget=forms.RadioSelect,
-        initial="any",
-    )
-    scope_names = forms.MultipleChoiceField(label="Scopes", required=False, widget=forms.CheckboxSelectMultiple)
+    grant_types = _checkboxes("IF Grant type is", list(GRANT_LABELS.items()))
+    users_mode = _radio("AND User is", [("any", "Any user"), ("some", "One of the following users:")], "any")
+    users = _text_box("Users", help_text="Usernames or user ids (00u…), one per line.")
+    scopes_mode = _radio("AND Scopes requested", [("any", "Any scopes"), ("some", "The following scopes:")], "any")
+    scope_names = _checkboxes("Scopes")
     access_value, access_unit = _lifetime_fields("THEN Access token lifetime is")
     refresh_value, refresh_unit = _lifetime_fields("Refresh token lifetime is", unlimited=True)
     window_value, window_unit = _lifetime_fields("but will expire if not used every")
@@ -353,9 +315,7 @@ class RuleForm(ServerConsoleForm):
         window, window_unit = split_minutes(rule.refresh_token_window_minutes)
         refresh, refresh_unit = split_minutes(rule.refresh_token_lifetime_minutes)
         every_scope = not rule.scopes or "*" in rule.scopes
-        return {
-            "name": rule.name,
-            "grant_types": rule.grant_types,
+        return super().initial_of(rule) | {
             "users_mode": "some" if rule.users_include else "any",
             "users": "\n".join(names.get(u, u) for u in rule.users_include),
             "scopes_mode": "any" if every_scope else "some",
@@ -424,7 +384,7 @@ class PreviewForm(forms.Form):
         max_length=150,
         help_text="A username or user id (00u…). Not used with Client Credentials, where the app acts for itself.",
     )
-    scopes = forms.MultipleChoiceField(label="Scopes", required=False, widget=forms.CheckboxSelectMultiple)
+    scopes = _checkboxes("Scopes")
 
     def __init__(self, *args, scope_names: list[str], **kwargs):
         from clients.models import Application

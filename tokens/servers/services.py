@@ -10,6 +10,9 @@ Priorities of a server's policies, and of a policy's rules, stay 1..n: creating 
 the others, as Okta does; `None` puts it last.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -159,55 +162,39 @@ def create_server(data: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
     return server
 
 
-def update_server(server: AuthorizationServer, changes: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
-    """Change name, description or audiences (None = keep). The issuer and status do not change here."""
-    clean = validate_server(changes, instance=server)
+def _save_server(server: AuthorizationServer, fields: dict, event_type: str, done: str, audit: Audit, then=None):
+    """Set `fields` on the locked row, save, touch and record; `then(server)` runs before the event in the same
+    transaction and returns the event's debug."""
     with transaction.atomic():
         server = _lock(server.pk)
-        for name, value in clean.items():
+        for name, value in fields.items():
             setattr(server, name, value)
         server.save()
         _touch(server)
-        _log(
-            types.authorization_server("updated"),
-            f"Updated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-        )
+        debug = then(server) if then is not None else {}
+        _log(event_type, f"{done} authorization server '{server.name}'", [server_ref(server)], audit, **debug)
     return server
+
+
+def update_server(server: AuthorizationServer, changes: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
+    """Change name, description or audiences (None = keep). The issuer and status do not change here."""
+    clean = validate_server(changes, instance=server)
+    return _save_server(server, clean, types.authorization_server("updated"), "Updated", audit)
 
 
 def activate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> AuthorizationServer:
-    with transaction.atomic():
-        server = _lock(server.pk)
-        server.status = Status.ACTIVE
-        server.save()
-        _touch(server)
-        _log(
-            types.authorization_server("activated"),
-            f"Activated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-        )
-    return server
+    fields = {"status": Status.ACTIVE}
+    return _save_server(server, fields, types.authorization_server("activated"), "Activated", audit)
 
 
 def deactivate_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> AuthorizationServer:
     """INACTIVE: its endpoints answer 404 and every token family it issued is revoked, in one transaction."""
-    with transaction.atomic():
-        server = _lock(server.pk)
-        server.status = Status.INACTIVE
-        server.save()
-        _touch(server)
-        revoked = revoke_server_families(server.id, reason=DEACTIVATED, audit=audit)
-        _log(
-            types.authorization_server("deactivated"),
-            f"Deactivated authorization server '{server.name}'",
-            [server_ref(server)],
-            audit,
-            revokedFamilies=revoked,
-        )
-    return server
+
+    def revoke(server: AuthorizationServer) -> dict:
+        return {"revokedFamilies": revoke_server_families(server.id, reason=DEACTIVATED, audit=audit)}
+
+    fields = {"status": Status.INACTIVE}
+    return _save_server(server, fields, types.authorization_server("deactivated"), "Deactivated", audit, then=revoke)
 
 
 def delete_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> None:
@@ -226,204 +213,109 @@ def delete_server(server: AuthorizationServer, *, audit: Audit = SYSTEM) -> None
     keys.clear_cache()
 
 
-# Scopes ---------------------------------------------------------------------------------------
+# Scopes, claims, access policies and rules ----------------------------------------------------------------
 
 
-def create_scope(server: AuthorizationServer, data: dict, *, audit: Audit = SYSTEM) -> Scope:
-    clean = validate_scope(server, data)
-    with transaction.atomic():
-        server = _lock(server.pk)
-        scope = Scope(server=server, **clean)
-        _save_unique(scope, "name", f"A scope named '{scope.name}' already exists on this authorization server.")
-        _touch(server)
-        _log(
-            types.oauth2_scope("created"),
-            f"Created scope '{scope.name}'",
-            [server_ref(server), _scope_ref(scope)],
-            audit,
-        )
-    return scope
+@dataclass(frozen=True)
+class Writer:
+    """The writers of one kind of thing configured on a server, written once for scopes, claims, access policies
+    and rules: each validates, locks the server, saves, moves the server's `last_updated` and records its event,
+    named in `events` by what it does ("create", "update", "activate", "deactivate", "delete")."""
 
+    model: type
+    parent: str  # what one belongs to: "server", or a rule's "policy"
+    validate: Callable  # validation.validate_<kind>(parent, data, instance=…)
+    noun: str  # in the events' messages: "Deleted access policy 'Default'"
+    ref: Callable  # the event target that names one
+    events: dict[str, str]
+    ranked: bool = False  # priorities 1..n among its siblings (policies, rules)
+    taken: Callable | None = None  # an unranked one's name is unique: the message when a race took it
+    debug: Callable = lambda item: {}
+    check_deletable: Callable = lambda item: None
+    created: str = "Created"  # a rule is "Added", as Okta's policy.rule.add says
 
-def update_scope(scope: Scope, changes: dict, *, audit: Audit = SYSTEM) -> Scope:
-    clean = validate_scope(scope.server, changes, instance=scope)
-    with transaction.atomic():
-        server = _lock(scope.server_id)
-        for name, value in clean.items():
-            setattr(scope, name, value)
-        _save_unique(scope, "name", f"A scope named '{scope.name}' already exists on this authorization server.")
-        _touch(server)
-        _log(
-            types.oauth2_scope("updated"),
-            f"Updated scope '{scope.name}'",
-            [server_ref(server), _scope_ref(scope)],
-            audit,
-        )
-    return scope
+    def _server_id(self, item) -> str:
+        return item.policy.server_id if self.parent == "policy" else item.server_id
 
+    def under(self, parent):
+        """The ones on `parent` (the server, or a rule's policy)."""
+        return self.model.objects.filter(**{self.parent: parent})
 
-def delete_scope(scope: Scope, *, audit: Audit = SYSTEM) -> None:
-    """Not a system scope. Rules and claims that name it keep the name; a sign-in can no longer ask for it."""
-    check_scope_deletable(scope)
-    with transaction.atomic():
-        server = _lock(scope.server_id)
-        _log(
-            types.oauth2_scope("deleted"),
-            f"Deleted scope '{scope.name}'",
-            [server_ref(server), _scope_ref(scope)],
-            audit,
-        )
-        scope.delete()
-        _touch(server)
+    def _siblings(self, item) -> list:
+        parent_id = f"{self.parent}_id"
+        return list(self.model.objects.filter(**{parent_id: getattr(item, parent_id)}))
 
+    def _save(self, item, priority: int | None) -> None:
+        if self.ranked:
+            _place(self._siblings(item), item, priority)
+            item.save()
+        else:
+            _save_unique(item, "name", self.taken(item))
 
-# Claims ---------------------------------------------------------------------------------------
+    def _record(self, verb: str, item, server: AuthorizationServer, audit: Audit, **debug) -> None:
+        done = self.created if verb == "create" else f"{verb.capitalize()}d"
+        policy = [_policy_ref(item.policy)] if self.parent == "policy" else []
+        targets = [server_ref(server), *policy, self.ref(item)]
+        _log(self.events[verb], f"{done} {self.noun} '{item.name}'", targets, audit, **debug)
 
+    def create(self, parent, data: dict, *, audit: Audit = SYSTEM):
+        """A new one on `parent` (the server, or a rule's policy); a ranked one at its `priority` (None = last)."""
+        clean = self.validate(parent, data)
+        priority = clean.pop("priority", None)
+        with transaction.atomic():
+            if self.parent == "server":
+                parent = server = _lock(parent.pk)
+            else:
+                server = _lock(parent.server_id)
+            item = self.model(**{self.parent: parent}, **clean)
+            self._save(item, priority)
+            _touch(server)
+            self._record("create", item, server, audit, **self.debug(item))
+        return item
 
-def _claim_taken(claim: Claim) -> str:
-    return f"A {claim.claim_type} claim named '{claim.name}' already exists."
+    def update(self, item, changes: dict, *, audit: Audit = SYSTEM):
+        """The settings sent (None = keep each); a ranked one moves to its `priority`."""
+        clean = self.validate(getattr(item, self.parent), changes, instance=item)
+        priority = clean.pop("priority", None)
+        with transaction.atomic():
+            server = _lock(self._server_id(item))
+            for name, value in clean.items():
+                setattr(item, name, value)
+            self._save(item, priority)
+            _touch(server)
+            self._record("update", item, server, audit, **self.debug(item))
+        return item
 
+    def reorder(self, item, priority: int, *, audit: Audit = SYSTEM):
+        """Move it to `priority` among its siblings (the console's up and down buttons)."""
+        return self.update(item, {"priority": priority}, audit=audit)
 
-def create_claim(server: AuthorizationServer, data: dict, *, audit: Audit = SYSTEM) -> Claim:
-    clean = validate_claim(server, data)
-    with transaction.atomic():
-        server = _lock(server.pk)
-        claim = Claim(server=server, **clean)
-        _save_unique(claim, "name", _claim_taken(claim))
-        _touch(server)
-        _log(
-            types.oauth2_claim("created"),
-            f"Created claim '{claim.name}'",
-            [server_ref(server), _claim_ref(claim)],
-            audit,
-        )
-    return claim
+    def _set_status(self, item, status: str, verb: str, audit: Audit):
+        with transaction.atomic():
+            server = _lock(self._server_id(item))
+            item.status = status
+            item.save(update_fields=["status", "last_updated"])
+            _touch(server)
+            self._record(verb, item, server, audit)
+        return item
 
+    def activate(self, item, *, audit: Audit = SYSTEM):
+        return self._set_status(item, Status.ACTIVE, "activate", audit)
 
-def update_claim(claim: Claim, changes: dict, *, audit: Audit = SYSTEM) -> Claim:
-    clean = validate_claim(claim.server, changes, instance=claim)
-    with transaction.atomic():
-        server = _lock(claim.server_id)
-        for name, value in clean.items():
-            setattr(claim, name, value)
-        _save_unique(claim, "name", _claim_taken(claim))
-        _touch(server)
-        _log(
-            types.oauth2_claim("updated"),
-            f"Updated claim '{claim.name}'",
-            [server_ref(server), _claim_ref(claim)],
-            audit,
-        )
-    return claim
+    def deactivate(self, item, *, audit: Audit = SYSTEM):
+        """An inactive policy or rule is skipped at evaluation; families it already started keep their lifetimes."""
+        return self._set_status(item, Status.INACTIVE, "deactivate", audit)
 
-
-def delete_claim(claim: Claim, *, audit: Audit = SYSTEM) -> None:
-    with transaction.atomic():
-        server = _lock(claim.server_id)
-        _log(
-            types.oauth2_claim("deleted"),
-            f"Deleted claim '{claim.name}'",
-            [server_ref(server), _claim_ref(claim)],
-            audit,
-        )
-        claim.delete()
-        _touch(server)
-
-
-# Policies -------------------------------------------------------------------------------------
-
-
-def _policy_targets(server: AuthorizationServer, policy: Policy) -> list[dict]:
-    return [server_ref(server), _policy_ref(policy)]
-
-
-def create_policy(server: AuthorizationServer, data: dict, *, audit: Audit = SYSTEM) -> Policy:
-    clean = validate_policy(server, data)
-    priority = clean.pop("priority")
-    with transaction.atomic():
-        server = _lock(server.pk)
-        policy = Policy(server=server, **clean)
-        _place(list(Policy.objects.filter(server=server)), policy, priority)
-        policy.save()
-        _touch(server)
-        _log(
-            types.policy_lifecycle("create"),
-            f"Created access policy '{policy.name}'",
-            _policy_targets(server, policy),
-            audit,
-        )
-    return policy
-
-
-def update_policy(policy: Policy, changes: dict, *, audit: Audit = SYSTEM) -> Policy:
-    """Name, description, clients, status and priority (None = keep each)."""
-    clean = validate_policy(policy.server, changes, instance=policy)
-    priority = clean.pop("priority")
-    with transaction.atomic():
-        server = _lock(policy.server_id)
-        for name, value in clean.items():
-            setattr(policy, name, value)
-        _place(list(Policy.objects.filter(server=server)), policy, priority)
-        policy.save()
-        _touch(server)
-        _log(
-            types.policy_lifecycle("update"),
-            f"Updated access policy '{policy.name}'",
-            _policy_targets(server, policy),
-            audit,
-        )
-    return policy
-
-
-def reorder_policy(policy: Policy, priority: int, *, audit: Audit = SYSTEM) -> Policy:
-    """Move the policy to `priority` (the console's up and down buttons)."""
-    return update_policy(policy, {"priority": priority}, audit=audit)
-
-
-def _set_policy_status(policy: Policy, status: str, action: str, audit: Audit) -> Policy:
-    with transaction.atomic():
-        server = _lock(policy.server_id)
-        policy.status = status
-        policy.save(update_fields=["status", "last_updated"])
-        _touch(server)
-        _log(
-            types.policy_lifecycle(action),
-            f"{action.capitalize()}d access policy '{policy.name}'",
-            _policy_targets(server, policy),
-            audit,
-        )
-    return policy
-
-
-def activate_policy(policy: Policy, *, audit: Audit = SYSTEM) -> Policy:
-    return _set_policy_status(policy, Status.ACTIVE, "activate", audit)
-
-
-def deactivate_policy(policy: Policy, *, audit: Audit = SYSTEM) -> Policy:
-    """An inactive policy is skipped at evaluation; families it already started keep their lifetimes."""
-    return _set_policy_status(policy, Status.INACTIVE, "deactivate", audit)
-
-
-def delete_policy(policy: Policy, *, audit: Audit = SYSTEM) -> None:
-    """The policy and its rules; the others close ranks (1..n)."""
-    with transaction.atomic():
-        server = _lock(policy.server_id)
-        _log(
-            types.policy_lifecycle("delete"),
-            f"Deleted access policy '{policy.name}'",
-            _policy_targets(server, policy),
-            audit,
-        )
-        policy.delete()
-        _renumber(list(Policy.objects.filter(server=server)))
-        _touch(server)
-
-
-# Rules ----------------------------------------------------------------------------------------
-
-
-def _rule_targets(server: AuthorizationServer, rule: PolicyRule) -> list[dict]:
-    return [server_ref(server), _policy_ref(rule.policy), _rule_ref(rule)]
+    def delete(self, item, *, audit: Audit = SYSTEM) -> None:
+        """A ranked one's siblings close ranks (1..n); a policy's rules go with it."""
+        self.check_deletable(item)
+        with transaction.atomic():
+            server = _lock(self._server_id(item))
+            self._record("delete", item, server, audit)
+            item.delete()
+            if self.ranked:
+                _renumber(self._siblings(item))
+            _touch(server)
 
 
 def _rule_debug(rule: PolicyRule) -> dict:
@@ -435,76 +327,72 @@ def _rule_debug(rule: PolicyRule) -> dict:
     }
 
 
-def create_rule(policy: Policy, data: dict, *, audit: Audit = SYSTEM) -> PolicyRule:
-    clean = validate_rule(policy, data)
-    priority = clean.pop("priority")
-    with transaction.atomic():
-        server = _lock(policy.server_id)
-        rule = PolicyRule(policy=policy, **clean)
-        _place(list(PolicyRule.objects.filter(policy=policy)), rule, priority)
-        rule.save()
-        _touch(server)
-        _log(
-            types.policy_rule("add"),
-            f"Added rule '{rule.name}'",
-            _rule_targets(server, rule),
-            audit,
-            **_rule_debug(rule),
-        )
-    return rule
+# A system scope is not deleted; rules and claims that name a deleted scope keep the name.
+SCOPES = Writer(
+    model=Scope,
+    parent="server",
+    validate=validate_scope,
+    noun="scope",
+    ref=_scope_ref,
+    events={
+        "create": types.oauth2_scope("created"),
+        "update": types.oauth2_scope("updated"),
+        "delete": types.oauth2_scope("deleted"),
+    },
+    taken=lambda scope: f"A scope named '{scope.name}' already exists on this authorization server.",
+    check_deletable=check_scope_deletable,
+)
+CLAIMS = Writer(
+    model=Claim,
+    parent="server",
+    validate=validate_claim,
+    noun="claim",
+    ref=_claim_ref,
+    events={
+        "create": types.oauth2_claim("created"),
+        "update": types.oauth2_claim("updated"),
+        "delete": types.oauth2_claim("deleted"),
+    },
+    taken=lambda claim: f"A {claim.claim_type} claim named '{claim.name}' already exists.",
+)
+POLICIES = Writer(
+    model=Policy,
+    parent="server",
+    validate=validate_policy,
+    noun="access policy",
+    ref=_policy_ref,
+    events={
+        "create": types.policy_lifecycle("create"),
+        "update": types.policy_lifecycle("update"),
+        "activate": types.policy_lifecycle("activate"),
+        "deactivate": types.policy_lifecycle("deactivate"),
+        "delete": types.policy_lifecycle("delete"),
+    },
+    ranked=True,
+)
+# Families already started keep the lifetimes a rule gave them when it changes.
+RULES = Writer(
+    model=PolicyRule,
+    parent="policy",
+    validate=validate_rule,
+    noun="rule",
+    ref=_rule_ref,
+    events={
+        "create": types.policy_rule("add"),
+        "update": types.policy_rule("update"),
+        "activate": types.policy_rule("activate"),
+        "deactivate": types.policy_rule("deactivate"),
+        "delete": types.policy_rule("delete"),
+    },
+    ranked=True,
+    debug=_rule_debug,
+    created="Added",
+)
 
-
-def update_rule(rule: PolicyRule, changes: dict, *, audit: Audit = SYSTEM) -> PolicyRule:
-    """Conditions, lifetimes, status and priority (None = keep each). Families already started keep the
-    lifetimes they were given."""
-    clean = validate_rule(rule.policy, changes, instance=rule)
-    priority = clean.pop("priority")
-    with transaction.atomic():
-        server = _lock(rule.policy.server_id)
-        for name, value in clean.items():
-            setattr(rule, name, value)
-        _place(list(PolicyRule.objects.filter(policy_id=rule.policy_id)), rule, priority)
-        rule.save()
-        _touch(server)
-        _log(
-            types.policy_rule("update"),
-            f"Updated rule '{rule.name}'",
-            _rule_targets(server, rule),
-            audit,
-            **_rule_debug(rule),
-        )
-    return rule
-
-
-def reorder_rule(rule: PolicyRule, priority: int, *, audit: Audit = SYSTEM) -> PolicyRule:
-    """Move the rule to `priority` within its policy (the console's up and down buttons)."""
-    return update_rule(rule, {"priority": priority}, audit=audit)
-
-
-def _set_rule_status(rule: PolicyRule, status: str, action: str, audit: Audit) -> PolicyRule:
-    with transaction.atomic():
-        server = _lock(rule.policy.server_id)
-        rule.status = status
-        rule.save(update_fields=["status", "last_updated"])
-        _touch(server)
-        _log(
-            types.policy_rule(action), f"{action.capitalize()}d rule '{rule.name}'", _rule_targets(server, rule), audit
-        )
-    return rule
-
-
-def activate_rule(rule: PolicyRule, *, audit: Audit = SYSTEM) -> PolicyRule:
-    return _set_rule_status(rule, Status.ACTIVE, "activate", audit)
-
-
-def deactivate_rule(rule: PolicyRule, *, audit: Audit = SYSTEM) -> PolicyRule:
-    return _set_rule_status(rule, Status.INACTIVE, "deactivate", audit)
-
-
-def delete_rule(rule: PolicyRule, *, audit: Audit = SYSTEM) -> None:
-    with transaction.atomic():
-        server = _lock(rule.policy.server_id)
-        _log(types.policy_rule("delete"), f"Deleted rule '{rule.name}'", _rule_targets(server, rule), audit)
-        rule.delete()
-        _renumber(list(PolicyRule.objects.filter(policy_id=rule.policy_id)))
-        _touch(server)
+# The writers by name, as the API, the console, commands and tests call them.
+create_scope, update_scope, delete_scope = SCOPES.create, SCOPES.update, SCOPES.delete
+create_claim, update_claim, delete_claim = CLAIMS.create, CLAIMS.update, CLAIMS.delete
+create_policy, update_policy, delete_policy = POLICIES.create, POLICIES.update, POLICIES.delete
+reorder_policy, activate_policy, deactivate_policy = POLICIES.reorder, POLICIES.activate, POLICIES.deactivate
+create_rule, update_rule, delete_rule = RULES.create, RULES.update, RULES.delete
+reorder_rule, activate_rule, deactivate_rule = RULES.reorder, RULES.activate, RULES.deactivate

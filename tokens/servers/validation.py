@@ -62,9 +62,16 @@ class _Check:
         return self.clean
 
 
-def _start(defaults: dict, data: dict) -> _Check:
-    """Defaults for what was not sent, then what was (None means "not sent")."""
+def _start(defaults: dict, data: dict, instance=None) -> _Check:
+    """For what was not sent the instance's settings (the defaults' keys; lists copied, so the instance changes
+    only when a write saves), or the defaults on create; then what was sent (None means "not sent")."""
+    if instance is not None:
+        defaults = {name: _copied(getattr(instance, name)) for name in defaults}
     return _Check(clean=defaults | {k: v for k, v in data.items() if v is not None and k in defaults})
+
+
+def _copied(value):
+    return list(value) if isinstance(value, list) else value
 
 
 def _text(check: _Check, name: str, label: str, max_length: int, *, required: bool) -> None:
@@ -127,9 +134,7 @@ def _priority(check: _Check) -> None:
 def validate_server(data: dict, *, instance: AuthorizationServer | None = None) -> dict:
     """Keys: name, description, audiences (Okta allows one audience: the access token's `aud`)."""
     defaults = {"name": "", "description": "", "audiences": []}
-    if instance is not None:
-        defaults = settings_of_server(instance)
-    check = _start(defaults, data)
+    check = _start(defaults, data, instance)
     _text(check, "name", "The name", 100, required=True)
     _text(check, "description", "The description", 1000, required=False)
     audiences = _string_list(check, "audiences", "Audiences", required=True, max_items=1)
@@ -137,10 +142,6 @@ def validate_server(data: dict, *, instance: AuthorizationServer | None = None) 
         if len(audience) > 1024 or any(ch.isspace() or not ch.isprintable() for ch in audience):
             check.fail("audiences", f"'{audience[:100]}' is not a valid audience: no spaces, at most 1024 characters.")
     return check.done()
-
-
-def settings_of_server(server: AuthorizationServer) -> dict:
-    return {"name": server.name, "description": server.description, "audiences": list(server.audiences)}
 
 
 def check_server_deletable(server: AuthorizationServer) -> None:
@@ -166,9 +167,7 @@ def validate_scope(server: AuthorizationServer, data: dict, *, instance: Scope |
         "metadata_publish": Scope.Publish.NO_CLIENTS,
         "default": False,
     }
-    if instance is not None:
-        defaults = settings_of_scope(instance)
-    check = _start(defaults, data)
+    check = _start(defaults, data, instance)
     _text(check, "name", "The scope name", 255, required=True)
     name = check.clean["name"]
     if "name" not in check.errors:
@@ -192,17 +191,6 @@ def validate_scope(server: AuthorizationServer, data: dict, *, instance: Scope |
     _choice(check, "metadata_publish", "Metadata publish", PUBLISH)
     _boolean(check, "default", "Default")
     return check.done()
-
-
-def settings_of_scope(scope: Scope) -> dict:
-    return {
-        "name": scope.name,
-        "display_name": scope.display_name,
-        "description": scope.description,
-        "consent": scope.consent,
-        "metadata_publish": scope.metadata_publish,
-        "default": scope.default,
-    }
 
 
 def check_scope_deletable(scope: Scope) -> None:
@@ -239,9 +227,7 @@ def validate_claim(server: AuthorizationServer, data: dict, *, instance: Claim |
         "always_include_in_token": True,
         "conditions_scopes": [],
     }
-    if instance is not None:
-        defaults = settings_of_claim(instance)
-    check = _start(defaults, data)
+    check = _start(defaults, data, instance)
     reserved, parse_value = _claim_rules()
     _text(check, "name", "The claim name", 255, required=True)
     name = check.clean["name"]
@@ -286,28 +272,13 @@ def validate_claim(server: AuthorizationServer, data: dict, *, instance: Claim |
     return check.done()
 
 
-def settings_of_claim(claim: Claim) -> dict:
-    return {
-        "name": claim.name,
-        "claim_type": claim.claim_type,
-        "value_type": claim.value_type,
-        "value": claim.value,
-        "group_filter_type": claim.group_filter_type,
-        "status": claim.status,
-        "always_include_in_token": claim.always_include_in_token,
-        "conditions_scopes": list(claim.conditions_scopes),
-    }
-
-
 # Policies -------------------------------------------------------------------------------------
 
 
 def validate_policy(server: AuthorizationServer, data: dict, *, instance: Policy | None = None) -> dict:
     """Keys: name, description, status, priority (None = last), clients_include (["ALL_CLIENTS"] or client ids)."""
     defaults = {"name": "", "description": "", "status": Status.ACTIVE, "priority": None, "clients_include": []}
-    if instance is not None:
-        defaults = settings_of_policy(instance)
-    check = _start(defaults, data)
+    check = _start(defaults, data, instance)
     _text(check, "name", "The policy name", 100, required=True)
     _text(check, "description", "The description", 255, required=False)
     _choice(check, "status", "Status", STATUSES)
@@ -320,16 +291,6 @@ def validate_policy(server: AuthorizationServer, data: dict, *, instance: Policy
         for missing in [c for c in clients if c not in known]:
             check.fail("clients_include", f"'{missing[:100]}' is not the client ID of an app.")
     return check.done()
-
-
-def settings_of_policy(policy: Policy) -> dict:
-    return {
-        "name": policy.name,
-        "description": policy.description,
-        "status": policy.status,
-        "priority": policy.priority,
-        "clients_include": list(policy.clients_include),
-    }
 
 
 # Rules ----------------------------------------------------------------------------------------
@@ -385,9 +346,7 @@ def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = N
         "refresh_token_lifetime_minutes": 0,
         "refresh_token_window_minutes": WINDOW_DEFAULT,
     }
-    if instance is not None:
-        defaults = settings_of_rule(instance)
-    check = _start(defaults, data)
+    check = _start(defaults, data, instance)
     _text(check, "name", "The rule name", 255, required=True)
     _choice(check, "status", "Status", STATUSES)
     _priority(check)
@@ -424,20 +383,3 @@ def validate_rule(policy: Policy, data: dict, *, instance: PolicyRule | None = N
             check.fail(name, f"'{missing[:100]}' is not the id of a group (or EVERYONE).")
     _lifetimes(check)
     return check.done()
-
-
-def settings_of_rule(rule: PolicyRule) -> dict:
-    return {
-        "name": rule.name,
-        "status": rule.status,
-        "priority": rule.priority,
-        "grant_types": list(rule.grant_types),
-        "scopes": list(rule.scopes),
-        "users_include": list(rule.users_include),
-        "users_exclude": list(rule.users_exclude),
-        "groups_include": list(rule.groups_include),
-        "groups_exclude": list(rule.groups_exclude),
-        "access_token_lifetime_minutes": rule.access_token_lifetime_minutes,
-        "refresh_token_lifetime_minutes": rule.refresh_token_lifetime_minutes,
-        "refresh_token_window_minutes": rule.refresh_token_window_minutes,
-    }

@@ -16,8 +16,8 @@ near a limit (core/counters.py, `Batched`: the flood limits may be overshot by w
 (batch − 1) requests a window); nothing when every limit is 0. Failures are counted at once, so the
 worker that counted the last one refuses the next request, and every other within the sync seconds.
 The client id is the one *presented*, before anyone checked it, so a flood of unknown ids is limited
-per IP. Repeated `app.oauth2.invalid_client_credentials` events of one
-client are aggregated per window (`record_invalid_client()`), so a flood writes one row per minute.
+per IP. Repeated `app.oauth2.invalid_client_credentials` events of one client are aggregated per window
+(`record_invalid_client()`), so a flood writes one row per minute.
 """
 
 import base64

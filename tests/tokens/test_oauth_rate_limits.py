@@ -1,6 +1,7 @@
 """The OAuth endpoints' rate limits (tokens/oauth/limits.py, counted by core/counters.py): requests and
 failed client authentications, per client id and per IP, on the database and on Redis; what a 429
-looks like at each endpoint; the invalid_client events of a flood; and what the limiter costs a refresh.
+looks like at each endpoint; the invalid_client events of a flood; what the limiter costs a refresh; and
+how a worker batches its counts (core/counters.py, `Batched`) yet refuses at the limit.
 
 The limiter's clock is held still (`clock`), so a test never straddles two windows; `clock.next_window()`
 moves it on. Redis tests use ROTOR_TEST_REDIS_URL and fail when Redis is missing.
@@ -342,7 +343,12 @@ def sends(monkeypatch, db, backend):
     made = []
     store = type(counters.backend())
     original = store.count
-    monkeypatch.setattr(store, "count", lambda self, *a: made.append(a[4]) or original(self, *a))
+
+    def count(self, hits, peeks, window_seconds, now, by):
+        made.append(by)
+        return original(self, hits, peeks, window_seconds, now, by)
+
+    monkeypatch.setattr(store, "count", count)
     return made
 
 

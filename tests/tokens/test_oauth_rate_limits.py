@@ -493,3 +493,13 @@ def test_refusals_are_counted_in_the_metrics(client, settings, clock, service):
     assert grant(client, app, "wrong secret 12345").status_code == 401
     assert grant(client, app, secret).status_code == 429
     assert refused("auth_failures") == before + 1
+
+
+def test_a_flood_of_distinct_client_ids_keeps_the_workers_view_bounded(settings, clock, sends, monkeypatch):
+    """Each id's first request is sent (nothing held back), so the view drops such ids once full."""
+    monkeypatch.setattr(counters, "MAX_TALLIES", 50)
+    set_limits(settings, RATE_LIMIT=300_000)
+    for i in range(200):
+        limits.check(limits.Caller(client_id=f"0oa-flood-{i}", ip="10.9.8.7"))
+    assert len(counters._batched._tallies) <= 50
+    assert len(sends) == 200

@@ -37,6 +37,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:  # also NaN
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, 0 or more, not {value!r}")
+    return number
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -262,6 +275,9 @@ ROTOR_OAUTH_IP_RATE_LIMIT_PER_MINUTE = env_int("ROTOR_OAUTH_IP_RATE_LIMIT_PER_MI
 # gets 429 until the minute ends.
 ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_AUTH_FAILURES_PER_MINUTE", 30)  # per client id
 ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE = env_int("ROTOR_OAUTH_IP_AUTH_FAILURES_PER_MINUTE", 60)  # per client IP
+# Each worker sends its request counts at least this often (and reads the failure counts): a lockout reaches
+# every worker and node within it. 0 = one round trip on every request (core/counters.py, "Batched").
+ROTOR_OAUTH_LIMIT_SYNC_SECONDS = env_float("ROTOR_OAUTH_LIMIT_SYNC_SECONDS", 1.0)
 
 # django-oauth-toolkit: we swap in our own Application (clients.Application); the token
 # lifecycle lives in tokens/ (docs/architecture.md says why).

@@ -4,9 +4,10 @@ the database (the AttemptCounter table, PostgreSQL or SQLite), so `make run` nee
 One key per scope, hashed subject and window; four ways to count, each ONE round trip on PostgreSQL
 and on Redis (one statement, or one Lua script):
 
-- `count()` counts several keys and reads several others at once: the OAuth endpoints' limits
-  (tokens/oauth/limits.py) count a request per client and per IP and read the failure counters of
-  both, on the refresh path, for the price of one round trip;
+- `count()` counts several keys and reads several others at once; `count_batched()` does the same
+  for flood limits but sends only every so many hits or seconds (`Batched`): the OAuth endpoints'
+  limits (tokens/oauth/limits.py) count a request per client and per IP and read the failure
+  counters of both, so most refreshes make no round trip at all;
 - `hit()` counts one key and returns its count: the management API's rate limits;
 - `reserve()` counts an attempt only while the window is under its limit, so concurrent attempts can
   never pass it; `release()` gives one back when the attempt turned out fine, so only failures count
@@ -18,6 +19,8 @@ chosen here and nowhere else (`backend()`).
 """
 
 import logging
+import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -73,7 +76,9 @@ class DatabaseCounters:
         """A new window began somewhere: drop counters nobody needs any more."""
         AttemptCounter.objects.filter(window_start__lt=start - KEEP_COUNTERS).delete()
 
-    def count(self, hits: list[Key], peeks: list[Key], window_seconds: int, now: float | None) -> list[int]:
+    def count(
+        self, hits: list[Key], peeks: list[Key], window_seconds: int, now: float | None, by: list[int]
+    ) -> list[int]:
         start = window_start(window_seconds, now)
         when = connection.ops.adapt_datetimefield_value(start)
         table = connection.ops.quote_name(AttemptCounter._meta.db_table)
@@ -84,12 +89,13 @@ class DatabaseCounters:
         if hit_keys:
             # Concurrent requests serialise on each row; a fixed key order (callers pass scopes in one
             # order) means two statements never wait on each other's rows.
-            values = ", ".join(["(%s, %s, 1)"] * len(hit_keys))
+            # `by` is bound, not written in: one statement text for every batch size, prepared once.
+            values = ", ".join(["(%s, %s, %s)"] * len(hit_keys))
             insert = (
                 f"INSERT INTO {table} AS c (key, window_start, count) VALUES {values} "  # noqa: S608 (our own table)
-                "ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1 RETURNING key, count"
+                "ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + EXCLUDED.count RETURNING key, count"
             )
-            params_insert = [p for key in hit_keys for p in (key, when)]
+            params_insert = [p for key, n in zip(hit_keys, by, strict=True) for p in (key, when, n)]
         if peek_keys:
             marks = ", ".join(["%s"] * len(peek_keys))
             select = f"SELECT key, count FROM {table} WHERE window_start = %s AND key IN ({marks})"  # noqa: S608
@@ -99,9 +105,10 @@ class DatabaseCounters:
                 # One statement, always: the first request of a window (a new row) also drops the counters
                 # past KEEP_COUNTERS (a one-time filter, no scan otherwise); the SELECT reads the snapshot
                 # before the INSERT, and the keys it reads are not among those the INSERT counts.
+                # A new row is one whose xmax is 0 (an update sets it).
                 sql = (
-                    f"WITH hit AS ({insert}), gone AS (DELETE FROM {table} WHERE window_start < %s "  # noqa: S608
-                    "AND EXISTS (SELECT 1 FROM hit WHERE count = 1)) SELECT key, count FROM hit"
+                    f"WITH hit AS ({insert}, xmax = 0 AS fresh), gone AS (DELETE FROM {table} "  # noqa: S608
+                    "WHERE window_start < %s AND EXISTS (SELECT 1 FROM hit WHERE fresh)) SELECT key, count FROM hit"
                 )
                 params = [*params_insert, connection.ops.adapt_datetimefield_value(start - KEEP_COUNTERS)]
                 if select:
@@ -112,7 +119,7 @@ class DatabaseCounters:
                 if insert:
                     cursor.execute(insert, params_insert)
                     found.update(cursor.fetchall())
-                    if any(found.get(key) == 1 for key in hit_keys):
+                    if any(found.get(key) == n for key, n in zip(hit_keys, by, strict=True)):
                         self._drop_old(start)
                 if select:
                     cursor.execute(select, [when, *peek_keys])
@@ -137,14 +144,16 @@ class DatabaseCounters:
 
 # Redis ---------------------------------------------------------------------------------------------
 
-# KEYS: the keys to count, then the keys to read; ARGV[1]: how many to count, ARGV[2]: their TTL.
+# KEYS: the keys to count, then the keys to read; ARGV[1]: how many to count, ARGV[2]: their TTL,
+# ARGV[2 + i]: how much to add to the i-th.
 _COUNT = """
 local n = tonumber(ARGV[1])
 local out = {}
 for i, key in ipairs(KEYS) do
   if i <= n then
-    out[i] = redis.call('INCR', key)
-    if out[i] == 1 then redis.call('EXPIRE', key, ARGV[2]) end
+    local by = tonumber(ARGV[2 + i])
+    out[i] = redis.call('INCRBY', key, by)
+    if out[i] == by then redis.call('EXPIRE', key, ARGV[2]) end
   else
     out[i] = tonumber(redis.call('GET', key) or '0')
   end
@@ -188,9 +197,11 @@ class RedisCounters:
         except self.errors as exc:
             raise Unavailable(str(exc)) from exc
 
-    def count(self, hits: list[Key], peeks: list[Key], window_seconds: int, now: float | None) -> list[int]:
+    def count(
+        self, hits: list[Key], peeks: list[Key], window_seconds: int, now: float | None, by: list[int]
+    ) -> list[int]:
         names = [self._name(k, window_seconds, now) for k in hits + peeks]
-        return [int(n) for n in self._run(self._count, names, [len(hits), 2 * window_seconds])]
+        return [int(n) for n in self._run(self._count, names, [len(hits), 2 * window_seconds, *by])]
 
     def reserve(self, scope: str, subject: str, limit: int, window_seconds: int, now: float | None) -> bool:
         name = self._name((scope, subject), window_seconds, now)
@@ -206,10 +217,101 @@ class RedisCounters:
             raise Unavailable(str(exc)) from exc
 
 
+# Batched counting for flood limits -----------------------------------------------------------------
+
+MAX_TALLIES = 10_000  # keys a process keeps in its view; a flood of distinct ids must not grow it without end
+
+
+@dataclass
+class _Tally:
+    """One key's window as this process sees it."""
+
+    start: datetime
+    total: int = 0  # the shared count at this process's last send or read
+    unsent: int = 0  # hits counted here and not sent yet
+    synced: float | None = None  # when (the caller's clock) it last sent or read; None: not in this window
+
+
+class Batched:
+    """Per-process batching of flood counters: a process sends a key's hits (adding n in the same one
+    statement or script) only when it holds `batch = max(1, limit // 1000)` unsent hits, when
+    `sync_seconds` have passed since it last sent or read that key (or it never has in this window),
+    or when its estimate (the total it last read + its unsent hits) is within 10 % of the limit; a send
+    also reads every key of `peeks`. Otherwise it answers the estimate and the counts it last read.
+
+    So under 2,000 a minute every hit is sent, as with count(); near the limit every hit is sent and a
+    process's refusals are exact but for the other processes' unsent hits: at most
+    processes × (batch − 1) hits over the limit in a window (processes = workers × nodes). A new window
+    drops the old one's unsent hits; a worker that exits loses its own (at most batch − 1 a key), as
+    does a process whose view outgrows MAX_TALLIES. One lock, held across the send: a worker serves
+    one request at a time (config/serve.py), so it never waits."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tallies: dict[tuple[Key, int], _Tally] = {}
+        self._newest: datetime | None = None  # the newest window start seen: older tallies are dropped
+
+    def forget(self) -> None:
+        with self._lock:
+            self._tallies.clear()
+            self._newest = None
+
+    def _tally(self, key: Key, window_seconds: int, start: datetime) -> _Tally:
+        found = self._tallies.get((key, window_seconds))
+        if found is None or found.start != start:
+            if self._newest is None or start > self._newest:
+                self._newest = start
+                self._drop(lambda name, t: t.start.timestamp() + name[1] > start.timestamp())
+            if len(self._tallies) >= MAX_TALLIES:
+                self._drop(lambda name, t: t.unsent > 0)
+                if len(self._tallies) >= MAX_TALLIES:
+                    self._tallies.clear()
+            found = self._tallies[(key, window_seconds)] = _Tally(start)
+        return found
+
+    def _drop(self, keep) -> None:
+        self._tallies = {name: t for name, t in self._tallies.items() if keep(name, t)}
+
+    @staticmethod
+    def _due(tally: _Tally, now: float, sync_seconds: float) -> bool:
+        return tally.synced is None or now - tally.synced >= sync_seconds
+
+    def count(
+        self, hits: list[tuple[Key, int]], peeks: list[Key], window_seconds: int, sync_seconds: float, now
+    ) -> list[int]:
+        now = timezone.now().timestamp() if now is None else now
+        start = window_start(window_seconds, now)
+        with self._lock:
+            counted = [self._tally(key, window_seconds, start) for key, _ in hits]
+            read = [self._tally(key, window_seconds, start) for key in peeks]
+            send = False
+            for tally, (_, limit) in zip(counted, hits, strict=True):
+                tally.unsent += 1
+                estimate = tally.total + tally.unsent
+                send = send or tally.unsent >= max(1, limit // 1000) or 10 * estimate >= 9 * limit
+            if send or any(self._due(t, now, sync_seconds) for t in counted + read):
+                by = [t.unsent for t in counted]
+                found = backend().count([k for k, _ in hits], peeks, window_seconds, now, by)  # may raise: unsent kept
+                for tally, total in zip(counted + read, found, strict=True):
+                    tally.total, tally.unsent, tally.synced = total, 0, now
+            return [t.total + t.unsent for t in counted] + [t.total for t in read]
+
+    def learn(self, keys: list[Key], found: list[int], window_seconds: int, now) -> None:
+        """Counts count() just returned, for the keys this view holds: a failure this worker counted
+        weighs on its very next request."""
+        start = window_start(window_seconds, now)
+        with self._lock:
+            for key, total in zip(keys, found, strict=True):
+                tally = self._tallies.get((key, window_seconds))
+                if tally is not None and tally.start == start:
+                    tally.total, tally.synced = total, now
+
+
 # The choice ----------------------------------------------------------------------------------------
 
 _database = DatabaseCounters()
 _redis: dict[str, RedisCounters] = {}  # by URL: one client (and connection pool) per process
+_batched = Batched()  # this process's view of the flood counters
 
 
 def backend() -> DatabaseCounters | RedisCounters:
@@ -225,8 +327,25 @@ def backend() -> DatabaseCounters | RedisCounters:
 
 def count(hits: list[Key], peeks: list[Key] = (), *, window_seconds: int, now: float | None = None) -> list[int]:
     """Count one request for each key of `hits` and read the counts of `peeks`, in one round trip:
-    the counts after counting, then the counts read (0 for a key not counted yet), in that order."""
-    return backend().count(list(hits), list(peeks), window_seconds, now)
+    the counts after counting, then the counts read (0 for a key not counted yet), in that order.
+    This process's batched view (`count_batched()`) learns the counts at once."""
+    hits, peeks = list(hits), list(peeks)
+    found = backend().count(hits, peeks, window_seconds, now, [1] * len(hits))
+    _batched.learn(hits + peeks, found, window_seconds, now)
+    return found
+
+
+def count_batched(
+    hits: list[tuple[Key, int]], peeks: list[Key] = (), *, window_seconds: int, sync_seconds: float, now=None
+) -> list[int]:
+    """count() for flood limits, batched in this process: `hits` are (key, its limit). Most calls send
+    nothing and answer estimates (`Batched`); the counts in count()'s order."""
+    return _batched.count(list(hits), list(peeks), window_seconds, sync_seconds, now)
+
+
+def forget_batched() -> None:
+    """Drop this process's unsent hits and the counts it read (tests, between databases)."""
+    _batched.forget()
 
 
 def _held(operation):
@@ -245,7 +364,7 @@ def _held(operation):
 
 def hit(scope: str, subject: str, *, window_seconds: int, now: float | None = None) -> int:
     """Count one request of `subject` in the current window; the window's count so far."""
-    return _held(lambda store: store.count([(scope, subject)], [], window_seconds, now)[0])
+    return _held(lambda store: store.count([(scope, subject)], [], window_seconds, now, [1])[0])
 
 
 def reserve(scope: str, subject: str, *, limit: int, window_seconds: int, now: float | None = None) -> bool:
@@ -260,7 +379,7 @@ def release(scope: str, subject: str, *, window_seconds: int, now: float | None 
 
 def peek(scope: str, subject: str, *, window_seconds: int, now: float | None = None) -> int:
     """The current window's count, counting nothing: to show whether a limit is reached."""
-    return _held(lambda store: store.count([], [(scope, subject)], window_seconds, now)[0])
+    return _held(lambda store: store.count([], [(scope, subject)], window_seconds, now, [])[0])
 
 
 def reset(scope: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:

@@ -1,6 +1,7 @@
 """The OAuth endpoints' rate limits (tokens/oauth/limits.py, counted by core/counters.py): requests and
 failed client authentications, per client id and per IP, on the database and on Redis; what a 429
-looks like at each endpoint; the invalid_client events of a flood; and what the limiter costs a refresh.
+looks like at each endpoint; the invalid_client events of a flood; what the limiter costs a refresh; and
+how a worker batches its counts (core/counters.py, `Batched`) yet refuses at the limit.
 
 The limiter's clock is held still (`clock`), so a test never straddles two windows; `clock.next_window()`
 moves it on. Redis tests use ROTOR_TEST_REDIS_URL and fail when Redis is missing.
@@ -255,34 +256,65 @@ def _statements(client, app, token) -> tuple[list[str], str]:
     return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]], response.json()["refresh_token"]
 
 
-def _limits_on(settings):
-    set_limits(settings, RATE_LIMIT=1000, IP_RATE_LIMIT=1000, AUTH_FAILURES=30, IP_AUTH_FAILURES=30)
+def _limits_on(settings, sync_seconds: float = 1):
+    """The production defaults (batches of 300 and 600 hits), or every request counted at once (0)."""
+    set_limits(settings, RATE_LIMIT=300_000, IP_RATE_LIMIT=600_000, AUTH_FAILURES=30, IP_AUTH_FAILURES=60)
+    settings.ROTOR_OAUTH_LIMIT_SYNC_SECONDS = sync_seconds
+
+
+def _counter_statements(statements: list[str]) -> list[str]:
+    return [s for s in statements if "tokens_attemptcounter" in s]
 
 
 @pytest.mark.postgres
-def test_on_the_database_the_limiter_adds_one_statement_to_a_refresh(client, settings, clock, signed_in_app):
+def test_on_the_database_most_refreshes_send_no_counter_statement(client, settings, clock, signed_in_app):
+    """With the default limits a worker sends its counts once per 300 requests (per second when the
+    clock moves): N refreshes on a held clock make at most ceil(N / 300) + 1 counter statements."""
     settings.ROTOR_FAST_SQL = True
     settings.REDIS_URL = ""
     app, token = signed_in_app
     set_limits(settings)
     off, token = _statements(client, app, token)
+    assert len(off) == 2, "\n".join(off)
     _limits_on(settings)
+    runs = []
+    for _ in range(40):
+        statements, token = _statements(client, app, token)
+        runs.append(statements)
+    sent = [_counter_statements(r) for r in runs]
+    assert [len(c) for c in sent] == [1] + [0] * 39  # the window's first request reads the counts
+    assert "INSERT" in sent[0][0] and "SELECT" in sent[0][0]  # the failure counts in the same statement
+    assert all(len(r) == len(off) for r in runs[1:])
+    clock.now += settings.ROTOR_OAUTH_LIMIT_SYNC_SECONDS  # a second later: the worker sends what it holds
+    statements, token = _statements(client, app, token)
+    assert len(_counter_statements(statements)) == 1
+    assert AttemptCounter.objects.get(key=counters._key("oauth-client", app.client_id)).count == 41
+
+
+@pytest.mark.postgres
+def test_with_sync_seconds_0_every_refresh_adds_one_statement(client, settings, clock, signed_in_app):
+    settings.ROTOR_FAST_SQL = True
+    settings.REDIS_URL = ""
+    app, token = signed_in_app
+    set_limits(settings)
+    off, token = _statements(client, app, token)
+    _limits_on(settings, sync_seconds=0)
     first, token = _statements(client, app, token)  # the window's first request: new rows, old ones dropped
     on, _ = _statements(client, app, token)
-    assert len(off) == 2, "\n".join(off)
     assert len(first) == len(off) + 1, "\n".join(first)
     assert len(on) == len(off) + 1, "\n".join(on)
-    extra = [s for s in on if "tokens_attemptcounter" in s]
+    extra = _counter_statements(on)
     assert len(extra) == 1 and "INSERT" in extra[0] and "SELECT" in extra[0]
 
 
-def test_on_redis_the_limiter_adds_one_round_trip_and_no_statement(client, settings, clock, signed_in_app, monkeypatch):
+@pytest.mark.parametrize("sync_seconds", [1, 0])
+def test_on_redis_most_refreshes_make_no_round_trip(client, settings, clock, signed_in_app, monkeypatch, sync_seconds):
     app, token = signed_in_app
     set_limits(settings)
     off, token = _statements(client, app, token)
     clean_redis()
     settings.REDIS_URL = REDIS_TEST_URL
-    _limits_on(settings)
+    _limits_on(settings, sync_seconds)
     token = refresh(client, app, token).json()["refresh_token"]  # loads the Lua script once per process
     sent = []
     original = redis.connection.Connection.send_packed_command
@@ -291,14 +323,109 @@ def test_on_redis_the_limiter_adds_one_round_trip_and_no_statement(client, setti
         "send_packed_command",
         lambda self, command, *a, **kw: sent.append(command) or original(self, command, *a, **kw),
     )
-    on, token = _statements(client, app, token)
-    assert len(on) == len(off), "\n".join(on)
-    assert len(sent) == 1, sent
+    for _ in range(5):
+        on, token = _statements(client, app, token)
+        assert len(on) == len(off), "\n".join(on)
+    assert len(sent) == (5 if sync_seconds == 0 else 0), sent
     set_limits(settings)
     sent.clear()
     _statements(client, app, token)
     assert sent == []  # limits off: not even a round trip
     clean_redis()
+
+
+# Batching: what a worker sends, and how exact its refusals are --------------------------------------
+
+
+@pytest.fixture
+def sends(monkeypatch, db, backend):
+    """The round trips the counters make: one list of added amounts per send, on either backend."""
+    made = []
+    store = type(counters.backend())
+    original = store.count
+
+    def count(self, hits, peeks, window_seconds, now, by):
+        made.append(by)
+        return original(self, hits, peeks, window_seconds, now, by)
+
+    monkeypatch.setattr(store, "count", count)
+    return made
+
+
+def test_under_a_small_limit_every_request_is_counted_and_the_51st_refused(client, settings, clock, sends):
+    """Under 2,000 a minute the batch is 1: each request is sent, as before batching."""
+    set_limits(settings, RATE_LIMIT=50)
+    data = {"token": "not-a-token", "client_id": "0oa-small-limit"}
+    assert [form_post(client, "introspect", data).status_code for _ in range(50)] == [401] * 50
+    assert_limited(form_post(client, "introspect", data), 50, clock)
+    assert sends == [[1]] * 51
+
+
+def test_a_large_limit_is_batched_until_the_estimate_nears_it_then_refused_at_the_exact_count(settings, clock, sends):
+    """10,000 a minute: batches of 10 until the estimate reaches 9,000 (within 10 %), then every request
+    is sent, and the 10,001st is refused (one process: nobody else holds unsent hits)."""
+    set_limits(settings, RATE_LIMIT=10_000)
+    who = limits.Caller(client_id="0oa-large-limit", ip="10.9.8.7")
+    sent_by = []
+    for _ in range(10_000):
+        limits.check(who)
+        sent_by.append(len(sends))
+    with pytest.raises(limits.RateLimited) as refused:
+        limits.check(who)
+    assert refused.value.headers["X-Rate-Limit-Limit"] == "10000"
+    assert sends[0] == [1]  # the window's first request reads the shared count
+    assert sends[1:900] == [[10]] * 899  # then one send per 10 requests, up to 8,991 ...
+    assert sent_by[8998] == 900
+    assert sends[900:] == [[9]] + [[1]] * 1001  # ... and from 9,000 (within 10 %) each one
+    assert counters.peek("oauth-client", who.client_id, window_seconds=60, now=clock.now) == 10_001
+
+
+def test_a_new_window_drops_the_old_windows_unsent_hits(settings, clock, sends):
+    set_limits(settings, RATE_LIMIT=100_000)  # batches of 100
+    who = limits.Caller(client_id="0oa-windows", ip="10.9.8.7")
+    for _ in range(50):
+        limits.check(who)
+    assert sends == [[1]]
+    clock.next_window()
+    limits.check(who)
+    assert sends == [[1], [1]]
+    assert counters.peek("oauth-client", who.client_id, window_seconds=60, now=clock.now) == 1
+    assert counters.peek("oauth-client", who.client_id, window_seconds=60, now=clock.now - 60) == 1  # not 50
+
+
+def test_the_worker_that_counted_the_last_failure_refuses_the_next_request_at_once(
+    client, settings, clock, backend, service, sends
+):
+    """The default limits: its view of the failure count is its own count, not one a second old."""
+    _limits_on(settings)
+    app, secret = service
+    assert grant(client, app, secret).status_code == 200
+    for i in range(30):
+        assert grant(client, app, f"wrong secret {i:05}").status_code == 401
+    before = len(sends)
+    assert_limited(grant(client, app, secret), 30, clock, body=TOO_MANY_FAILURES)
+    assert len(sends) == before  # refused on what the worker itself counted, without a round trip
+
+
+def test_another_worker_sees_a_lockout_within_the_sync_seconds(settings, clock, backend, sends):
+    """Another worker (its own view) keeps the failure count it read for at most
+    ROTOR_OAUTH_LIMIT_SYNC_SECONDS, then reads it with its next send."""
+    _limits_on(settings)
+    who = limits.Caller(client_id="0oa-locked-out", ip="10.9.8.7")
+    other = counters.Batched()
+    hits = [(("oauth-client", who.client_id), 300_000), (("oauth-ip", who.ip), 600_000)]
+    peeks = [("oauth-fail-client", who.client_id), ("oauth-fail-ip", who.ip)]
+
+    def other_sees(now):
+        return other.count(hits, peeks, 60, 1, now)[2]
+
+    assert other_sees(clock.now) == 0
+    for _ in range(30):
+        limits.failed(who)
+    with pytest.raises(limits.RateLimited):
+        limits.check(who)
+    assert other_sees(clock.now + 0.9) == 0  # its read of 0.9 s ago
+    assert other_sees(clock.now + 1.0) == 30
 
 
 # The counters themselves, on both backends ---------------------------------------------------------
@@ -366,3 +493,13 @@ def test_refusals_are_counted_in_the_metrics(client, settings, clock, service):
     assert grant(client, app, "wrong secret 12345").status_code == 401
     assert grant(client, app, secret).status_code == 429
     assert refused("auth_failures") == before + 1
+
+
+def test_a_flood_of_distinct_client_ids_keeps_the_workers_view_bounded(settings, clock, sends, monkeypatch):
+    """Each id's first request is sent (nothing held back), so the view drops such ids once full."""
+    monkeypatch.setattr(counters, "MAX_TALLIES", 50)
+    set_limits(settings, RATE_LIMIT=300_000)
+    for i in range(200):
+        limits.check(limits.Caller(client_id=f"0oa-flood-{i}", ip="10.9.8.7"))
+    assert len(counters._batched._tallies) <= 50
+    assert len(sends) == 200

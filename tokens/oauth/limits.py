@@ -10,10 +10,14 @@ Two kinds:
   guessing secrets. Past the limit every request of that client id (or IP) gets 429 until the window
   ends, even with the right secret: otherwise a guesser would just keep going.
 
-`check()` costs one round trip (it counts the request and reads the failure counters at once) and
-nothing when every limit is 0. The client id is the one *presented*, before anyone checked it, so a
-flood of unknown ids is limited per IP. Repeated `app.oauth2.invalid_client_credentials` events of one
-client are aggregated per window (`record_invalid_client()`), so a flood writes one row per minute.
+`check()` counts the request and reads the failure counters in one round trip, which a worker makes
+only every `batch = limit // 1000` requests, every `ROTOR_OAUTH_LIMIT_SYNC_SECONDS`, or on every request
+near a limit (core/counters.py, `Batched`: the flood limits may be overshot by workers × nodes ×
+(batch − 1) requests a window); nothing when every limit is 0. Failures are counted at once, so the
+worker that counted the last one refuses the next request, and every other within the sync seconds.
+The client id is the one *presented*, before anyone checked it, so a flood of unknown ids is limited
+per IP. Repeated `app.oauth2.invalid_client_credentials` events of one client are aggregated per window
+(`record_invalid_client()`), so a flood writes one row per minute.
 """
 
 import base64
@@ -133,14 +137,18 @@ def _limits(who: Caller):
 
 def check(who: Caller) -> None:
     """Count this request and raise RateLimited if it is over a limit, or its client id or IP is
-    over the failure limit. One round trip; fails open (logged) when Redis is unreachable."""
+    over the failure limit. At most one round trip; fails open (logged) when Redis is unreachable."""
     requests, failures = _limits(who)
     if not requests and not failures:
         return
     now = _now()
     try:
-        counts = counters.count(
-            [(s, k) for s, k, _ in requests], [(s, k) for s, k, _ in failures], window_seconds=WINDOW_SECONDS, now=now
+        counts = counters.count_batched(
+            [((s, k), limit) for s, k, limit in requests],
+            [(s, k) for s, k, _ in failures],
+            window_seconds=WINDOW_SECONDS,
+            sync_seconds=settings.ROTOR_OAUTH_LIMIT_SYNC_SECONDS,
+            now=now,
         )
     except counters.Unavailable:
         log.exception("OAuth rate limits not applied: the counter store is unreachable")
@@ -166,7 +174,8 @@ def refusal(request, params) -> RateLimited | None:
 
 
 def failed(who: Caller) -> None:
-    """Count a failed client authentication (any invalid_client answer) for the client id and the IP."""
+    """Count a failed client authentication (any invalid_client answer) for the client id and the IP, at
+    once: this worker's next check() sees the count."""
     _, failures = _limits(who)
     if failures:
         try:

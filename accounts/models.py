@@ -87,7 +87,7 @@ class Group(models.Model):
 
     class Meta:
         constraints = [
-            # One Everyone, however many processes ask for it at once (Group.everyone()).
+            # One Everyone, however many processes migrate at once (accounts/builtin.py).
             models.UniqueConstraint(
                 fields=["type"], condition=models.Q(type="BUILT_IN"), name="accounts_group_one_built_in"
             )
@@ -103,12 +103,8 @@ class Group(models.Model):
 
     @classmethod
     def everyone(cls) -> "Group":
-        """The built-in Everyone group (made by the migration; made again here after a test's flush)."""
-        group, _ = cls.objects.get_or_create(
-            type=cls.Type.BUILT_IN,
-            defaults={"name": cls.EVERYONE_NAME, "description": "All users in your organization"},
-        )
-        return group
+        """The built-in Everyone group (accounts/builtin.py makes it after every `migrate` and `flush`)."""
+        return cls.objects.get(type=cls.Type.BUILT_IN)
 
     @classmethod
     def find(cls, public_id: str) -> "Group | None":

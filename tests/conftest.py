@@ -62,29 +62,6 @@ def _fast_hasher_and_clean_caches(request, settings):
     counters.forget_batched()
 
 
-@pytest.fixture(autouse=True)
-def _default_server_rows(request):
-    """The built-in `default` server is rows (migration tokens.0008); a transactional test's flush deletes
-    them, so every test that touches the database gets them back first (one query when present)."""
-    names = set(request.fixturenames)
-    if not names & {"db", "transactional_db", "live_db"}:
-        return
-    from importlib import import_module
-
-    from django.apps import apps
-
-    for name in ("db", "transactional_db", "live_db"):
-        if name in names:
-            request.getfixturevalue(name)
-    from tokens.servers.models import AuthorizationServer
-
-    if not AuthorizationServer.objects.filter(id="default").exists():
-        import_module("tokens.migrations.0008_default_server_rows").create_default(apps, None)
-        import_module("tokens.migrations.0009_server_ids_and_family_access_lifetime").custom_scopes_become_defaults(
-            apps, None
-        )
-
-
 @pytest.fixture
 def owner(db):
     """An admin: staff, signs in to the console."""

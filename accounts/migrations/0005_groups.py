@@ -1,20 +1,16 @@
-"""Groups and memberships, and the built-in Everyone group (its membership is implicit: no rows)."""
+"""Groups and memberships, and the built-in Everyone group (its membership is implicit: no rows), written by
+accounts/builtin.py, whose post_migrate receiver writes it again after a `flush`."""
 
-import accounts.models
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import accounts.models
+from accounts.builtin import ensure_everyone
+
 
 def create_everyone(apps, schema_editor):
-    Group = apps.get_model("accounts", "Group")
-    if not Group.objects.filter(type="BUILT_IN").exists():
-        Group.objects.create(
-            public_id=accounts.models.new_group_id(),
-            type="BUILT_IN",
-            name="Everyone",
-            description="All users in your organization",
-        )
+    ensure_everyone(apps, schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -237,3 +237,30 @@ def test_preview_of_client_credentials_has_no_id_token(server, service):
     result = preview(server.id, service, None, CC, "orders:read")
     assert result.matched and result.id_token == {} and result.access_token["sub"] == service.client_id
     assert "uid" not in result.access_token and result.refresh_token is False
+
+
+@pytest.mark.parametrize("setup", ["no policy", "a policy for another client", "a rule without the grant"])
+def test_no_family_is_started_that_no_rule_allows(server, confidential_app, end_user, make_app, setup):
+    """start_family() without lifetimes (seeding, tests) evaluates the policy; when nothing covers the
+    client it raises, and no family or token row is written (it used to fall back to the org lifetimes)."""
+    from django.utils import timezone
+
+    from tokens.lifecycle.families import start_family
+
+    if setup == "a policy for another client":
+        other, _ = make_app(label="Other")
+        add_rule(add_policy(server, clients=[other.client_id]))
+    elif setup == "a rule without the grant":
+        add_rule(add_policy(server), grants=[CC])
+    before = row_counts()
+    with pytest.raises(policies.PolicyDenied):
+        start_family(
+            client=confidential_app,
+            user=end_user,
+            server=registry.get_server(server.id),
+            scopes=["openid", "offline_access"],
+            auth_time=timezone.now(),
+            grant_type=CODE,
+        )
+    assert changed_tables(before) == {}
+    assert not TokenFamily.objects.exists()

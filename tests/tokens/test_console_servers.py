@@ -5,6 +5,7 @@ import pytest
 
 from core.models import Event
 from tests.kit.console import make_family, text
+from tests.kit.servers import add_policy, add_rule
 from tokens.models import TokenFamily
 from tokens.servers import keys, services
 from tokens.servers.models import AuthorizationServer
@@ -103,6 +104,7 @@ def test_edit_with_a_bad_audience_shows_the_validator_message(console_client, pa
 def test_deactivate_says_how_many_families_it_revokes_then_revokes_them(
     console_client, payments, confidential_app, end_user
 ):
+    add_rule(add_policy(payments))  # a family is started only where a rule allows the sign-in
     family, _token, _ = make_family(confidential_app, end_user, server=payments.id)
     make_family(confidential_app, end_user)  # on `default`: untouched
     url = f"{BASE}{payments.id}/deactivate/"

@@ -18,7 +18,7 @@ from core.ops import metrics
 from core.systemlog.audit import SYSTEM, Audit
 from tokens.models import RefreshToken, TokenFamily
 from tokens.oauth.errors import OAuthError, invalid_grant_refresh
-from tokens.servers.policies import Decision, Lifetimes, PolicyDenied, evaluate, org_lifetimes
+from tokens.servers.policies import Decision, Lifetimes, evaluate
 from tokens.servers.registry import AuthServer
 
 from .events import grant_events, save_events
@@ -58,15 +58,13 @@ def start_family(
 
     The lifetimes are fixed here, from the policy rule that matched at sign-in (the org server's
     fixed ones), and never recomputed: later edits of the rule change no family. Without `lifetimes`
-    (seeding, tests) the server's policy is evaluated here. So is the DPoP key a public client's
-    family is bound to (`dpop_jkt`, the proof's thumbprint).
+    (seeding, tests) the server's policy is evaluated here, and PolicyDenied propagates before any
+    row is written: no family is ever started that no rule allows. Also fixed here: the DPoP key a
+    public client's family is bound to (`dpop_jkt`, the proof's thumbprint).
     """
     now = timezone.now()
     if lifetimes is None:
-        try:
-            lifetimes = evaluate(server, client, grant_type=grant_type, scopes=scopes, user=user).lifetimes
-        except PolicyDenied:
-            lifetimes = org_lifetimes()
+        lifetimes = evaluate(server, client, grant_type=grant_type, scopes=scopes, user=user).lifetimes
     lifetime = lifetimes.refresh_minutes
     family = TokenFamily.objects.create(
         client=client,

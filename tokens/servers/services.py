@@ -22,9 +22,9 @@ from tokens.lifecycle.revocation import revoke_server_families
 from tokens.models import SigningKey
 
 from . import keys, registry
+from .builtin import system_scopes
 from .models import AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
 from .validation import (
-    SYSTEM_SCOPES,
     ServerValidationError,
     check_scope_deletable,
     check_server_deletable,
@@ -35,15 +35,6 @@ from .validation import (
     validate_server,
 )
 
-# What a new server's system scopes say on the consent page (as migration 0008 gave `default`).
-SYSTEM_SCOPE_DESCRIPTIONS = {
-    "openid": "Signals that a request is an OpenID request.",
-    "profile": "Allows this application to access your profile information.",
-    "email": "Allows this application to access your email address.",
-    "address": "Allows this application to access your address.",
-    "phone": "Allows this application to access your phone number.",
-    "offline_access": "Allows this application to access your data when you are not there.",
-}
 DEACTIVATED = "authorization_server_deactivated"  # the families' revoked_reason
 
 
@@ -139,19 +130,7 @@ def create_server(data: dict, *, audit: Audit = SYSTEM) -> AuthorizationServer:
     clean = validate_server(data)
     with transaction.atomic():
         server = AuthorizationServer.objects.create(**clean, status=Status.ACTIVE)
-        Scope.objects.bulk_create(
-            [
-                Scope(
-                    server=server,
-                    name=name,
-                    description=SYSTEM_SCOPE_DESCRIPTIONS[name],
-                    system=True,
-                    metadata_publish=Scope.Publish.ALL_CLIENTS,
-                    consent=Scope.Consent.IMPLICIT if name == "openid" else Scope.Consent.REQUIRED,
-                )
-                for name in SYSTEM_SCOPES
-            ]
-        )
+        Scope.objects.bulk_create(system_scopes(Scope, server))
         keys.ensure_keys(server.id)
         _log(
             types.authorization_server("created"),

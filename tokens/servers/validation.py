@@ -16,12 +16,13 @@ from django.contrib.auth import get_user_model
 from accounts.models import Group
 from clients.models import GRANT_DEVICE_CODE, GRANT_TYPES, Application
 
+from .builtin import SYSTEM_SCOPE_DESCRIPTIONS
 from .models import ALL_CLIENTS, ALL_SCOPES, EVERYONE, AuthorizationServer, Claim, Policy, PolicyRule, Scope, Status
 
 DEVICE_CODE_SHORT = "device_code"
 
 # The scopes every server has (OIDC Core §5.4 and §11); they cannot be deleted or renamed.
-SYSTEM_SCOPES = ["openid", "profile", "email", "address", "phone", "offline_access"]
+SYSTEM_SCOPES = list(SYSTEM_SCOPE_DESCRIPTIONS)
 
 # Okta's limits on a rule's `actions.token` (SPEC §4), in minutes.
 ACCESS_TOKEN_MIN, ACCESS_TOKEN_MAX, ACCESS_TOKEN_DEFAULT = 5, 1440, 60

@@ -19,12 +19,9 @@ operations run here with a fraction of the CPU and round trips (bench/README.md 
 import json
 from functools import cache
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import JSONField
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from psycopg.pq import Format
 
 from accounts.models import User
@@ -39,37 +36,20 @@ _TOKENS = RefreshToken._meta.db_table
 def _columns(alias: str, model) -> tuple[list[str], tuple]:
     """The model's columns under `alias`, and how to turn them back into an instance: the model,
     the attribute names, and the positions of JSON columns (which psycopg hands over as text)."""
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
-        raise ImproperlyConfigured(f"{model.__name__} has pre_init/post_init receivers, which _instance() skips.")
     fields = model._meta.concrete_fields
     json_positions = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
     return [f'{alias}."{f.column}"' for f in fields], (model, [f.attname for f in fields], json_positions)
 
 
-def _instance(model, attnames, values, alias: str):
-    """What `model.from_db()` returns for a row of every concrete field, built without `Model.__init__`,
-    whose per-field setattr loop and pre_init/post_init signals were most of the lookup's Python CPU
-    (bench/README.md, fifth round). Equivalent while no receiver listens to those signals for these
-    models; `_find_sql()` checks that when it builds the layout, and tests/tokens/test_database_paths.py
-    compares the instances with the ORM's."""
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    state = instance._state = ModelState()
-    state.adding, state.db = False, alias
-    return instance
-
-
 def _instances(values, layout) -> list:
     """Model instances from one row of raw columns, JSON decoded as the ORM would."""
-    instances, start, alias = [], 0, connection.alias
+    instances, start = [], 0
     for model, attnames, json_positions in layout:
-        chunk = values[start : start + len(attnames)]
-        if json_positions:
-            chunk = list(chunk)
-            for i in json_positions:
-                if isinstance(chunk[i], str):
-                    chunk[i] = json.loads(chunk[i])
-        instances.append(_instance(model, attnames, chunk, alias))
+        chunk = list(values[start : start + len(attnames)])
+        for i in json_positions:
+            if isinstance(chunk[i], str):
+                chunk[i] = json.loads(chunk[i])
+        instances.append(model.from_db(connection.alias, attnames, chunk))
         start += len(attnames)
     return instances
 

@@ -10,12 +10,14 @@ one statement for the whole rotation, to show what the ORM costs.
 
 import argparse
 import base64
+import io
 import json
 import os
 import secrets
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,7 +79,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.http import QueryDict
-    from django.test import Client, override_settings
+    from django.test import Client
     from django.utils import timezone
 
     from accounts.services import create_user
@@ -86,7 +88,7 @@ def main() -> None:
     from core.systemlog.audit import SYSTEM
     from tokens.lifecycle import families as lifecycle
     from tokens.lifecycle.events import save_events
-    from tokens.oauth import minting
+    from tokens.oauth import limits, minting
     from tokens.oauth import token as grants
     from tokens.servers import keys
     from tokens.servers.registry import get_server
@@ -198,16 +200,40 @@ def main() -> None:
         list(zip(bound_tokens(n), signed, strict=True)),
     )
     timed("POST /token, client_secret_basic", http_basic, tokens(confidential, n))
-    trimmed = [
-        "django.middleware.security.SecurityMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "corsheaders.middleware.CorsMiddleware",
-        "django.middleware.common.CommonMiddleware",
-    ]
-    with override_settings(MIDDLEWARE=trimmed):
-        client = Client()
-        timed("POST /token, only Security/WhiteNoise/Cors/Common middleware", http_public, tokens(public, n))
-    client = Client()
+    # What the servers run: config/wsgi.py, whose machine handler serves /token with MACHINE_MIDDLEWARE only.
+    # The test Client above runs the whole MIDDLEWARE (sessions, CSRF, django-csp...), which /token never gets.
+    from config.wsgi import application
+
+    def wsgi_public(token):
+        body = f"grant_type=refresh_token&refresh_token={token}&client_id={public.client_id}".encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/oauth2/v1/token",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "testserver",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": form,
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        status = []
+        result = application(environ, lambda line, headers, exc_info=None: status.append(line))
+        b"".join(result)
+        result.close()
+        assert status[0].startswith("200"), status
+
+    timed("POST /token, public client (config.wsgi: the machine handler)", wsgi_public, tokens(public, n))
+    # The same request with no statement and no signature: what Django, the two middleware, DRF and
+    # tokens/ops.py cost around the view (the rate limits off, token_response a canned body).
+    canned = {"token_type": "Bearer", "expires_in": 3600, "access_token": "a" * 700, "id_token": "i" * 800}
+    with (
+        mock.patch.object(grants, "token_response", lambda *args, **kwargs: dict(canned)),
+        mock.patch.object(limits, "enabled", lambda: False),
+    ):
+        timed("POST /token, machine handler, view stubbed (no SQL, signing)", wsgi_public, many)
     timed("grants.token_response (no HTTP, middleware, DRF)", token_response, tokens(public, n))
     timed("lifecycle.find_token", lifecycle.find_token, tokens(public, n))
     timed("lifecycle.find_token + lifecycle.refresh", find_and_refresh, tokens(public, n))

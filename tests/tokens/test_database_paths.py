@@ -248,6 +248,8 @@ def _loaded(row: RefreshToken | None):
         return None
     family = row.family
     assert row.family_id == family.pk and family.user_id == family.user.pk and family.client_id == family.client.pk
+    for instance in (row, family, family.user, family.client):  # loaded: a save() is an UPDATE of its row
+        assert instance._state.adding is False and instance._state.db == "default"
     return [_fields(row), _fields(family), _fields(family.user), _fields(family.client)]
 
 

@@ -408,8 +408,9 @@ def _body(draw, encoding, pairs, encoded):
         return json.dumps(body).encode(), "application/json"
     if encoding == "multipart":
         fields = {}
-        for name, value in pairs:
-            fields.setdefault(name, []).append(value)
+        for name, value in pairs:  # a lone surrogate goes out as the invalid UTF-8 a client would send
+            name = name.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            fields.setdefault(name, []).append(value.encode("utf-8", "surrogatepass"))
         body = encode_multipart(BOUNDARY, fields)
         return body, draw(st.sampled_from([MULTIPART_CONTENT, "multipart/form-data"]))  # the second: no boundary
     content_type = draw(st.sampled_from(["application/x-www-form-urlencoded", "application/json", MULTIPART_CONTENT]))

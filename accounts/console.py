@@ -85,7 +85,6 @@ def user_create(request):
         refusal=services.UserValidationError,
         template="accounts/user_create.html",
         context={},
-        invalid_status=200,  # unlike the other forms; tests/accounts/test_console_users.py pins it
     )
 
 

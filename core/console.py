@@ -45,16 +45,16 @@ def error_text(errors: dict[str, list[str]]) -> str:
     return " ".join(error for field_errors in errors.values() for error in field_errors)
 
 
-def form_page(request, form, save, *, refusal: type[Exception], template: str, context: dict, invalid_status=400):
+def form_page(request, form, save, *, refusal: type[Exception], template: str, context: dict):
     """A console form's one view: a valid POST runs `save(form.cleaned_data)`, which returns the answer (a
     redirect); a `refusal` it raises (the service's rules, with `errors` by field) goes beside the fields and
-    the page is shown again, with `invalid_status` after a POST."""
+    the page is shown again, 400 after a POST (a refused form is a client error, also for scripts and tests)."""
     if request.method == "POST" and form.is_valid():
         try:
             return save(form.cleaned_data)
         except refusal as exc:
             add_errors(form, exc.errors)
-    status = invalid_status if request.method == "POST" else 200
+    status = 400 if request.method == "POST" else 200
     return render(request, template, {"form": form, **context}, status=status)
 
 

@@ -100,7 +100,7 @@ def server_command(spec: str, wsgi: str, port: int, workers: int) -> list[str]:
     if kind == "gunicorn":
         return [
             str(bin_dir / "gunicorn"), wsgi, "--config", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5", *extra,
+            "--workers", str(workers), "--timeout", "60", *extra,
         ]  # fmt: skip
     if kind == "granian":
         target = wsgi if ":" in wsgi else f"{wsgi}:application"

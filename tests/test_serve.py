@@ -5,26 +5,22 @@ live (tests/test_metrics_live.py runs every live check on `python -m config.serv
 import importlib
 import os
 import shutil
+import sys
 
-from config.serve import gunicorn_argv, main
+from config.serve import main
 
 
 def test_the_launcher_runs_gunicorn_with_rotors_settings(monkeypatch):
-    seen = {}
-    monkeypatch.setattr("gunicorn.app.wsgiapp.run", lambda: seen.setdefault("argv", list(os.sys.argv)))
-    monkeypatch.setattr(os.sys, "argv", ["serve"])
+    seen = []
+    monkeypatch.setattr("gunicorn.app.wsgiapp.run", lambda: seen.append(list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["serve"])
     main(["--workers", "4", "--bind", "0.0.0.0:9000", "--access-log"])
-    argv = seen["argv"]
-    assert argv[:4] == ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn"]
-    assert argv[argv.index("--workers") + 1] == "4" and argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
-    assert argv[-2:] == ["--access-logfile", "-"]
-    assert "--access-logfile" not in gunicorn_argv(type("A", (), {**vars(_defaults()), "access_log": False})())
-
-
-def _defaults():
-    import argparse
-
-    return argparse.Namespace(app="config.wsgi:application", bind="127.0.0.1:8000", workers=3, backlog=1024)
+    main([])
+    with_log, plain = seen
+    assert with_log[:4] == ["gunicorn", "config.wsgi:application", "--config", "python:config.gunicorn"]
+    assert with_log[with_log.index("--workers") + 1] == "4" and with_log[with_log.index("--bind") + 1] == "0.0.0.0:9000"
+    assert with_log[-2:] == ["--access-logfile", "-"]
+    assert "--access-logfile" not in plain and plain[plain.index("--workers") + 1] == "3"
 
 
 def test_sync_workers_one_request_at_a_time():

@@ -68,17 +68,13 @@ def start_gunicorn(env: dict, port: int, workers: int, log, wsgi: str = "config.
         "gunicorn",
         wsgi,
         "--config",
-        "config/gunicorn.py",  # Prometheus multi-process mode, as under config/serve.py
+        "config/gunicorn.py",  # sync workers, Prometheus multi-process mode: what config/serve.py starts
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--worker-class",
-        "sync",
         "--timeout",
         "60",
-        "--graceful-timeout",
-        "5",
     ]
     return _started(command, env, port, log, "gunicorn")
 
